@@ -1,0 +1,1 @@
+"""The proof engine: steps, justifications, witnesses and verification."""

@@ -1,0 +1,196 @@
+"""What an equation is checked under: definitions, assumptions, domains, index ranges.
+
+* A :class:`Definition` ``a_j := e^{z_j} / Σ_i e^{z_i}`` is expanded before any
+  witness looks at an equation, so ``∂a_j/∂z_k`` is computed, not taken as 0.
+* An :class:`Assumption` rewrites symbolically (``Σ_j y_j → 1``) and constrains
+  the numeric samples (the sampled ``y`` are rescaled to sum to 1).
+* Domains say where numeric witnesses sample (``ln a`` needs ``a > 0``).
+* Index ranges say which integers a free index takes (``1 ≤ k ≤ n``); the
+  Kronecker-delta sum ``Σ_i f(i) δ_ik = f(k)`` needs exactly that range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
+from sympy.core.function import AppliedUndef
+
+
+def _rename_bound(expr: sp.Expr) -> sp.Expr:
+    """Give every Sum/Product/Lambda-bound variable a fresh Dummy (no capture on substitution)."""
+
+    def fresh(e):
+        limits = []
+        mapping = {}
+        for lim in e.limits:
+            var = lim[0]
+            new = sp.Dummy(var.name, **var.assumptions0)
+            mapping[var] = new
+            limits.append((new, *lim[1:]))
+        return e.func(e.function.xreplace(mapping), *limits)
+
+    return expr.replace(lambda e: isinstance(e, (sp.Sum, sp.Product)), fresh)
+
+
+@dataclass(frozen=True)
+class Definition:
+    """``lhs := rhs``.  ``lhs`` is a Symbol, an Indexed ``a[j]`` with index symbols,
+    an applied function ``sigma(x)`` with symbol arguments, or a MatrixSymbol."""
+
+    lhs: Any
+    rhs: Any
+    name: str = ""
+
+    def expand(self, expr: sp.Basic) -> sp.Basic:
+        lhs = self.lhs
+        if isinstance(lhs, sp.Indexed):
+            params = lhs.indices
+            base = lhs.base
+
+            def match(e):
+                return isinstance(e, sp.Indexed) and e.base == base and len(e.indices) == len(params)
+
+            def build(e):
+                return _rename_bound(self.rhs).xreplace(dict(zip(params, e.indices)))
+
+            return expr.replace(match, build)
+        if isinstance(lhs, AppliedUndef):
+            params = lhs.args
+            func = lhs.func
+
+            def match(e):
+                return isinstance(e, AppliedUndef) and e.func == func and len(e.args) == len(params)
+
+            def build(e):
+                return _rename_bound(self.rhs).xreplace(dict(zip(params, e.args)))
+
+            return expr.replace(match, build)
+        return expr.xreplace({lhs: self.rhs})
+
+    def head(self):
+        if isinstance(self.lhs, sp.Indexed):
+            return self.lhs.base
+        if isinstance(self.lhs, AppliedUndef):
+            return self.lhs.func
+        return self.lhs
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A stated assumption: a rewrite for the symbolic witness and a sampler constraint.
+
+    ``rewrite(expr) -> expr`` applies it symbolically; ``constrain(values, sizes)``
+    adjusts a numeric sample (a dict from atoms to values) so it satisfies it.
+    """
+
+    text: str  # readable, e.g. "Σ_j y_j = 1"
+    latex: str
+    rewrite: Callable[[sp.Basic], sp.Basic] = lambda e: e
+    constrain: Callable[[dict, Mapping], dict] = lambda values, sizes: values
+    name: str = ""
+
+
+def sum_equals_one(base: sp.IndexedBase, length: sp.Symbol, start: int = 1) -> Assumption:
+    """Σ_{j=start}^{length} y_j = 1 (e.g. a one-hot or probability target)."""
+    j = sp.Symbol("j", integer=True)
+    latex = rf"\sum_{{j={start}}}^{{{sp.latex(length)}}} {sp.latex(base)}_{{j}} = 1"
+
+    def is_target_sum(e):
+        if not isinstance(e, sp.Sum) or len(e.limits) != 1:
+            return False
+        var, lo, hi = e.limits[0]
+        return e.function == base[var] and lo == start and hi == length
+
+    def rewrite(expr):
+        return expr.replace(is_target_sum, lambda e: sp.Integer(1))
+
+    def constrain(values, sizes):
+        keys = [a for a in values if isinstance(a, sp.Indexed) and a.base == base]
+        total = sum(abs(values[a]) for a in keys)
+        if total:
+            for a in keys:
+                values[a] = abs(values[a]) / total
+        return values
+
+    return Assumption(f"Σ_j {base}_j = 1", latex, rewrite, constrain, name="sum_to_one")
+
+
+def substitution(old: sp.Basic, new: sp.Basic, text: str, latex: str) -> Assumption:
+    """An assumption that replaces ``old`` by ``new`` everywhere (both witnesses)."""
+
+    def rewrite(expr):
+        return expr.subs(old, new)
+
+    return Assumption(text, latex, rewrite, name="substitution")
+
+
+@dataclass
+class Context:
+    """Everything a witness needs besides the two sides of an equation."""
+
+    definitions: list[Definition] = field(default_factory=list)
+    assumptions: list[Assumption] = field(default_factory=list)
+    # Symbol / IndexedBase / MatrixSymbol name -> (low, high) sampling interval
+    domains: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # free index symbol -> (low, high) with high possibly a size symbol
+    index_ranges: dict[sp.Symbol, tuple[Any, Any]] = field(default_factory=dict)
+    # size symbols (n, m, …) -> candidate concrete values for numeric/explicit checks
+    sizes: dict[sp.Symbol, tuple[int, ...]] = field(default_factory=dict)
+
+    def expand(self, expr: sp.Basic, max_rounds: int = 12) -> sp.Basic:
+        """Expand every definition until nothing changes (definitions may nest)."""
+        for _ in range(max_rounds):
+            new = expr
+            for d in self.definitions:
+                new = d.expand(new)
+            if new == expr:
+                return new
+            expr = new
+        return expr
+
+    def rewrite(self, expr: sp.Basic) -> sp.Basic:
+        for a in self.assumptions:
+            expr = a.rewrite(expr)
+        return expr
+
+    def constrain(self, values: dict, sizes: Mapping) -> dict:
+        for a in self.assumptions:
+            values = a.constrain(values, sizes)
+        return values
+
+    def domain_of(self, atom: sp.Basic) -> tuple[float, float]:
+        """Sampling interval of a scalar atom (a Symbol, y[3], W[0, 1] …)."""
+        name = _atom_name(atom)
+        if name in self.domains:
+            return self.domains[name]
+        symbol = atom
+        if isinstance(atom, sp.Indexed):
+            symbol = atom.base.label
+        elif isinstance(atom, MatrixElement):
+            symbol = atom.parent
+        if getattr(symbol, "is_positive", None):
+            return (0.1, 3.0)
+        if getattr(symbol, "is_nonnegative", None):
+            return (0.0, 3.0)
+        return (-2.0, 2.0)
+
+    def merged(self, other: Context) -> Context:
+        return Context(
+            self.definitions + other.definitions,
+            self.assumptions + other.assumptions,
+            {**self.domains, **other.domains},
+            {**self.index_ranges, **other.index_ranges},
+            {**self.sizes, **other.sizes},
+        )
+
+
+def _atom_name(atom: sp.Basic) -> str:
+    if isinstance(atom, sp.Indexed):
+        return str(atom.base.label)
+    if isinstance(atom, MatrixElement):
+        return str(atom.parent.name) if hasattr(atom.parent, "name") else str(atom.parent)
+    return str(atom)

@@ -1,0 +1,227 @@
+"""Concrete instances of an equation: sizes and free indices fixed, matrices written out.
+
+Both witnesses check equations through these instances: the numeric witness
+evaluates them at random points, the symbolic one falls back to exact
+simplification of them when a general-``n`` or general-shape proof is out of
+SymPy's reach.  Derivatives with respect to matrices are taken entrywise here,
+*after* the matrices are written out, so SymPy's own matrix calculus (which
+silently returns 0 for some inputs, see known pitfalls) is never trusted.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Iterator
+
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
+
+from .context import Context
+
+
+def is_matrix_valued(e) -> bool:
+    return bool(getattr(e, "is_Matrix", False))
+
+
+def explicit(e):
+    """Write out every matrix expression in ``e`` as an explicit matrix.
+
+    Classes may define ``_symbp_explicit(self, explicit)`` to say how they are
+    written out (differentials, matrix gradients); that hook is tried first.
+    """
+    hook = getattr(e, "_symbp_explicit", None)
+    if hook is not None and not isinstance(e, type):
+        return hook(explicit)
+    if isinstance(e, sp.MatrixBase):
+        return sp.ImmutableMatrix(e)
+    if isinstance(e, sp.MatrixSymbol):
+        return e.as_explicit()
+    if isinstance(e, (sp.Identity, sp.ZeroMatrix, sp.OneMatrix)):
+        return e.as_explicit()
+    if isinstance(e, sp.MatAdd):
+        args = [explicit(a) for a in e.args]
+        out = args[0]
+        for a in args[1:]:
+            out = out + a
+        return out
+    if isinstance(e, sp.MatMul):
+        out = sp.Integer(1)
+        for a in e.args:
+            out = out * explicit(a)
+        return out
+    if isinstance(e, sp.Transpose):
+        return explicit(e.arg).T
+    if isinstance(e, sp.Inverse):
+        return explicit(e.arg).inv()
+    if isinstance(e, sp.MatPow):
+        return explicit(e.base) ** e.exp
+    if isinstance(e, HadamardProduct):
+        args = [explicit(a) for a in e.args]
+        out = args[0]
+        for a in args[1:]:
+            out = out.multiply_elementwise(a)
+        return out
+    if isinstance(e, HadamardPower):
+        base = explicit(e.base)
+        return base.applyfunc(lambda x: x ** e.exp)
+    if isinstance(e, ElementwiseApplyFunction):
+        return explicit(e.expr).applyfunc(e.function)
+    if isinstance(e, sp.DiagMatrix):
+        v = explicit(e.arg)
+        return sp.ImmutableMatrix(sp.diag(*list(v)))
+    if isinstance(e, sp.Trace):
+        return explicit(e.arg).trace()
+    if isinstance(e, sp.Determinant):
+        return explicit(e.arg).det()
+    if isinstance(e, MatrixElement):
+        return explicit(e.parent)[e.i, e.j]
+    if isinstance(e, sp.Derivative) and any(
+        getattr(v, "is_Matrix", False) for v, _ in e.variable_count
+    ):
+        return _matrix_derivative(e)
+    if isinstance(e, sp.Basic) and e.args and _has_matrix(e):
+        args = [explicit(a) for a in e.args]
+        if any(isinstance(a, sp.MatrixBase) for a in args):
+            if isinstance(e, sp.Add):
+                out = args[0]
+                for a in args[1:]:
+                    out = out + a
+                return out
+            if isinstance(e, sp.Mul):
+                out = sp.Integer(1)
+                for a in args:
+                    out = out * a
+                return out
+            if isinstance(e, sp.Pow) and isinstance(args[0], sp.MatrixBase):
+                return args[0] ** args[1]
+        return e.func(*args)
+    return e
+
+
+def _has_matrix(e) -> bool:
+    return any(getattr(a, "is_Matrix", False) or hasattr(a, "_symbp_explicit")
+               for a in sp.preorder_traversal(e))
+
+
+def _matrix_derivative(e: sp.Derivative):
+    """∂f/∂X for scalar f and matrix X, entry by entry: [∂f/∂X_ij]."""
+    expr = explicit(e.expr)
+    for var, count in e.variable_count:
+        if getattr(var, "is_Matrix", False):
+            X = explicit(var)
+            if isinstance(expr, sp.MatrixBase):
+                raise ValueError("derivative of a matrix by a matrix is not supported")
+            for _ in range(count):
+                expr = sp.ImmutableMatrix(X.shape[0], X.shape[1],
+                                          lambda i, j, ex=expr: sp.diff(ex, X[i, j]))
+        else:
+            expr = sp.diff(expr, var, count)
+    return expr
+
+
+def size_symbols(expr, ctx: Context) -> list[sp.Symbol]:
+    """Size symbols (lengths n, matrix dimensions m, p …) that occur in ``expr``."""
+    found = set()
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.MatrixSymbol):
+            found |= {s for s in node.shape if isinstance(s, sp.Symbol)}
+        elif isinstance(node, (sp.Sum, sp.Product)):
+            for lim in node.limits:
+                for b in lim[1:]:
+                    found |= {s for s in sp.sympify(b).free_symbols}
+    syms = all_free_symbols(expr)
+    for idx, (lo, hi) in ctx.index_ranges.items():
+        if idx in syms:
+            for b in (lo, hi):
+                found |= set(sp.sympify(b).free_symbols)
+    found |= {s for s in ctx.sizes if s in syms}
+    found -= set(ctx.index_ranges)
+    return sorted(found, key=lambda s: s.name)
+
+
+def all_free_symbols(expr) -> set:
+    """Free symbols, counting those in the variables of a Derivative (SymPy drops
+    ``k`` from ``Derivative(C, z[k])`` when ``C`` does not visibly contain ``z[k]``)."""
+    syms = set(getattr(expr, "free_symbols", set()))
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Derivative):
+            for v in node.variables:
+                syms |= v.free_symbols
+    return syms
+
+
+def free_indices(expr, ctx: Context) -> list[sp.Symbol]:
+    syms = all_free_symbols(expr)
+    return sorted((i for i in ctx.index_ranges if i in syms), key=lambda s: s.name)
+
+
+def size_assignments(sizes: list[sp.Symbol], ctx: Context, limit: int = 3) -> list[dict]:
+    """A few concrete assignments of the size symbols, with distinct values.
+
+    Distinct sizes catch claims that only hold for square (or 1×1) shapes.
+    """
+    if not sizes:
+        return [{}]
+    out = []
+    k = len(sizes)
+    ascending = {s: 2 + i for i, s in enumerate(sizes)}
+    descending = {s: 1 + k - i + (1 if k == 1 else 0) for i, s in enumerate(sizes)}
+    out.append(ascending)
+    if descending != ascending:
+        out.append(descending)
+    rng = random.Random(7 * k + 1)
+    third = {s: rng.choice(ctx.sizes.get(s, (2, 3, 4))) for s in sizes}
+    if third not in out:
+        out.append(third)
+    for s in sizes:
+        if s in ctx.sizes:
+            for a in out:
+                if a[s] not in ctx.sizes[s]:
+                    a[s] = ctx.sizes[s][0]
+    unique = []
+    for a in out:
+        if a not in unique:
+            unique.append(a)
+    return unique[:limit]
+
+
+def index_assignments(indices: list[sp.Symbol], sizes: dict, ctx: Context,
+                      limit: int = 6) -> Iterator[dict]:
+    """Integer values for the free indices within their ranges: coinciding and distinct ones."""
+    if not indices:
+        yield {}
+        return
+    ranges = []
+    for i in indices:
+        lo, hi = ctx.index_ranges[i]
+        lo = int(sp.sympify(lo).xreplace(sizes))
+        hi = int(sp.sympify(hi).xreplace(sizes))
+        ranges.append(range(lo, hi + 1))
+    combos = list(itertools.product(*ranges))
+    if len(combos) > limit:
+        rng = random.Random(len(combos))
+        equal = [c for c in combos if len(set(c)) < len(c)]
+        distinct = [c for c in combos if len(set(c)) == len(c)]
+        pick = rng.sample(equal, min(len(equal), limit // 2)) if equal else []
+        pick += rng.sample(distinct, min(len(distinct), limit - len(pick)))
+        combos = pick
+    for c in combos:
+        yield dict(zip(indices, [sp.Integer(v) for v in c]))
+
+
+def instantiate(expr, ctx: Context, sizes: dict, indices: dict, *, rewrite: bool):
+    """Definitions expanded, (assumptions applied), sizes and indices fixed, matrices explicit."""
+    e = ctx.expand(sp.sympify(expr))
+    if rewrite:
+        e = ctx.rewrite(e)
+    subs = {**sizes, **indices}
+    if subs:
+        e = e.xreplace(subs)
+    e = explicit(e)
+    e = e.doit()
+    if rewrite:
+        e = ctx.rewrite(e)
+    return e

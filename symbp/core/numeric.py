@@ -1,0 +1,236 @@
+"""The numeric witness: both sides evaluated at random points in high precision.
+
+For every concrete instance (sizes and free indices fixed, see
+:mod:`symbp.core.explicit`) the two sides are compiled with ``lambdify`` to
+mpmath and evaluated at random points of the declared domains, with the
+declared assumptions imposed on each sample, at 50 significant digits.  A
+difference above ``1e-20`` (relative, or absolute below magnitude 1) is
+re-evaluated at 100 digits before it is reported as a counterexample, so
+rounding never produces a false "false".
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any
+
+import mpmath
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
+
+from .context import Context
+from .explicit import (free_indices, index_assignments, instantiate, size_assignments,
+                       size_symbols)
+from .verdict import Evidence, Verdict
+
+TOLERANCE = mpmath.mpf("1e-20")
+DPS = 50
+CONFIRM_DPS = 100
+
+
+def _atoms(e) -> list[sp.Basic]:
+    found = set()
+    for node in sp.preorder_traversal(e):
+        if isinstance(node, (sp.Indexed, MatrixElement)):
+            found.add(node)
+    labels = set()
+    for a in found:
+        if isinstance(a, sp.Indexed):
+            labels.add(a.base.label)
+    for s in getattr(e, "free_symbols", set()):
+        if isinstance(s, sp.Symbol) and s not in labels:
+            found.add(s)
+    found = {a for a in found if not any(a in b.args for b in found if b is not a)}
+    return sorted(found, key=sp.default_sort_key)
+
+
+def _entries(e) -> list:
+    if isinstance(e, sp.MatrixBase):
+        return list(e)
+    return [e]
+
+
+def _shape(e):
+    return e.shape if isinstance(e, sp.MatrixBase) else None
+
+
+def _limit_points(x0, direction):
+    if x0 is sp.oo:
+        return [mpmath.mpf(10) ** p for p in (2, 4, 6)]
+    if x0 is sp.S.NegativeInfinity:
+        return [-(mpmath.mpf(10) ** p) for p in (2, 4, 6)]
+    sign = -1 if str(direction) == "-" else 1
+    return [mpmath.mpf(x0) + sign * mpmath.mpf(10) ** -p for p in (6, 12, 18)]
+
+
+def _compile(entries, atoms):
+    dummies = [sp.Dummy(f"x{i}") for i in range(len(atoms))]
+    mapping = dict(zip(atoms, dummies))
+    exprs = [sp.sympify(x).xreplace(mapping) for x in entries]
+    return sp.lambdify(dummies, exprs, modules=["mpmath"])
+
+
+def _value(x):
+    if isinstance(x, mpmath.mpc):
+        if abs(x.imag) > mpmath.mpf(10) ** (-mpmath.mp.dps // 2) * max(1, abs(x.real)):
+            raise ValueError("complex value: outside the domain")
+        return x.real
+    return mpmath.mpf(x)
+
+
+def _rel_error(lv, rv):
+    err = abs(lv - rv)
+    scale = max(abs(lv), abs(rv), mpmath.mpf(1))
+    return err / scale
+
+
+def _has_limit(e) -> bool:
+    return any(isinstance(n, sp.Limit) for n in sp.preorder_traversal(e))
+
+
+def _strip_limits(e, t):
+    """Replace each Limit(f, x, x0) by f with x -> x0 approached at step t (0, 1, 2)."""
+
+    def repl(lim):
+        f, x, x0, d = lim.args
+        return f.xreplace({x: sp.Float(str(_limit_points(x0, d)[t]), 60)})
+
+    return e.replace(lambda n: isinstance(n, sp.Limit), repl)
+
+
+def numeric_witness(lhs, rhs, ctx: Context, *, rel: str = "=", points: int = 3,
+                    seed: int = 0) -> Evidence:
+    """Evaluate ``lhs rel rhs`` at random points of every concrete instance."""
+    rng = random.Random(seed)
+    expanded = [ctx.expand(sp.sympify(lhs)), ctx.expand(sp.sympify(rhs))]
+    sizes_syms = sorted(set().union(*(size_symbols(e, ctx) for e in expanded)),
+                        key=lambda s: s.name)
+    index_syms = sorted(set().union(*(free_indices(e, ctx) for e in expanded)),
+                        key=lambda s: s.name)
+    limits = any(_has_limit(e) for e in expanded)
+    max_err = mpmath.mpf(0)
+    checked = 0
+    skipped = 0
+    shapes_seen = []
+    for sizes in size_assignments(sizes_syms, ctx):
+        for indices in index_assignments(index_syms, sizes, ctx):
+            try:
+                L = instantiate(lhs, ctx, sizes, indices, rewrite=False)
+                R = instantiate(rhs, ctx, sizes, indices, rewrite=False)
+            except Exception as exc:  # a shape that does not conform is a finding
+                if _is_shape_error(exc):
+                    return Evidence("numeric", Verdict.FALSE,
+                                    f"the sides cannot be formed for sizes {_fmt(sizes)}: {exc}",
+                                    counterexample={"sizes": _fmt_dict(sizes), "reason": str(exc)})
+                return Evidence("numeric", Verdict.UNDECIDED,
+                                f"could not instantiate for {_fmt(sizes)}: "
+                                f"{type(exc).__name__}: {exc}")
+            if _shape(L) != _shape(R) and not (_is_scalar_like(L) and _is_scalar_like(R)):
+                return Evidence(
+                    "numeric", Verdict.FALSE,
+                    f"the two sides have different shapes {_shape(L) or 'scalar'} and "
+                    f"{_shape(R) or 'scalar'} for sizes {_fmt(sizes)}",
+                    counterexample={"sizes": _fmt_dict(sizes),
+                                    "lhs_shape": str(_shape(L) or "scalar"),
+                                    "rhs_shape": str(_shape(R) or "scalar")})
+            if _shape(L) is not None:
+                shapes_seen.append(_shape(L))
+            variants = [(L, R)]
+            if limits:
+                variants = [(_strip_limits(L, t), _strip_limits(R, t)) for t in range(3)]
+            atoms = _atoms(sp.Tuple(*[v for pair in variants for side in pair
+                                      for v in _entries(side)]))
+            try:
+                compiled = [(_compile(_entries(a), atoms), _compile(_entries(b), atoms))
+                            for a, b in variants]
+            except Exception as exc:
+                return Evidence("numeric", Verdict.UNDECIDED,
+                                f"could not compile for evaluation: {type(exc).__name__}: {exc}")
+            for _ in range(points):
+                with mpmath.workdps(DPS):
+                    values = {a: mpmath.mpf(rng.uniform(*ctx.domain_of(a))) for a in atoms}
+                    values = ctx.constrain(values, sizes)
+                args = [values[a] for a in atoms]
+                try:
+                    with mpmath.workdps(DPS):
+                        results = [([_value(x) for x in fl(*args)], [_value(x) for x in fr(*args)])
+                                   for fl, fr in compiled]
+                except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+                    skipped += 1
+                    continue
+                lv, rv = results[-1]
+                if limits:
+                    errs = [max(_rel_error(a, b) for a, b in zip(x, y)) for x, y in results]
+                    err = errs[-1]
+                    ok = err < mpmath.mpf("1e-5")
+                else:
+                    err = max(_rel_error(a, b) for a, b in zip(lv, rv)) if rel == "=" else 0
+                    ok = _holds(rel, lv, rv) if rel != "=" else err < TOLERANCE
+                if not ok and not limits and rel == "=":
+                    with mpmath.workdps(CONFIRM_DPS):
+                        lv2 = [_value(x) for x in compiled[-1][0](*args)]
+                        rv2 = [_value(x) for x in compiled[-1][1](*args)]
+                    err = max(_rel_error(a, b) for a, b in zip(lv2, rv2))
+                    ok = err < TOLERANCE
+                if not ok:
+                    return Evidence(
+                        "numeric", Verdict.FALSE,
+                        f"the sides differ at a random point (relative error {_float(err):.3g})"
+                        if rel == "=" else f"the relation {rel} fails at a random point",
+                        counterexample={
+                            "sizes": _fmt_dict(sizes), "indices": _fmt_dict(indices),
+                            "values": {str(a): _float(values[a]) for a in atoms},
+                            "lhs": _pack(lv, L), "rhs": _pack(rv, R)},
+                        max_rel_error=_float(err))
+                checked += 1
+                max_err = max(max_err, err)
+    if checked == 0:
+        return Evidence("numeric", Verdict.UNDECIDED,
+                        f"no sample point inside the domain ({skipped} rejected)")
+    where = f" over sizes/shapes {sorted(set(map(str, shapes_seen)))}" if shapes_seen else ""
+    what = "limits approached along 3 points" if limits else f"{DPS}-digit evaluation"
+    return Evidence("numeric", Verdict.TRUE,
+                    f"{checked} random points agree{where} ({what})",
+                    max_rel_error=_float(max_err))
+
+
+def _holds(rel, lv, rv) -> bool:
+    slack = mpmath.mpf(10) ** -30
+    ops = {"<=": lambda a, b: a <= b + slack, ">=": lambda a, b: a + slack >= b,
+           "<": lambda a, b: a < b, ">": lambda a, b: a > b}
+    return all(ops[rel](a, b) for a, b in zip(lv, rv))
+
+
+def _is_scalar_like(x) -> bool:
+    return not isinstance(x, sp.MatrixBase) or x.shape == (1, 1)
+
+
+def _is_shape_error(exc: Exception) -> bool:
+    name = type(exc).__name__
+    return name in ("ShapeError", "NonSquareMatrixError") or "shape" in str(exc).lower() \
+        or "dimension" in str(exc).lower()
+
+
+def _float(x) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _pack(values, like) -> Any:
+    vals = [_float(v) for v in values]
+    if isinstance(like, sp.MatrixBase):
+        r, c = like.shape
+        return [vals[i * c:(i + 1) * c] for i in range(r)]
+    return vals[0]
+
+
+def _fmt(d: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in d.items()) or "(none)"
+
+
+def _fmt_dict(d: dict) -> dict:
+    return {str(k): int(v) if getattr(v, "is_Integer", False) or isinstance(v, int) else str(v)
+            for k, v in d.items()}

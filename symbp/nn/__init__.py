@@ -1,0 +1,1 @@
+"""Rules declared once, as data: activations and losses as SymPy expressions."""

@@ -1,0 +1,1 @@
+"""Notation: printing SymPy objects in course notation (LaTeX, Unicode text)."""

@@ -1,0 +1,148 @@
+"""One-line Unicode rendering for the terminal: ``∂C/∂z_k = Σ_j y_j (δ_jk − a_k)``."""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+from sympy.printing.precedence import PRECEDENCE, precedence
+from sympy.printing.str import StrPrinter
+
+from ..core.expr import is_layered
+
+GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
+         "theta": "θ", "lambda": "λ", "mu": "μ", "sigma": "σ", "tau": "τ", "phi": "φ",
+         "psi": "ψ", "omega": "ω", "Delta": "Δ", "Sigma": "Σ", "nabla": "∇", "rho": "ρ",
+         "xi": "ξ", "pi": "π", "zeta": "ζ", "kappa": "κ", "chi": "χ", "nu": "ν"}
+
+
+def _name(s: str) -> str:
+    if s in GREEK:
+        return GREEK[s]
+    if "_" in s:
+        head, tail = s.split("_", 1)
+        return f"{_name(head)}_{tail}"
+    return s
+
+
+def _group(parts: list[str]) -> str:
+    joined = "".join(parts) if all(len(p) == 1 for p in parts) else ",".join(parts)
+    return joined if len(joined) == 1 else f"{{{joined}}}" if not joined.isalnum() else joined
+
+
+class UnicodePrinter(StrPrinter):
+    printmethod = "_symbp_text"  # do not let Indexed print itself as a[j]
+
+    def _print_Symbol(self, expr):
+        return _name(expr.name)
+
+    _print_Dummy = _print_Symbol
+
+    def _print_MatrixSymbol(self, expr):
+        return _name(expr.name)
+
+    def _print_Indexed(self, expr):
+        base = _name(str(expr.base.label))
+        idx = [self._print(i) for i in expr.indices]
+        if is_layered(expr.base) and idx:
+            rest = f"_{_group(idx[1:])}" if idx[1:] else ""
+            layer = idx[0] if len(idx[0]) == 1 else f"({idx[0]})"
+            return f"{base}^{layer}{rest}"
+        return f"{base}_{_group(idx)}"
+
+    def _print_IndexedBase(self, expr):
+        return _name(str(expr.label))
+
+    def _print_Function(self, expr):
+        name = _name(expr.func.__name__)
+        return f"{name}({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_log(self, expr):
+        return f"ln({self._print(expr.args[0])})"
+
+    def _print_exp(self, expr):
+        arg = self._print(expr.args[0])
+        return f"e^{arg}" if len(arg) == 1 else f"e^({arg})"
+
+    def _print_KroneckerDelta(self, expr):
+        return f"δ_{_group([self._print(a) for a in expr.args])}"
+
+    def _print_Sum(self, expr):
+        body = self.parenthesize(expr.function, PRECEDENCE["Mul"])
+        lims = []
+        for var, lo, hi in expr.limits:
+            lims.append(f"Σ_{{{self._print(var)}={self._print(lo)}}}^{self._print(hi)}")
+        return " ".join(lims) + " " + body
+
+    def _d(self, expr) -> str:
+        s = self._print(expr)
+        return s if precedence(expr) >= PRECEDENCE["Atom"] or len(s) <= 2 else f"({s})"
+
+    def _print_Derivative(self, expr):
+        inner = expr.expr
+        if isinstance(inner, AppliedUndef) and len(inner.args) == 1 and \
+                set(expr.variables) == {inner.args[0]}:
+            return f"{_name(inner.func.__name__)}{'′' * len(expr.variables)}" \
+                   f"({self._print(inner.args[0])})"
+        den = "".join(f"∂{self._d(v)}" for v in expr.variables)
+        return f"∂{self._d(inner)}/{den}"
+
+    def _print_Subs(self, expr):
+        inner, old, new = expr.args
+        if isinstance(inner, sp.Derivative) and isinstance(inner.expr, AppliedUndef):
+            return f"{_name(inner.expr.func.__name__)}{'′' * len(inner.variables)}" \
+                   f"({self._print(new[0])})"
+        return super()._print_Subs(expr)
+
+    def _print_Transpose(self, expr):
+        return f"{self.parenthesize(expr.arg, PRECEDENCE['Pow'])}ᵀ"
+
+    def _print_HadamardProduct(self, expr):
+        return " ⊙ ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
+
+    def _print_MatMul(self, expr):
+        return " ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
+
+    def _print_Trace(self, expr):
+        return f"tr({self._print(expr.arg)})"
+
+    def _print_Determinant(self, expr):
+        return f"|{self._print(expr.arg)}|"
+
+    def _print_Inverse(self, expr):
+        return f"{self.parenthesize(expr.arg, PRECEDENCE['Pow'])}⁻¹"
+
+    def _print_DiagMatrix(self, expr):
+        return f"diag({self._print(expr.arg)})"
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        func = expr.function
+        if isinstance(func, sp.Lambda) and len(func.variables) == 1:
+            body, x = func.expr, func.variables[0]
+            if isinstance(body, AppliedUndef) and body.args == (x,):
+                return f"{_name(body.func.__name__)}({self._print(expr.expr)})"
+            if isinstance(body, sp.Derivative) and isinstance(body.expr, AppliedUndef):
+                return f"{_name(body.expr.func.__name__)}′({self._print(expr.expr)})"
+        if isinstance(func, type):
+            return f"{_name(func.__name__)}({self._print(expr.expr)})"
+        return f"({self._print(func)})∘({self._print(expr.expr)})"
+
+    def _print_Limit(self, expr):
+        f, x, x0, _ = expr.args
+        return f"lim_{{{self._print(x)}→{self._print(x0)}}} {self.parenthesize(f, PRECEDENCE['Mul'])}"
+
+    def _print_Infinity(self, expr):
+        return "∞"
+
+    def _print_Heaviside(self, expr):
+        return f"step({self._print(expr.args[0])})"
+
+
+_PRINTER = UnicodePrinter()
+
+
+def text(expr) -> str:
+    s = _PRINTER.doprint(expr)
+    return s.replace("**", "^").replace("*", "·").replace("-", "−")
+
+
+REL_TEXT = {"=": "=", "<=": "≤", ">=": "≥", "<": "<", ">": ">"}

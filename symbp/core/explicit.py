@@ -212,6 +212,26 @@ def index_assignments(indices: list[sp.Symbol], sizes: dict, ctx: Context,
         yield dict(zip(indices, [sp.Integer(v) for v in c]))
 
 
+def expand_finite_sums(e):
+    """Σ_{i=lo}^{hi} f(i) with integer bounds → f(lo) + … + f(hi), innermost first.
+
+    Much faster than ``Sum.doit``, which first attempts a closed form.
+    """
+
+    def write_out(s):
+        body = s.function
+        for var, lo, hi in reversed(s.limits):
+            if not (getattr(lo, "is_Integer", False) and getattr(hi, "is_Integer", False)):
+                return s
+        terms = [body]
+        for var, lo, hi in reversed(s.limits):
+            terms = [t.xreplace({var: sp.Integer(v)}) for t in terms
+                     for v in range(int(lo), int(hi) + 1)]
+        return sp.Add(*terms)
+
+    return e.replace(lambda x: isinstance(x, sp.Sum), write_out)
+
+
 def instantiate(expr, ctx: Context, sizes: dict, indices: dict, *, rewrite: bool):
     """Definitions expanded, (assumptions applied), sizes and indices fixed, matrices explicit."""
     e = ctx.expand(sp.sympify(expr))
@@ -220,6 +240,7 @@ def instantiate(expr, ctx: Context, sizes: dict, indices: dict, *, rewrite: bool
     subs = {**sizes, **indices}
     if subs:
         e = e.xreplace(subs)
+    e = expand_finite_sums(e)
     e = explicit(e)
     e = e.doit()
     if rewrite:

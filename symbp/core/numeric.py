@@ -64,11 +64,87 @@ def _limit_points(x0, direction):
     return [mpmath.mpf(x0) + sign * mpmath.mpf(10) ** -p for p in (6, 12, 18)]
 
 
+_FUNCS = {
+    sp.exp: mpmath.exp, sp.log: mpmath.log, sp.tanh: mpmath.tanh, sp.sinh: mpmath.sinh,
+    sp.cosh: mpmath.cosh, sp.sin: mpmath.sin, sp.cos: mpmath.cos, sp.tan: mpmath.tan,
+    sp.Abs: abs, sp.atanh: mpmath.atanh, sp.asinh: mpmath.asinh, sp.atan: mpmath.atan,
+}
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _tree_eval(e, env):
+    """Evaluate a scalar SymPy tree with mpmath numbers (fast path; no code generation)."""
+    if e in env:
+        return env[e]
+    if e.is_Integer:
+        return mpmath.mpf(int(e))
+    if e.is_Rational:
+        return mpmath.mpf(int(e.p)) / int(e.q)
+    if e.is_Float:
+        return mpmath.mpf(e)
+    if e.is_Add:
+        return mpmath.fsum(_tree_eval(a, env) for a in e.args)
+    if e.is_Mul:
+        out = mpmath.mpf(1)
+        for a in e.args:
+            out *= _tree_eval(a, env)
+        return out
+    if e.is_Pow:
+        base = _tree_eval(e.base, env)
+        ex = e.exp
+        if ex.is_Integer:
+            return base ** int(ex)
+        return mpmath.power(base, _tree_eval(ex, env))
+    f = _FUNCS.get(e.func)
+    if f is not None:
+        return f(*[_tree_eval(a, env) for a in e.args])
+    if e is sp.E:
+        return mpmath.e
+    if e is sp.pi:
+        return mpmath.pi
+    if isinstance(e, sp.KroneckerDelta):
+        i, j = e.args
+        return mpmath.mpf(1 if i == j else 0) if i.is_Integer and j.is_Integer else \
+            mpmath.mpf(1 if _tree_eval(i, env) == _tree_eval(j, env) else 0)
+    if isinstance(e, sp.Max):
+        return max(_tree_eval(a, env) for a in e.args)
+    if isinstance(e, sp.Min):
+        return min(_tree_eval(a, env) for a in e.args)
+    if isinstance(e, sp.Heaviside):
+        x = _tree_eval(e.args[0], env)
+        at0 = _tree_eval(e.args[1], env) if len(e.args) > 1 else mpmath.mpf(1) / 2
+        return mpmath.mpf(1) if x > 0 else mpmath.mpf(0) if x < 0 else at0
+    if e.is_zero is True:
+        return mpmath.mpf(0)
+    raise _Unsupported(type(e).__name__)
+
+
 def _compile(entries, atoms):
+    """A function of the atom values returning the entries' values (mpmath numbers).
+
+    A small tree evaluator handles the usual functions; anything else goes through
+    ``lambdify`` to mpmath.
+    """
+    exprs = [sp.sympify(x) for x in entries]
     dummies = [sp.Dummy(f"x{i}") for i in range(len(atoms))]
     mapping = dict(zip(atoms, dummies))
-    exprs = [sp.sympify(x).xreplace(mapping) for x in entries]
-    return sp.lambdify(dummies, exprs, modules=["mpmath"])
+    slow = None
+
+    def run(*args):
+        nonlocal slow
+        if slow is None:
+            env = dict(zip(atoms, args))
+            try:
+                return [_tree_eval(x, env) for x in exprs]
+            except _Unsupported:
+                slow = sp.lambdify(dummies, [x.xreplace(mapping) for x in exprs],
+                                   modules=["mpmath"], docstring_limit=0)
+        return slow(*args)
+
+    return run
 
 
 def _value(x):

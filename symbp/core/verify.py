@@ -24,6 +24,18 @@ def _same(a, b) -> bool:
         return False
 
 
+_CHECKS: dict = {}
+
+
+def _cached_check(step, context, timeout, seed):
+    """Steps are pure functions of (lhs, rhs, rel, context): check each once per process."""
+    key = (step.lhs, step.rhs, step.rel, id(context), timeout, seed)
+    if key not in _CHECKS:
+        _CHECKS[key] = (check_equation(step.lhs, step.rhs, context, rel=step.rel,
+                                       timeout=timeout, seed=seed), context)
+    return _CHECKS[key][0]
+
+
 def verify_steps(derivation: Derivation, *, timeout: float | None = DEFAULT_TIMEOUT,
                  seed: int = 0) -> list[StepResult]:
     results: list[StepResult] = []
@@ -31,8 +43,7 @@ def verify_steps(derivation: Derivation, *, timeout: float | None = DEFAULT_TIME
     for p_i, part in enumerate(derivation.parts):
         for s_i, step in enumerate(part.steps):
             index += 1
-            check = check_equation(step.lhs, step.rhs, derivation.context, rel=step.rel,
-                                   timeout=timeout, seed=seed + index)
+            check = _cached_check(step, derivation.context, timeout, seed + index)
             evidence = list(check.evidence)
             problems = []
             if s_i == 0 and not _same(step.lhs, part.goal_lhs):

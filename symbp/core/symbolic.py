@@ -106,6 +106,9 @@ def _symbolic(lhs, rhs, ctx: Context, rel: str) -> Evidence:
     if rel != "=":
         return _inequality(L, R, ctx, rel)
     if not matrix:
+        if _cancels(L - R):
+            return Evidence("symbolic", Verdict.TRUE,
+                            "difference cancels to 0 as a rational function (general form)")
         d = normalize(L - R, ctx)
         if d == 0:
             return Evidence("symbolic", Verdict.TRUE, "difference reduces to 0 (general form)")
@@ -118,6 +121,21 @@ def _symbolic(lhs, rhs, ctx: Context, rel: str) -> Evidence:
             return Evidence("symbolic", Verdict.FALSE,
                             f"difference simplifies to the nonzero constant {d}")
     return _concrete(L, R, ctx, general_failed=not matrix)
+
+
+def _cancels(d, seconds: float = 1.0) -> bool:
+    """``cancel(together(d)) == 0``, tried before any expansion: nested fractions
+    such as a/((1 − a)(a/(1 − a) + 1)²) with a = σ(z) explode under ``expand``
+    but cancel in milliseconds.  Bounded; False means "not shown", nothing more."""
+    if d.has(sp.Sum, sp.Derivative, sp.Limit, sp.Subs):
+        return False
+    try:
+        with time_limit(seconds):
+            return sp.cancel(sp.together(d)) == 0
+    except TimeLimitExceeded:
+        return False
+    except Exception:  # noqa: BLE001 - SymPy's polys can raise on exotic inputs
+        return False
 
 
 def _mentions_matrices(*exprs) -> bool:

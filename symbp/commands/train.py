@@ -1,0 +1,96 @@
+"""``symbp train``: mini-batch SGD on MNIST with code generated from the derivations."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from ..errors import EXIT_OK, UsageError
+
+
+def _layers(text: str) -> tuple:
+    try:
+        sizes = tuple(int(s) for s in text.split(","))
+    except ValueError:
+        raise UsageError(f"--layers must be comma-separated integers, got {text!r}",
+                         where="--layers", hint="e.g. --layers 784,100,10") from None
+    return sizes
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "train", help="train an MLP on MNIST with generated code",
+        description="Generate (or reuse from the cache) the model module with `symbp codegen`, "
+                    "train it with mini-batch SGD and write metrics.json, loss.png, model.npz "
+                    "and the module to --out. Exit 0 on success, 1 when training diverges "
+                    "(NaN/inf; no model is saved), 2 for usage or data errors.")
+    p.add_argument("--layers", default="784,100,10", help="layer sizes (default 784,100,10)")
+    p.add_argument("--hidden", default="sigmoid", help="hidden activation (default sigmoid)")
+    p.add_argument("--output", default="softmax", help="output activation (default softmax)")
+    p.add_argument("--loss", default="ce", help="loss: ce, bce, mse (default ce)")
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--batch-size", type=int, default=200)
+    p.add_argument("--lr", type=float, default=2.0, help="learning rate on the batch-mean "
+                   "gradient (default 2)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--init", default="uniform", help="uniform (−0.5, 0.5), xavier or he "
+                   "(default uniform; biases start at zero)")
+    p.add_argument("--momentum", type=float, default=0.0)
+    p.add_argument("--l2", type=float, default=0.0, help="L2 weight decay on the weights")
+    p.add_argument("--lr-schedule", default="const",
+                   help="const | exp:G (×G per epoch) | step:G:K | linear (default const)")
+    p.add_argument("--normalize", default="whiten", help="whiten (per-pixel standardisation, "
+                   "default) or scale (x/255)")
+    p.add_argument("--dataset", default="mnist", help="mnist or fashion-mnist")
+    p.add_argument("--data-dir", default=None, metavar="DIR",
+                   help="folder with the four IDX files (else $SYMBP_DATA, the cache, download)")
+    p.add_argument("--dtype", default="float32", help="float32 (default) or float64")
+    p.add_argument("--out", default=None, metavar="DIR", help="output folder "
+                   "(default runs/train-<time>)")
+    p.add_argument("--module", default=None, metavar="FILE",
+                   help="use this generated module instead of running codegen")
+    p.add_argument("--train-limit", type=int, default=None, metavar="N",
+                   help="use only the first N training images")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def config_from_args(args):
+    from ..train import TrainConfig
+
+    cfg = TrainConfig(layers=_layers(args.layers), hidden=args.hidden, output=args.output,
+                      loss=args.loss, epochs=args.epochs, batch_size=args.batch_size,
+                      lr=args.lr, seed=args.seed, init=args.init, momentum=args.momentum,
+                      l2=args.l2, lr_schedule=args.lr_schedule, normalize=args.normalize,
+                      dataset=args.dataset, dtype=args.dtype, train_limit=args.train_limit)
+    cfg.validate()
+    return cfg
+
+
+def run(args) -> int:
+    from .. import data as data_mod
+    from .. import train as tr
+
+    t_start = time.perf_counter()
+    cfg = config_from_args(args)
+    out = args.out or time.strftime("runs/train-%Y%m%d-%H%M%S")
+    data = data_mod.load(cfg.dataset, data_dir=args.data_dir)
+    module_path = args.module or tr.generate_module(cfg)
+    module = tr.load_module(module_path)
+    prep = tr.prepare(data, cfg, module.DTYPE)
+    print(f"training {'-'.join(map(str, cfg.layers))} {cfg.hidden}/{cfg.output}/{cfg.loss} on "
+          f"{cfg.dataset} ({len(prep.x_train)} train, {len(prep.x_test)} test), "
+          f"module {module_path}", flush=True)
+
+    def report(e):
+        print(f"epoch {e['epoch']}: train loss {e['train_loss']:.4f}  test loss "
+              f"{e['test_loss']:.4f}  test accuracy {100 * e['test_accuracy']:.2f}%  "
+              f"{e['seconds']:.2f}s", flush=True)
+
+    result = tr.fit(module, cfg, prep, stream=None if args.quiet else sys.stderr,
+                    on_epoch=report)
+    tr.save_run(out, cfg, result, prep, module_path, time.perf_counter() - t_start)
+    print(f"test accuracy {100 * result.epochs[-1]['test_accuracy']:.2f}% after "
+          f"{cfg.epochs} epoch(s), training {sum(e['seconds'] for e in result.epochs):.2f}s; "
+          f"wrote {out}/metrics.json, loss.png, model.npz, model.py")
+    return EXIT_OK

@@ -1,0 +1,444 @@
+"""Mini-batch SGD on MNIST with a *generated* model module (never SymPy at training time).
+
+The model math lives entirely in the module written by ``symbp codegen`` (forward pass,
+batch-mean loss and its gradients, derived from the catalog).  This module only:
+
+* gets that module: generated once per (layers, activations, loss, dtype, generator
+  version) by running ``python -m symbp codegen`` in a subprocess, cached in
+  ``~/.cache/symbp/models`` and imported by path (so this process never imports SymPy);
+* prepares the data: ``scale`` (x/255) or ``whiten`` (per-pixel standardisation with the
+  training-set mean and standard deviation, the course code's step; constant pixels get
+  σ = 1);
+* runs SGD: each epoch a permutation from a seeded ``numpy.random.Generator``; batches are
+  gathered by index into preallocated float32 buffers (``np.take(..., out=)``, no copy of
+  the training set per epoch); updates are in place:
+  ``g += l2·W`` (weights only), ``v = μ·v − η·g``, ``W += v`` (plain SGD: ``W −= η·g``);
+* watches the gradients (see :data:`EXPLODING`, :data:`VANISHING`): per-layer norms of
+  ∂C/∂W every :data:`WATCH_EVERY` iterations, a warning once per layer and kind, and a
+  :class:`~symbp.errors.NumericalError` as soon as the loss or a norm is NaN/inf;
+* saves a run atomically (``metrics.json``, ``loss.png``, ``model.npz``, the module).
+
+Learning-rate schedules (``--lr-schedule``): ``const``; ``exp:G`` (η·Gᵉ in epoch e, e from
+0); ``step:G:K`` (×G every K epochs); ``linear`` (η·(1 − e/E)).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import NumericalError, ToolFailedError, UsageError
+
+#: A layer's gradient is "exploding" when ‖∂C/∂W_l‖_F (gradient of the batch-mean loss)
+#: exceeds this.
+EXPLODING = 1e2
+#: A layer's gradient is "vanishing" when ‖∂C/∂W_l‖_F is below this fraction of the largest
+#: layer's norm in the same iteration (the deep-sigmoid effect: σ′ ≤ 1/4 per layer).
+VANISHING = 1e-3
+#: Gradient norms are measured every this many iterations (and at the first).
+WATCH_EVERY = 10
+
+SCHEMES = ("uniform", "xavier", "he")
+NORMALIZE = ("scale", "whiten")
+
+
+@dataclass
+class TrainConfig:
+    layers: tuple = (784, 100, 10)
+    hidden: str = "sigmoid"
+    output: str = "softmax"
+    loss: str = "ce"
+    epochs: int = 1
+    batch_size: int = 200
+    lr: float = 2.0
+    seed: int = 0
+    init: str = "uniform"
+    momentum: float = 0.0
+    l2: float = 0.0
+    lr_schedule: str = "const"
+    normalize: str = "whiten"
+    dataset: str = "mnist"
+    dtype: str = "float32"
+    train_limit: int | None = None  # use only the first N training samples (tests)
+    test_limit: int | None = None
+
+    def validate(self) -> None:
+        if len(self.layers) < 2 or min(self.layers) < 1:
+            raise UsageError(f"--layers needs at least two positive sizes, got {self.layers}",
+                             where="--layers", hint="e.g. --layers 784,100,10")
+        for name, value in (("--epochs", self.epochs), ("--batch-size", self.batch_size)):
+            if value < 1:
+                raise UsageError(f"{name} must be at least 1, got {value}", where=name)
+        if not self.lr > 0 or not np.isfinite(self.lr):
+            raise UsageError(f"--lr must be a positive number, got {self.lr}", where="--lr")
+        if not 0 <= self.momentum < 1:
+            raise UsageError(f"--momentum must be in [0, 1), got {self.momentum}",
+                             where="--momentum")
+        if self.l2 < 0:
+            raise UsageError(f"--l2 must be ≥ 0, got {self.l2}", where="--l2")
+        for name, value, allowed in (("--init", self.init, SCHEMES),
+                                     ("--normalize", self.normalize, NORMALIZE)):
+            if value not in allowed:
+                raise UsageError(f"{name} must be one of {', '.join(allowed)}, got {value!r}",
+                                 where=name)
+        lr_at(self, 0)  # parses the schedule
+
+
+def lr_at(cfg: TrainConfig, epoch: int) -> float:
+    """Learning rate of ``epoch`` (0-based) under ``cfg.lr_schedule``."""
+    kind, *rest = cfg.lr_schedule.split(":")
+    try:
+        nums = [float(r) for r in rest]
+        rule = {"const": lambda: cfg.lr if not nums else None,
+                "exp": lambda: cfg.lr * nums[0] ** epoch,
+                "step": lambda: cfg.lr * nums[0] ** (epoch // int(nums[1])),
+                "linear": lambda: cfg.lr * (1 - epoch / cfg.epochs)}[kind]
+        value = rule()
+    except (KeyError, IndexError, ValueError, ZeroDivisionError):
+        value = None
+    if value is None:
+        raise UsageError(f"cannot read --lr-schedule {cfg.lr_schedule!r}", where="--lr-schedule",
+                         hint="use const, exp:G (×G per epoch), step:G:K (×G every K epochs) "
+                              "or linear")
+    return float(value)
+
+
+# --------------------------------------------------------------------------- the module
+def load_module(path):
+    """Import a generated module from ``path`` (no package import, no SymPy)."""
+    path = Path(path)
+    name = "symbp_generated_" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _generator_fingerprint() -> str:
+    """Hash of the sources the generated code depends on (invalidates the cache)."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha1()
+    for folder in (root / "codegen", root / "nn", root.parent / "derivations"):
+        for f in sorted(folder.rglob("*")) if folder.exists() else ():
+            if f.is_file() and f.suffix in (".py", ".j2", ".jinja", ".tmpl", ".txt"):
+                h.update(f.name.encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def model_cache_dir() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "symbp" / "models"
+
+
+def generate_module(cfg: TrainConfig, cache: Path | None = None) -> Path:
+    """Path of the generated module for ``cfg``: from the cache, or ``symbp codegen``."""
+    argv = ["--layers", ",".join(map(str, cfg.layers)), "--hidden", cfg.hidden,
+            "--output", cfg.output, "--loss", cfg.loss, "--dtype", cfg.dtype]
+    key = hashlib.sha1((" ".join(argv) + _generator_fingerprint()).encode()).hexdigest()[:16]
+    cache = Path(cache) if cache else model_cache_dir()
+    path = cache / f"model_{key}.py"
+    if path.exists():
+        return path
+    cache.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".gen-", suffix=".py", dir=cache)
+    os.close(fd)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")]))
+    try:
+        proc = subprocess.run([sys.executable, "-m", "symbp", "codegen", *argv, "-o", tmp],
+                              check=False, capture_output=True, text=True, env=env)
+        if proc.returncode != 0:
+            msg = (proc.stderr or proc.stdout).strip()
+            if proc.returncode == 2:  # usage: unknown activation/loss etc.; pass it through
+                raise UsageError(f"cannot generate the model: {msg}", where="symbp codegen")
+            raise ToolFailedError(f"symbp codegen failed (exit {proc.returncode})", where=msg)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+# --------------------------------------------------------------------------- data
+@dataclass
+class Prepared:
+    x_train: np.ndarray
+    y_train: np.ndarray  # one-hot
+    labels_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    labels_test: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
+
+
+def normalizer(x_train_u8: np.ndarray, how: str, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, scale) with x_normalised = (x − mean) / scale, x in raw 0..255 units."""
+    if how == "scale":
+        return np.zeros(x_train_u8.shape[1], dtype), np.full(x_train_u8.shape[1], 255, dtype)
+    x = x_train_u8.astype(np.float64)
+    mean, std = x.mean(axis=0), x.std(axis=0)
+    std[std < 1e-8] = 1.0  # constant (border) pixels
+    return mean.astype(dtype), std.astype(dtype)
+
+
+def apply_norm(x_u8, mean, scale, dtype) -> np.ndarray:
+    out = x_u8.astype(dtype)
+    out -= mean
+    out /= scale
+    return out
+
+
+def one_hot(labels, n, dtype) -> np.ndarray:
+    y = np.zeros((len(labels), n), dtype)
+    y[np.arange(len(labels)), labels] = 1
+    return y
+
+
+def prepare(data, cfg: TrainConfig, dtype) -> Prepared:
+    xtr, ytr = data.x_train[:cfg.train_limit], data.y_train[:cfg.train_limit]
+    xte, yte = data.x_test[:cfg.test_limit], data.y_test[:cfg.test_limit]
+    if xtr.shape[1] != cfg.layers[0] or cfg.layers[-1] != 10:
+        raise UsageError(f"--layers must start with {xtr.shape[1]} inputs and end with 10 "
+                         f"outputs for {cfg.dataset}, got {cfg.layers}", where="--layers")
+    mean, scale = normalizer(xtr, cfg.normalize, dtype)
+    n_out = cfg.layers[-1]
+    return Prepared(apply_norm(xtr, mean, scale, dtype), one_hot(ytr, n_out, dtype), ytr,
+                    apply_norm(xte, mean, scale, dtype), one_hot(yte, n_out, dtype), yte,
+                    mean, scale)
+
+
+# --------------------------------------------------------------------------- training
+@dataclass
+class Result:
+    params: list
+    epochs: list = field(default_factory=list)
+    iter_loss: list = field(default_factory=list)
+    grad_norms: list = field(default_factory=list)  # [iteration, norm_layer1, ...]
+    warnings: list = field(default_factory=list)
+
+
+class _Watch:
+    """Per-layer gradient norms; warnings once per (layer, kind); NaN/inf → error."""
+
+    def __init__(self, result: Result, warn):
+        self.result, self.warn, self.seen = result, warn, set()
+
+    def check(self, it: int, loss: float, grads) -> None:
+        norms = [float(np.sqrt(np.dot(g.ravel(), g.ravel()))) for g, _ in grads]
+        self.result.grad_norms.append([it, *norms])
+        if not (np.isfinite(loss) and np.isfinite(norms).all()):
+            raise NumericalError(
+                f"training diverged at iteration {it}: loss = {loss}, gradient norms per layer "
+                f"= {', '.join(f'{n:.3g}' for n in norms)}; no model was saved",
+                hint="lower --lr, use --init xavier/he, or --normalize whiten")
+        top = max(norms)
+        for layer, n in enumerate(norms, 1):
+            kind = ("exploding" if n > EXPLODING else
+                    "vanishing" if top > 0 and n < VANISHING * top else None)
+            if kind and (layer, kind) not in self.seen:
+                self.seen.add((layer, kind))
+                limit = (f"> {EXPLODING:g}" if kind == "exploding"
+                         else f"< {VANISHING:g} × the largest layer's {top:.3g}")
+                msg = (f"warning: layer {layer} gradient is {kind} at iteration {it}: "
+                       f"‖∂C/∂W{layer}‖ = {n:.3g} {limit}")
+                self.result.warnings.append(msg)
+                self.warn(msg)
+
+
+def _progress(stream, epoch, epochs, done, total, loss, t0, final=False):
+    fill = int(24 * done / total)
+    stream.write(f"\repoch {epoch}/{epochs} [{'#' * fill}{'.' * (24 - fill)}] "
+                 f"{done}/{total} loss {loss:.4f} {time.perf_counter() - t0:5.1f}s")
+    if final:
+        stream.write("\n")
+    stream.flush()
+
+
+def fit(module, cfg: TrainConfig, prep: Prepared, stream=None, on_epoch=None,
+        watch_every: int = WATCH_EVERY) -> Result:
+    """Train ``module`` on ``prep``; ``on_epoch(dict)`` is called after each epoch."""
+    dtype = np.dtype(module.DTYPE)
+    params = [(np.ascontiguousarray(W, dtype), np.ascontiguousarray(b, dtype))
+              for W, b in module.init_params(seed=cfg.seed, scheme=cfg.init)]
+    velocity = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params] if cfg.momentum else None
+    rng = np.random.default_rng(cfg.seed)
+    X, Y = prep.x_train, prep.y_train
+    n, B = len(X), min(cfg.batch_size, len(prep.x_train))
+    xbuf = np.empty((B, X.shape[1]), dtype)
+    ybuf = np.empty((B, Y.shape[1]), dtype)
+    batches = -(-n // B)
+    result = Result(params)
+    watch = _Watch(result, (lambda m: stream.write("\n" + m + "\n")) if stream else (lambda m: None))
+    it = 0
+    for epoch in range(cfg.epochs):
+        lr = dtype.type(lr_at(cfg, epoch))
+        mu, l2 = dtype.type(cfg.momentum), dtype.type(cfg.l2)
+        t0 = time.perf_counter()
+        last_draw = t0
+        order = rng.permutation(n)
+        running = 0.0
+        for k in range(batches):
+            idx = order[k * B:(k + 1) * B]
+            m = len(idx)
+            xb, yb = (xbuf, ybuf) if m == B else (xbuf[:m], ybuf[:m])
+            np.take(X, idx, axis=0, out=xb)
+            np.take(Y, idx, axis=0, out=yb)
+            loss, grads = module.loss_and_gradients(params, xb, yb)
+            loss = float(loss)
+            if it % watch_every == 0 or not np.isfinite(loss):
+                watch.check(it, loss, grads)
+            result.iter_loss.append(loss)
+            running += loss
+            for (W, b), (gW, gb), v in zip(params, grads, velocity or [None] * len(params)):
+                if l2:
+                    gW += l2 * W
+                if v is None:
+                    gW *= lr
+                    gb *= lr
+                    W -= gW
+                    b -= gb
+                else:
+                    v[0] *= mu
+                    v[0] -= lr * gW
+                    v[1] *= mu
+                    v[1] -= lr * gb
+                    W += v[0]
+                    b += v[1]
+            it += 1
+            if stream and (time.perf_counter() - last_draw > 0.2):
+                last_draw = time.perf_counter()
+                _progress(stream, epoch + 1, cfg.epochs, k + 1, batches, running / (k + 1), t0)
+        seconds = time.perf_counter() - t0
+        if stream:
+            _progress(stream, epoch + 1, cfg.epochs, batches, batches, running / batches, t0, True)
+        record = {"epoch": epoch + 1, "lr": float(lr), "train_loss": running / batches,
+                  **evaluate_params(module, params, prep), "seconds": seconds}
+        if not all(np.isfinite([record["train_loss"], record["test_loss"]])):
+            raise NumericalError(f"training diverged in epoch {epoch + 1}: test loss "
+                                 f"{record['test_loss']}; no model was saved",
+                                 hint="lower --lr")
+        result.epochs.append(record)
+        if on_epoch:
+            on_epoch(record)
+    for W, b in params:
+        if not (np.isfinite(W).all() and np.isfinite(b).all()):
+            raise NumericalError("parameters contain NaN/inf after training; no model was "
+                                 "saved", hint="lower --lr")
+    return result
+
+
+def evaluate_params(module, params, prep: Prepared) -> dict:
+    pred = np.asarray(module.predict(params, prep.x_test))
+    pred = pred.argmax(axis=1) if pred.ndim == 2 else pred
+    return {"test_loss": float(module.loss(params, prep.x_test, prep.y_test)),
+            "test_accuracy": float(np.mean(pred == prep.labels_test))}
+
+
+def confusion(pred, labels, k: int = 10) -> np.ndarray:
+    """Rows: true class, columns: predicted class."""
+    return np.bincount(labels.astype(np.int64) * k + pred, minlength=k * k).reshape(k, k)
+
+
+# --------------------------------------------------------------------------- saving
+def _atomic(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def save_run(out, cfg: TrainConfig, result: Result, prep: Prepared, module_path,
+             wall_seconds: float, extra: dict | None = None) -> Path:
+    """Write metrics.json, loss.png, model.npz and model.py into ``out`` (atomically)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    final = result.epochs[-1]
+    metrics = {"test_accuracy": final["test_accuracy"], "test_loss": final["test_loss"],
+               "train_seconds": sum(e["seconds"] for e in result.epochs),
+               "wall_seconds": wall_seconds, "seed": cfg.seed, "args": asdict(cfg),
+               "epochs": result.epochs, "warnings": result.warnings,
+               "gradient_watch": {"every": WATCH_EVERY, "exploding_above": EXPLODING,
+                                  "vanishing_below_fraction_of_max": VANISHING,
+                                  "norms": result.grad_norms},
+               "iteration_loss": result.iter_loss, **(extra or {})}
+    arrays = {f"W{i}": W for i, (W, _) in enumerate(result.params, 1)}
+    arrays |= {f"b{i}": b for i, (_, b) in enumerate(result.params, 1)}
+    arrays |= {"layers": np.array(cfg.layers), "norm_mean": prep.mean, "norm_scale": prep.scale,
+               "config": np.array(json.dumps(asdict(cfg)))}
+    source = Path(module_path).read_bytes()
+    _atomic(out / "model.py", lambda t: Path(t).write_bytes(source))
+
+    def npz(t):
+        with open(t, "wb") as f:
+            np.savez(f, **arrays)
+    _atomic(out / "model.npz", npz)
+    _atomic(out / "loss.png", lambda t: plot_run(result, t))
+    _atomic(out / "metrics.json",
+            lambda t: Path(t).write_text(json.dumps(metrics, indent=1) + "\n"))
+    return out
+
+
+def plot_run(result: Result, path) -> None:
+    """Loss per iteration (as the course code plots it) and test accuracy per epoch."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
+    ax1.plot(np.arange(1, len(result.iter_loss) + 1), result.iter_loss, lw=0.8)
+    ax1.set(xlabel="iteration", ylabel="training loss (batch mean)", title="loss")
+    acc = [100 * e["test_accuracy"] for e in result.epochs]
+    ax2.plot(np.arange(1, len(acc) + 1), acc, "o-")
+    ax2.set(xlabel="epoch", ylabel="test accuracy (%)", title="test accuracy")
+    fig.tight_layout()
+    fig.savefig(path, format="png", dpi=90)
+    plt.close(fig)
+
+
+def load_run(run_dir):
+    """(module, params, config dict, mean, scale) of a saved run."""
+    run_dir = Path(run_dir)
+    from .errors import InputError
+
+    for name in ("model.npz", "model.py"):
+        if not (run_dir / name).is_file():
+            raise InputError(f"{name} not found", where=str(run_dir),
+                             hint="pass the --out folder of a finished `symbp train`")
+    module = load_module(run_dir / "model.py")
+    with np.load(run_dir / "model.npz") as z:
+        cfg = json.loads(str(z["config"]))
+        n = len(cfg["layers"]) - 1
+        params = [(z[f"W{i}"], z[f"b{i}"]) for i in range(1, n + 1)]
+        return module, params, cfg, z["norm_mean"], z["norm_scale"]
+
+
+def evaluate_run(run_dir, data_dir=None) -> dict:
+    """Reload a saved run and evaluate it on its data set's test split."""
+    from . import data as data_mod
+
+    module, params, cfg, mean, scale = load_run(run_dir)
+    data = data_mod.load(cfg["dataset"], data_dir=data_dir)
+    dtype = np.dtype(module.DTYPE)
+    x = apply_norm(data.x_test, mean, scale, dtype)
+    pred = np.asarray(module.predict(params, x))
+    pred = pred.argmax(axis=1) if pred.ndim == 2 else pred
+    y = one_hot(data.y_test, cfg["layers"][-1], dtype)
+    correct = int(np.sum(pred == data.y_test))
+    return {"dataset": cfg["dataset"], "n": len(x), "correct": correct,
+            "test_accuracy": correct / len(x), "test_loss": float(module.loss(params, x, y)),
+            "confusion": confusion(pred.astype(np.int64), data.y_test).tolist()}

@@ -128,3 +128,158 @@ def activation_derivative_result(act: Activation) -> tuple[sp.Expr, sp.Expr | No
     except KeyError:
         ga = None
     return fprime, ga
+
+
+# --------------------------------------------------------------------------
+# Catalog entries: the generic parts above, then what each function adds.
+# --------------------------------------------------------------------------
+
+from symbp.catalog import derivation  # noqa: E402
+from symbp.nn.activations import ACTIVATIONS, sigma  # noqa: E402
+
+NIELSEN = "Nielsen, Neural Networks and Deep Learning"
+HALF = sp.Rational(1, 2)
+
+
+def _unevaluated(*factors):
+    return sp.Mul(*factors, evaluate=False)
+
+
+@derivation("sigmoid", "σ′(z) = σ(z)(1 − σ(z)); its maximum is 1/4, at z = 0",
+            group="activations", title="Sigmoid: σ′ = σ(1 − σ) ≤ 1/4",
+            title_zh="Sigmoid：σ′ = σ(1 − σ) ≤ 1/4", source=f"{NIELSEN}, ch. 1 and ch. 5")
+def sigmoid_entry(d):
+    """σ′ = σ(1 − σ) (generic parts), then 1/4 − σ(1 − σ) = (σ − 1/2)² ≥ 0,
+    σ′(0) = 1/4 and σ″ = σ′(1 − 2σ)."""
+    build_activation(d, ACTIVATIONS.get("sigmoid"))
+    s, ds = sigma(z), sp.Derivative(sigma(z), z)
+    d.goal(ds, sp.Rational(1, 4), title="upper bound", rel="<=", tag="bound",
+           title_zh="上界")
+    d.step(s * (1 - s), because("previous_result", "σ′ = σ(1 − σ) (part 2 with a = σ(z))",
+                                "σ′ = σ(1 − σ)（第 2 部分，a = σ(z)）"))
+    d.step(sp.Rational(1, 4) - (s - HALF)**2,
+           because("square", "σ(1 − σ) = 1/4 − (σ − 1/2)²", "σ(1 − σ) = 1/4 − (σ − 1/2)²"))
+    d.step(sp.Rational(1, 4), because("inequality", "(σ − 1/2)² ≥ 0", "(σ − 1/2)² ≥ 0"),
+           rel="<=")
+
+    d.goal(sp.Subs(ds, z, 0), sp.Rational(1, 4), title="the bound is attained at z = 0",
+           tag="maximum", title_zh="z = 0 处取到上界")
+    d.step(sigma(0) * (1 - sigma(0)), because("previous_result", "σ′ = σ(1 − σ) at z = 0",
+                                              "σ′ = σ(1 − σ)，取 z = 0"))
+    d.step(_unevaluated(HALF, sp.Add(1, -HALF, evaluate=False)),
+           because("evaluation", "σ(0) = 1/(1 + e⁰) = 1/2", "σ(0) = 1/(1 + e⁰) = 1/2"))
+    d.step(sp.Rational(1, 4), because("algebra", "(1/2)(1/2) = 1/4", "(1/2)(1/2) = 1/4"))
+
+    d.goal(sp.Derivative(s, (z, 2)), ds * (1 - 2 * s), title="second derivative",
+           tag="second_derivative", title_zh="二阶导数")
+    d.step(sp.Derivative(s * (1 - s), z),
+           because("previous_result", "differentiate σ′ = σ(1 − σ) once more",
+                   "对 σ′ = σ(1 − σ) 再求一次导"))
+    d.step(ds * (1 - s) - s * ds,
+           because("product_rule", "(σ·(1 − σ))′ = σ′(1 − σ) + σ·(−σ′)",
+                   "(σ·(1 − σ))′ = σ′(1 − σ) + σ·(−σ′)"))
+    d.step(ds * (1 - 2 * s), because("factor", "σ′ taken out", "提出 σ′"))
+    d.note("σ″(0) = σ′(0)(1 − 2σ(0)) = (1/4)(1 − 2·1/2) = 0: z = 0 is where σ′ is largest.",
+           "σ″(0) = σ′(0)(1 − 2σ(0)) = (1/4)(1 − 2·1/2) = 0：σ′ 在 z = 0 处最大。")
+    d.note("Why deep sigmoid networks learn slowly: by BP2 the error of layer l is "
+           "δ^l = ((W^{l+1})ᵀ δ^{l+1}) ⊙ σ′(z^l), so every layer multiplies the gradient by "
+           "factors σ′ ≤ 1/4; unless the weights are large, the gradient shrinks at least "
+           "4-fold per layer (vanishing gradient), and saturated units (|z| large, σ′ ≈ 0) "
+           "hardly learn at all.",
+           "深层 sigmoid 网络学习缓慢的原因：由 BP2，δ^l = ((W^{l+1})ᵀ δ^{l+1}) ⊙ σ′(z^l)，"
+           "每经过一层梯度都要乘以 σ′ ≤ 1/4 的因子；除非权重很大，梯度每层至少缩小 4 倍"
+           "（梯度消失），饱和单元（|z| 大，σ′ ≈ 0）几乎不学习。")
+
+
+@derivation("tanh", "tanh′(z) = 1 − tanh²(z), also from tanh = sinh/cosh",
+            group="activations", title="tanh: tanh′ = 1 − tanh²",
+            title_zh="tanh：tanh′ = 1 − tanh²", source=f"{NIELSEN}, ch. 3 (other neurons)")
+def tanh_entry(d):
+    """Generic parts, then tanh = sinh/cosh and the quotient rule: (cosh² − sinh²)/cosh²."""
+    act = ACTIVATIONS.get("tanh")
+    build_activation(d, act)
+    fz = act.applied
+    sh, ch = sp.sinh(z), sp.cosh(z)
+    d.goal(sp.Derivative(fz, z), 1 - sp.tanh(z)**2, title="from tanh = sinh/cosh",
+           tag="quotient", title_zh="由 tanh = sinh/cosh 推导")
+    d.step(sp.Derivative(sh / ch, z),
+           because("definition", "tanh z = sinh z / cosh z", "tanh z = sinh z / cosh z"))
+    d.step((ch * sp.Derivative(sh, z) - sh * sp.Derivative(ch, z)) / ch**2,
+           because("quotient_rule", "p = sinh z, q = cosh z", "p = sinh z，q = cosh z"))
+    d.step((ch * ch - sh * sh) / ch**2,
+           because("derivative", "sinh′ = cosh, cosh′ = sinh", "sinh′ = cosh，cosh′ = sinh"))
+    d.step(1 - (sh / ch)**2, because("algebra", "split the fraction", "拆分分式"))
+    d.step(1 - sp.tanh(z)**2, because("definition", "sinh z / cosh z = tanh z",
+                                      "sinh z / cosh z = tanh z"))
+
+
+A_, B_ = sp.Symbol("A", positive=True), sp.Symbol("B", positive=True)
+
+
+@derivation("tanh_scaled", "f(z) = 1.7159·tanh(2z/3): f′ = 1.7159·(2/3)·(1 − a²/1.7159²)",
+            group="activations", title="Scaled tanh: f′ in terms of the output a",
+            title_zh="缩放 tanh：用输出 a 表示 f′",
+            source="LeCun et al., Efficient BackProp (1998); the course's tanh_opt")
+def tanh_scaled_entry(d):
+    """Generic parts, then the course's form A·B·(1 − a²/A²) with A = 1.7159, B = 2/3."""
+    act = ACTIVATIONS.get("tanh_scaled")
+    build_activation(d, act)
+    fz = act.applied
+    d.define(A_, sp.Rational(17159, 10000), "amplitude")
+    d.define(B_, sp.Rational(2, 3), "slope")
+    t = sp.tanh(B_ * z)
+    d.goal(sp.Derivative(fz, z), A_ * B_ * (1 - OUTPUT**2 / A_**2),
+           title="the course's form, with A = 1.7159 and B = 2/3", tag="course_form",
+           title_zh="课程中的形式，A = 1.7159，B = 2/3")
+    d.step(sp.Derivative(A_ * t, z), because("definition", "f(z) = A·tanh(B·z)",
+                                             "f(z) = A·tanh(B·z)"))
+    d.step(A_ * (1 - t**2) * sp.Derivative(B_ * z, z),
+           because("chain_rule", "tanh′(u) = 1 − tanh²(u) with u = B·z",
+                   "tanh′(u) = 1 − tanh²(u)，u = B·z"))
+    d.step(A_ * B_ * (1 - t**2), because("derivative", "d(B·z)/dz = B", "d(B·z)/dz = B"))
+    d.step(A_ * B_ * (1 - OUTPUT**2 / A_**2),
+           because("substitution", "tanh(B·z) = a/A since a = A·tanh(B·z)",
+                   "由 a = A·tanh(B·z) 得 tanh(B·z) = a/A"))
+
+
+@derivation("relu", "ReLU′(z) = step(z) for z ≠ 0; at z = 0 the one-sided slopes are 1 and 0",
+            group="activations", title="ReLU: derivative and the kink at 0",
+            title_zh="ReLU：导数与 0 处的折点", source=f"{NIELSEN}, ch. 3 (other neurons)")
+def relu_entry(d):
+    """Generic part (Heaviside for z ≠ 0), then the kink: right slope − left slope = 1."""
+    act = ACTIVATIONS.get("relu")
+    build_activation(d, act)
+    h = sp.Symbol("h", real=True)
+    q = (act.func(h) - act.func(0)) / h
+    d.goal(sp.Limit(q, h, 0, "+") - sp.Limit(q, h, 0, "-"), 1,
+           title="the slopes at 0 from the right and from the left differ by 1", tag="kink",
+           title_zh="0 处右导数与左导数相差 1")
+    d.step(sp.Limit(sp.Max(0, h) / h, h, 0, "+") - sp.Limit(sp.Max(0, h) / h, h, 0, "-"),
+           because("definition", "ReLU(h) = max(0, h), ReLU(0) = 0",
+                   "ReLU(h) = max(0, h)，ReLU(0) = 0"))
+    d.step(sp.Limit(sp.Mul(h, 1 / h, evaluate=False), h, 0, "+")
+           - sp.Limit(sp.Mul(0, 1 / h, evaluate=False), h, 0, "-"),
+           because("case", "max(0, h) = h for h > 0 and 0 for h < 0",
+                   "h > 0 时 max(0, h) = h，h < 0 时为 0"))
+    d.step(1, because("limit", "right slope 1, left slope 0", "右导数 1，左导数 0"))
+    d.note("The derivative exists for z ≠ 0 (1 for z > 0, 0 for z < 0) but not at z = 0: the "
+           "one-sided slopes differ. SymPy's Heaviside(0) = 1/2 is a convention; any value "
+           "in [0, 1] is a subgradient, and code usually takes 0 there.",
+           "z ≠ 0 时导数存在（z > 0 为 1，z < 0 为 0），z = 0 处不存在：左右导数不同。"
+           "SymPy 的 Heaviside(0) = 1/2 只是约定；[0, 1] 中任一值都是次梯度，代码中通常取 0。")
+
+
+@derivation("softplus", "softplus′(z) = σ(z): the derivative of ln(1 + e^z) is the sigmoid",
+            group="activations", title="Softplus: its derivative is σ",
+            title_zh="Softplus：其导数是 σ", source=f"{NIELSEN}, ch. 3 (exercise)")
+def softplus_entry(d):
+    """Generic parts, then e^z/(1 + e^z) = 1/(1 + e^{−z}) = σ(z)."""
+    act = ACTIVATIONS.get("softplus")
+    info = build_activation(d, act)
+    d.define(sigma(z), ACTIVATIONS.get("sigmoid").expr, "sigmoid")
+    d.goal(sp.Derivative(act.applied, z), sigma(z), title="the derivative is the sigmoid",
+           tag="sigmoid", title_zh="导数是 sigmoid")
+    d.step(info["fprime"], because("previous_result", "part 1", "第 1 部分"))
+    d.step(1 / (1 + sp.exp(-z)), because("algebra", "divide numerator and denominator by e^z",
+                                         "分子分母同除以 e^z"))
+    d.step(sigma(z), because("definition", "σ(z) = 1/(1 + e^{−z})", "σ(z) = 1/(1 + e^{−z})"))

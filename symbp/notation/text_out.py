@@ -127,8 +127,10 @@ class UnicodePrinter(StrPrinter):
         return f"({self._print(func)})∘({self._print(expr.expr)})"
 
     def _print_Limit(self, expr):
-        f, x, x0, _ = expr.args
-        return f"lim_{{{self._print(x)}→{self._print(x0)}}} {self.parenthesize(f, PRECEDENCE['Mul'])}"
+        f, x, x0, d = expr.args
+        side = "" if x0.is_infinite else {"+": "⁺", "-": "⁻"}.get(str(d), "")
+        return (f"lim_{{{self._print(x)}→{self._print(x0)}{side}}} "
+                f"{self.parenthesize(f, PRECEDENCE['Mul'])}")
 
     def _print_Infinity(self, expr):
         return "∞"

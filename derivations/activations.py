@@ -39,13 +39,14 @@ import functools
 import sympy as sp
 
 from derivations._calculus import derivative_moves, output_forms
+from symbp.catalog import derivation
 from symbp.core.context import Context, Definition
 from symbp.core.justify import because
 from symbp.core.proof import Builder, Derivation
 from symbp.core.verdict import Verdict
 from symbp.core.witness import check_equation
 from symbp.errors import DerivationError
-from symbp.nn.activations import Activation, z
+from symbp.nn.activations import ACTIVATIONS, Activation, sigma, z
 from symbp.notation.text_out import text
 
 OUTPUT = sp.Symbol("a", real=True)  # a := f(z), the unit's output
@@ -133,9 +134,6 @@ def activation_derivative_result(act: Activation) -> tuple[sp.Expr, sp.Expr | No
 # --------------------------------------------------------------------------
 # Catalog entries: the generic parts above, then what each function adds.
 # --------------------------------------------------------------------------
-
-from symbp.catalog import derivation  # noqa: E402
-from symbp.nn.activations import ACTIVATIONS, sigma  # noqa: E402
 
 NIELSEN = "Nielsen, Neural Networks and Deep Learning"
 HALF = sp.Rational(1, 2)

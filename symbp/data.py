@@ -15,7 +15,8 @@ Checks, in order, for every file:
 3. **Counts**: 60000 / 10000 items, the header count matches the bytes that follow, and the
    image and label counts agree.
 
-Search order for a data set's folder: ``data_dir`` (``--data-dir``), ``$SYMBP_DATA``, the
+Search order for a data set's folder: ``data_dir`` (``--data-dir``; when given it is the only
+place looked at, so a wrong folder is an error, not a silent fallback), ``$SYMBP_DATA``, the
 user cache ``$XDG_CACHE_HOME/symbp/<dataset>`` (default ``~/.cache/symbp/<dataset>``),
 then the Debian package folder ``/usr/share/datasets/fashion-mnist`` (Fashion-MNIST).
 If none holds the four files, they are downloaded from the standard mirrors into the user
@@ -233,13 +234,16 @@ def load(dataset: str = "mnist", data_dir=None, download: bool = True,
          opener=None, progress=True) -> Data:
     """Find (or download) and load ``dataset``; raises DataError on any problem."""
     spec = dataset_spec(dataset)
-    searched = candidate_dirs(dataset, data_dir)
+    if data_dir:
+        # an explicit folder is authoritative: read it or say exactly what is wrong with it
+        if not Path(data_dir).is_dir():
+            raise DataError(f"data folder {data_dir} does not exist", where="--data-dir",
+                            hint="pass a folder holding the four IDX files (raw or .gz)")
+        return read_folder(Path(data_dir), dataset)
+    searched = candidate_dirs(dataset)
     for folder in searched:
         if _complete(folder, spec):
             return read_folder(folder, dataset)
-    if data_dir and Path(data_dir).exists():
-        # an explicit folder that exists but is incomplete is a user error: say which file
-        return read_folder(Path(data_dir), dataset)
     if not download:
         raise DataError(f"{dataset} not found", where="searched: " + ", ".join(map(str, searched)),
                         hint="pass --data-dir DIR or set SYMBP_DATA to a folder with the four "

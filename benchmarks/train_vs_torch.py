@@ -1,0 +1,153 @@
+"""Epoch time of the generated code (symbp's trainer) vs PyTorch on the same network.
+
+Same initial parameters (from the generated module's ``init_params``), same batch order (one
+permutation per epoch from the same seeded generator), same batch size, float32, 2 threads
+for both (``torch.set_num_threads(2)``; OpenBLAS uses the 2 cores).  Prints per-epoch
+training seconds, the ratio generated/torch, both test accuracies, and the achieved GFLOP/s
+against a NumPy float32 matmul ceiling measured in the same run.
+
+FLOPs counted per batch of B samples, 2·m·n·k per product: forward ``X_{l-1} W_l`` for every
+layer, weight gradients ``X_{l-1}ᵀ Δ_l`` for every layer, and the backward products
+``Δ_l W_lᵀ`` for l ≥ 2 only (the input-layer delta is never needed).
+
+    SYMBP_DATA=/work/shared/data/mnist python benchmarks/train_vs_torch.py
+    python benchmarks/train_vs_torch.py --layers 784,300,100,10 --hidden relu --lr 0.1 ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import itertools
+
+import numpy as np
+
+from symbp import data as data_mod
+from symbp import train as tr
+
+
+def flops_per_epoch(layers, n, batch) -> float:
+    per_sample = 0
+    for i, (a, b) in enumerate(itertools.pairwise(layers)):
+        per_sample += 2 * a * b * (3 if i > 0 else 2)  # forward + dW (+ backward delta)
+    return float(per_sample) * n  # batches × B = n (the last batch may be smaller)
+
+
+def matmul_ceiling(reps=5, size=1024) -> float:
+    """Best float32 GFLOP/s of a square NumPy matmul (the same BLAS the trainer uses)."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((size, size), dtype=np.float32)
+    b = rng.standard_normal((size, size), dtype=np.float32)
+    out = np.empty_like(a)
+    best = np.inf
+    for _ in range(reps):
+        t = time.perf_counter()
+        for _ in range(4):
+            np.matmul(a, b, out=out)
+        best = min(best, (time.perf_counter() - t) / 4)
+    return 2 * size**3 / best / 1e9
+
+
+def torch_train(cfg, prep, init, epochs):
+    import torch
+    import torch.nn.functional as F
+
+    torch.set_num_threads(2)
+    act = {"sigmoid": torch.sigmoid, "relu": torch.relu, "tanh": torch.tanh}[cfg.hidden]
+    params = []
+    for W, b in init:
+        params += [torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True)]
+    opt = torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum)
+    X, labels = torch.from_numpy(prep.x_train), torch.from_numpy(prep.labels_train.astype(np.int64))
+    Y = torch.from_numpy(prep.y_train)
+    n, B = len(X), cfg.batch_size
+    rng = np.random.default_rng(cfg.seed)  # the same permutations as symbp.train.fit
+
+    def forward(x):
+        for i in range(0, len(params), 2):
+            x = x @ params[i] + params[i + 1]
+            if i + 2 < len(params):
+                x = act(x)
+        return x
+
+    def loss_of(z, yb, lb):
+        if cfg.output == "softmax":
+            return F.cross_entropy(z, lb)
+        a = torch.sigmoid(z)
+        if cfg.loss == "bce":
+            return F.binary_cross_entropy(a, yb, reduction="sum") / len(z)
+        return 0.5 * ((a - yb) ** 2).sum() / len(z)
+
+    seconds = []
+    for epoch in range(epochs):
+        for g in opt.param_groups:
+            g["lr"] = tr.lr_at(cfg, epoch)
+        order = torch.from_numpy(rng.permutation(n))
+        t = time.perf_counter()
+        for k in range(0, n, B):
+            idx = order[k:k + B]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_of(forward(X[idx]), Y[idx], labels[idx])
+            loss.backward()
+            opt.step()
+        seconds.append(time.perf_counter() - t)
+    with torch.no_grad():
+        pred = forward(torch.from_numpy(prep.x_test)).argmax(1).numpy()
+    return seconds, float(np.mean(pred == prep.labels_test))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--layers", default="784,100,10")
+    p.add_argument("--hidden", default="sigmoid")
+    p.add_argument("--output", default="softmax")
+    p.add_argument("--loss", default="ce")
+    p.add_argument("--batch-size", type=int, default=200)
+    p.add_argument("--lr", type=float, default=2.0)
+    p.add_argument("--momentum", type=float, default=0.0)
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--init", default="uniform")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--module", default=None, help="generated module (default: codegen cache)")
+    args = p.parse_args(argv)
+    cfg = tr.TrainConfig(layers=tuple(int(s) for s in args.layers.split(",")),
+                         hidden=args.hidden, output=args.output, loss=args.loss,
+                         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                         seed=args.seed, init=args.init, momentum=args.momentum)
+    cfg.validate()
+    path = args.module or tr.generate_module(cfg)
+    module = tr.load_module(path)
+    prep = tr.prepare(data_mod.load("mnist"), cfg, module.DTYPE)
+    init = [(W.copy(), b.copy()) for W, b in module.init_params(seed=cfg.seed, scheme=cfg.init)]
+
+    ceiling = matmul_ceiling()
+    gen = tr.fit(module, cfg, prep)
+    t_secs, t_acc = torch_train(cfg, prep, init, cfg.epochs)
+    ceiling = max(ceiling, matmul_ceiling())  # measured before and after: the better one
+    g_secs = [e["seconds"] for e in gen.epochs]
+    flops = flops_per_epoch(cfg.layers, len(prep.x_train), cfg.batch_size)
+
+    print(f"network {args.layers} {cfg.hidden}/{cfg.output}/{cfg.loss}, batch {cfg.batch_size}, "
+          f"float32, 2 threads, {cfg.epochs} epochs, module {path}")
+    print(f"matmul ceiling (NumPy float32 1024^3): {ceiling:.1f} GFLOP/s; "
+          f"{flops / 1e9:.1f} GFLOP per epoch")
+    g, t = min(g_secs), min(t_secs)  # best epoch of each (noise on a shared machine)
+    for name, secs, acc in (("generated", g_secs, gen.epochs[-1]["test_accuracy"]),
+                            ("pytorch", t_secs, t_acc)):
+        best = min(secs)
+        print(f"{name:>9}: epoch seconds {' '.join(f'{s:.3f}' for s in secs)}  best {best:.3f}s "
+              f"= {flops / best / 1e9:.1f} GFLOP/s ({100 * flops / best / 1e9 / ceiling:.0f}% of "
+              f"ceiling)  test accuracy {100 * acc:.2f}%")
+    print(f"ratio generated/pytorch (best epoch): {g / t:.3f}   "
+          f"(median epochs: {np.median(g_secs) / np.median(t_secs):.3f})")
+
+
+if __name__ == "__main__":
+    main()

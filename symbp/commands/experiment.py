@@ -1,0 +1,42 @@
+"""``symbp experiment NAME``: reproduce the course results with generated code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..errors import EXIT_OK, UnknownName
+
+NAMES = ("seed-table", "learning-slowdown", "vanishing-gradient", "best")
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "experiment", help="run an experiment (seed-table, learning-slowdown, ...)",
+        description="Run one experiment and write table.md, table.json and plots to --out: "
+                    "seed-table (the course setting, quadratic vs cross-entropy, 3 seeds), "
+                    "learning-slowdown (one saturated sigmoid neuron), vanishing-gradient "
+                    "(per-layer gradient norms of deep sigmoid nets), best (fastest "
+                    "configuration to ≥ 98%% MNIST test accuracy, 3 seeds). Exit 0, 1 if "
+                    "training diverges, 2 for usage/data errors.")
+    p.add_argument("name", metavar="NAME", help=", ".join(NAMES))
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="output folder (default runs/experiment-NAME)")
+    p.add_argument("--data-dir", default=None, metavar="DIR")
+    p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default 0,1,2)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    return p
+
+
+def run(args) -> int:
+    from ..experiments import EXPERIMENTS
+
+    if args.name not in EXPERIMENTS:
+        raise UnknownName("experiment", args.name, EXPERIMENTS, option="NAME")
+    out = Path(args.out or f"runs/experiment-{args.name}")
+    seeds = tuple(int(s) for s in args.seeds.split(","))
+    result = EXPERIMENTS[args.name](out, data_dir=args.data_dir, seeds=seeds,
+                                    stream=None if args.quiet else sys.stderr)
+    print(result["markdown"])
+    print(f"wrote {out}/table.md, table.json and plots")
+    return EXIT_OK

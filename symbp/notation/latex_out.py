@@ -3,13 +3,16 @@
 Only what the notation needs is overridden; everything else falls back to
 ``LatexPrinter``: ``w[l, j, k]`` → ``w^{l}_{jk}``, Hadamard ``⊙`` as ``\\odot``,
 ``σ'(z)`` for derivatives of one-argument functions, ``\\ln``, ``δ_{jk}``,
-transposes as ``^{T}``, bold matrix symbols where declared.
+transposes as ``^{T}``, bold matrix symbols where declared, ``\\ln a_{j}`` without
+parentheses around an atom, products ordered as written by hand (``y_{j} \\ln a_{j}``:
+coefficients and symbols before functions), the Heaviside step as ``\\operatorname{step}``.
 """
 
 from __future__ import annotations
 
 import sympy as sp
-from sympy.core.function import AppliedUndef
+from sympy.core.function import AppliedUndef, _coeff_isneg
+from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
@@ -20,6 +23,17 @@ def _join_indices(parts: list[str]) -> str:
     if all(len(p) == 1 for p in parts):
         return "".join(parts)
     return ",".join(parts)
+
+
+def _factor_rank(f) -> int:
+    base = f.base if f.is_Pow else f
+    if f.is_Number:
+        return 0
+    if isinstance(base, (sp.Symbol, sp.Indexed, sp.IndexedBase, sp.MatrixSymbol)):
+        return 1
+    if isinstance(base, sp.KroneckerDelta):
+        return 2
+    return 3
 
 
 class NNLatexPrinter(LatexPrinter):
@@ -97,6 +111,51 @@ class NNLatexPrinter(LatexPrinter):
         if isinstance(func, type) and issubclass(func, sp.Function):
             return f"{self._print(sp.Symbol(func.__name__))}\\left({self._print(expr.expr)}\\right)"
         return super()._print_ElementwiseApplyFunction(expr)
+
+    def _print_Heaviside(self, expr, exp=None):
+        tex = rf"\operatorname{{step}}\left({self._print(expr.args[0])}\right)"
+        return f"{tex}^{{{exp}}}" if exp else tex
+
+    def _print_log(self, expr, exp=None):
+        arg = expr.args[0]
+        if isinstance(arg, (sp.Symbol, sp.Indexed, MatrixElement)) or \
+                (arg.is_Integer and arg.is_positive):
+            tex = rf"\ln {self._print(arg)}"
+            return rf"\left(\ln {self._print(arg)}\right)^{{{exp}}}" if exp else tex
+        return super()._print_log(expr, exp)
+
+    def _print_Mul(self, expr):
+        """Factors in hand-written order: a number, then symbols/indexed, then functions.
+
+        ``y_j ln a_j`` rather than SymPy's ``ln(a_j) y_j``; fractions and anything with a
+        negative power keep SymPy's own layout.
+        """
+        if _coeff_isneg(expr):
+            inner = -expr
+            tex = self._print(inner)
+            return f"- \\left({tex}\\right)" if inner.is_Add else f"- {tex}"
+        args = list(expr.as_ordered_factors())
+        derivs = [a for a in args if isinstance(a, sp.Derivative)]
+        if derivs and len(derivs) < len(args) and any(a.is_Pow and a.exp.is_negative
+                                                      for a in args):
+            # (y_j / a_j) ∂a_j/∂z_k instead of a fraction inside a fraction
+            rest = sp.Mul(*[a for a in args if not isinstance(a, sp.Derivative)])
+            tex = self.parenthesize(rest, PRECEDENCE["Mul"]) if rest.is_Add else self._print(rest)
+            return " ".join([tex] + [self._print(d) for d in derivs])
+        if len(args) < 2 or any(a.is_Pow and a.exp.is_negative for a in args) or \
+                any(a.is_Rational and not a.is_Integer for a in args):
+            return super()._print_Mul(expr)
+        ranked = sorted(args, key=_factor_rank)
+        if ranked == args:
+            return super()._print_Mul(expr)
+        sep = self._settings["mul_symbol_latex"]
+        parts = []
+        for i, f in enumerate(ranked):
+            tex = self._print(f)
+            if self._needs_mul_brackets(f, first=(i == 0), last=(i == len(ranked) - 1)):
+                tex = rf"\left({tex}\right)"
+            parts.append(tex)
+        return sep.join(parts)
 
     def _print_Trace(self, expr):
         return rf"\operatorname{{tr}}\left({self._print(expr.arg)}\right)"

@@ -1,0 +1,107 @@
+"""Proof reports: verified derivations as standalone LaTeX documents and PDFs.
+
+``write_report(names, out_dir, lang=...)`` derives and verifies each name,
+builds plain views (:mod:`.build`), renders them with the Jinja2 templates
+(:mod:`.render`) and writes the ``.tex`` atomically; :func:`.compile.compile_pdf`
+turns it into a PDF.  The CLI front end is :mod:`symbp.commands.report`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import SymbpError
+from .build import DerivationView, derivation_view, error_view
+from .render import render
+from .results import load_results
+
+__all__ = ["write_atomic", "views_for", "coursework_tex", "single_tex", "Report"]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file and ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _view(args) -> tuple[DerivationView, str | None]:
+    """Worker: derive ``name`` and return its view (strings only) or an error view."""
+    name, lang, paths, known, strict = args
+    from ..api import derive
+
+    try:
+        return derivation_view(derive(name, paths=paths), lang, known), None
+    except SymbpError as err:
+        if strict:
+            raise
+        return error_view(name, err.what, lang), err.what
+
+
+def views_for(names: list[str], lang: str, paths: list[str] | None = None,
+              known: dict[str, str] | None = None, strict: bool = True,
+              jobs: int | None = None) -> list[tuple[DerivationView, str | None]]:
+    """Views of ``names`` (in order), derived in parallel processes when there are many."""
+    jobs = jobs or min(len(names), os.cpu_count() or 1)
+    tasks = [(n, lang, list(paths or []), dict(known or {}), strict) for n in names]
+    if jobs <= 1 or len(names) < 3:
+        return [_view(t) for t in tasks]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(_view, tasks, chunksize=1))
+
+
+@dataclass
+class Report:
+    """A rendered document: its file stem, its LaTeX source, and entries that failed."""
+
+    stem: str
+    tex: str
+    failed: list[tuple[str, str]]
+
+
+def single_tex(name: str, lang: str = "en", *, paths=None, title=None, author="",
+               date=None) -> Report:
+    from ..catalog import get
+
+    get(name)  # unknown names fail here, with suggestions
+    view, _ = views_for([name], lang, paths)[0]
+    groups = {name: get(name).group}
+    tex = render([view], groups, lang=lang, title=title, author=author, date=date)
+    return Report(name if lang == "en" else f"{name}-zh", tex, [])
+
+
+def coursework_tex(lang: str = "en", *, paths=None, title=None, author="", results_dir=None,
+                   date=None, jobs=None) -> Report:
+    """Every catalog entry in one document, grouped, with a results appendix if any."""
+    from ..catalog import entries, load
+
+    load(paths)
+    ents = entries()
+    known = {e.name: rf"\ref{{sec:{e.name}}}" for e in ents}
+    pairs = views_for([e.name for e in ents], lang, paths, known, strict=False, jobs=jobs)
+    failed = [(v.name, err) for v, err in pairs if err]
+    runs, where = load_results(results_dir)
+    tex = render([v for v, _ in pairs], {e.name: e.group for e in ents}, lang=lang,
+                 coursework=True, title=title, author=author, results=runs,
+                 results_path=where, date=date)
+    return Report("coursework" if lang == "en" else "coursework-zh", tex, failed)

@@ -1,0 +1,187 @@
+"""The document model: verified derivations → plain views of LaTeX strings.
+
+A view holds everything a template prints (no SymPy objects), so views can be
+built in worker processes and rendered by :mod:`symbp.report.render`.  Per
+derivation: the statement (goals, definitions, assumptions, index ranges),
+then per part the chain ``lhs = e_1 = … = rhs`` with one numbered equation per
+step, its justification (rule label from :data:`symbp.core.justify.KINDS`) and
+the verification note from the step's evidence (symbolic detail; numeric
+points and max relative error).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..core.verdict import Verdict
+from ..notation.latex_out import REL_LATEX, latex
+from .labels import LABELS, SYMBOLIC_ZH, SYMBOLIC_ZH_PREFIX, VERDICT_WORDS
+from .tex import escape, prose
+
+MARK = {Verdict.TRUE: r"\ok", Verdict.FALSE: r"\bad", Verdict.UNDECIDED: r"\undecided"}
+
+
+@dataclass
+class StepView:
+    label: str
+    rel: str
+    rhs: str
+    why: str
+    check: str
+    mark: str
+
+
+@dataclass
+class PartView:
+    title: str
+    tag: str
+    goal_label: str
+    goal: str
+    lhs: str
+    steps: list[StepView]
+    conclusion: str
+
+
+@dataclass
+class DerivationView:
+    name: str
+    title: str
+    summary: str
+    source: str
+    definitions: list[tuple[str, str]]  # (name as text, "lhs := rhs" as math)
+    assumptions: list[str]
+    indices: str
+    parts: list[PartView]
+    notes: list[str]
+    verified: bool
+    status: str
+    error: str = ""
+    n_steps: int = 0
+
+
+@dataclass
+class GroupView:
+    key: str
+    title: str
+    derivations: list[DerivationView] = field(default_factory=list)
+
+
+def _label(name: str, what: str) -> str:
+    return f"eq:{re.sub(r'[^A-Za-z0-9]', '-', name)}:{what}"
+
+
+def _evidence(r, witness):
+    return next((e for e in r.evidence if e.witness == witness), None)
+
+
+def _fmt_err(x) -> str:
+    if x is None:
+        return "--"
+    if x == 0:
+        return "0"
+    mant, exp = f"{x:.1e}".split("e")
+    return f"${mant} \\times 10^{{{int(exp)}}}$"
+
+
+def _symbolic_note(detail: str, lang: str) -> str:
+    if lang == "zh":
+        if detail in SYMBOLIC_ZH:
+            return SYMBOLIC_ZH[detail]
+        for en, zh in SYMBOLIC_ZH_PREFIX.items():
+            if detail.startswith(en):
+                return prose(zh) + prose(detail[len(en):])
+    return prose(detail)
+
+
+def verification_note(r, lang: str) -> str:
+    """``symbolic ✓ (…); numeric ✓ (15 random points, max. relative error …)``."""
+    L = LABELS[lang]
+    words = VERDICT_WORDS[lang]
+    notes = []
+    sym = _evidence(r, "symbolic")
+    if sym is not None:
+        notes.append(f"{L['symbolic']} {MARK[sym.verdict]}\\ ({_symbolic_note(sym.detail, lang)})")
+    num = _evidence(r, "numeric")
+    if num is not None:
+        m = re.match(r"(\d+) random points agree", num.detail)
+        if num.verdict is Verdict.TRUE and m:
+            what = L["points"].format(n=m.group(1), err=_fmt_err(num.max_rel_error))
+        else:
+            what = prose(num.detail)
+        notes.append(f"{L['numeric']} {MARK[num.verdict]}\\ ({what})")
+    for e in r.evidence:
+        if e.witness not in ("symbolic", "numeric"):
+            notes.append(f"{prose(e.witness)} {MARK[e.verdict]}\\ ({prose(e.detail)})")
+    sep = "；" if lang == "zh" else "; "
+    if r.verdict is not Verdict.TRUE:
+        notes.insert(0, r"\textbf{" + words[r.verdict.value] + "}")
+    return sep.join(notes)
+
+
+def justification(step, lang: str, known: dict[str, str]) -> str:
+    """The rule and what it was applied to; catalog names become section references."""
+    tex = prose(step.because.text(lang))
+    for name, ref in known.items():
+        needle = r"$\mathtt{" + name.replace("_", r"\_") + "}$"
+        if needle in tex:
+            see = LABELS[lang]["see_section"].format(ref=ref)
+            tex = tex.replace(needle, f"{needle}, {see}", 1)
+    if step.note:
+        tex += f" ({prose(step.note)})"
+    return tex
+
+
+def derivation_view(vd, lang: str = "en", known: dict[str, str] | None = None) -> DerivationView:
+    """The view of one :class:`~symbp.verified.VerifiedDerivation`."""
+    L = LABELS[lang]
+    known = {k: v for k, v in (known or {}).items() if k != vd.name}
+    d = vd.derivation
+    title = d.title_zh if lang == "zh" and d.title_zh else d.title
+    parts = []
+    for p_i, part in enumerate(d.parts):
+        steps = []
+        for r in vd.results:
+            if r.part != p_i:
+                continue
+            steps.append(StepView(_label(d.name, f"s{r.index}"), REL_LATEX[r.step.rel],
+                                  latex(r.step.rhs), justification(r.step, lang, known),
+                                  verification_note(r, lang), MARK[r.verdict]))
+        goal_label = _label(d.name, f"goal{p_i + 1}")
+        ref = f"\\eqref{{{goal_label}}}"
+        if len(steps) > 1:
+            conclusion = L["proves"].format(first=f"\\eqref{{{steps[0].label}}}",
+                                            last=f"\\eqref{{{steps[-1].label}}}", goal=ref)
+        else:
+            conclusion = L["proves_one"].format(first=f"\\eqref{{{steps[0].label}}}", goal=ref)
+        ptitle = part.title_zh if lang == "zh" and part.title_zh else part.title
+        parts.append(PartView(prose(ptitle), escape(part.tag), goal_label,
+                              f"{latex(part.goal_lhs)} {REL_LATEX[part.rel]} "
+                              f"{latex(part.goal_rhs)}",
+                              latex(part.goal_lhs), steps, conclusion))
+    ranges = d.context.index_ranges
+    indices = ",\\ ".join(f"{latex(lo)} \\le {latex(s)} \\le {latex(hi)}"
+                          for s, (lo, hi) in ranges.items())
+    notes = d.notes_zh if lang == "zh" and d.notes_zh else d.notes
+    failed = [r for r in vd.results if r.verdict is not Verdict.TRUE]
+    if failed:
+        status = L["not_verified"].format(
+            verdict=VERDICT_WORDS[lang][vd.verdict.value],
+            steps=", ".join(f"\\eqref{{{_label(d.name, f's{r.index}')}}}" for r in failed))
+    else:
+        status = L["verified"].format(n=len(vd.results))
+    return DerivationView(
+        name=d.name, title=prose(title), summary=prose(d.summary), source=prose(d.source),
+        definitions=[(prose(df.name), f"{latex(df.lhs)} := {latex(df.rhs)}")
+                     for df in d.definitions],
+        assumptions=[a.latex for a in d.assumptions], indices=indices, parts=parts,
+        notes=[prose(n) for n in notes], verified=not failed, status=status,
+        n_steps=len(vd.results))
+
+
+def error_view(name: str, error: str, lang: str) -> DerivationView:
+    """A section for an entry that could not be built (the document says so)."""
+    return DerivationView(name=name, title=escape(name), summary="", source="", definitions=[],
+                          assumptions=[], indices="", parts=[], notes=[], verified=False,
+                          status=LABELS[lang]["not_built"].format(error=escape(error)),
+                          error=escape(error))

@@ -1,0 +1,74 @@
+"""Render report views to LaTeX with Jinja2 templates (LaTeX-safe delimiters).
+
+Templates: ``\\VAR{x}`` prints, ``\\BLOCK{...}`` is a statement, ``\\#{...}`` a
+comment, so the template text itself stays ordinary LaTeX.  They are looked up
+first in the working copy's ``reports/templates/`` (the canonical, editable
+copy) and then in ``symbp/report/templates/`` (the copy shipped inside the
+package, so a wheel install works; a test keeps the two identical).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from ..catalog import GROUPS
+from .build import DerivationView, GroupView
+from .labels import LABELS
+from .tex import escape
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
+REPO_TEMPLATES = Path(__file__).resolve().parents[2] / "reports" / "templates"
+
+
+def template_dirs() -> list[Path]:
+    return [d for d in (REPO_TEMPLATES, PACKAGE_TEMPLATES) if d.is_dir()]
+
+
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs()]),
+        block_start_string=r"\BLOCK{", block_end_string="}",
+        variable_start_string=r"\VAR{", variable_end_string="}",
+        comment_start_string=r"\#{", comment_end_string="}",
+        trim_blocks=True, lstrip_blocks=True, autoescape=False,
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
+@dataclass
+class RunView:
+    name: str
+    rows: list[tuple[str, str]]
+
+
+def group_views(views: list[DerivationView], groups: dict[str, str], lang: str
+                ) -> list[GroupView]:
+    """Views grouped in :data:`symbp.catalog.GROUPS` order (``groups``: name → group key)."""
+    col = 1 if lang == "zh" else 0
+    out = []
+    for key, titles in GROUPS.items():
+        members = [v for v in views if groups.get(v.name) == key]
+        if members:
+            out.append(GroupView(key, escape(titles[col]), members))
+    return out
+
+
+def render(views: list[DerivationView], groups: dict[str, str], *, lang: str = "en",
+           coursework: bool = False, title: str | None = None, author: str = "",
+           results: list[RunView] | None = None, results_path: str = "",
+           date: str | None = None) -> str:
+    """The complete ``.tex`` source.  ``title``/``author`` are user text (escaped here)."""
+    L = LABELS[lang]
+    if title is None:
+        doc_title = L["coursework_title"] if coursework or len(views) != 1 else None
+        title_tex = escape(doc_title) if doc_title else views[0].title
+    else:
+        title_tex = escape(title)
+    return environment().get_template("document.tex.j2").render(
+        lang=lang, L=L, coursework=coursework, title=title_tex, author=escape(author),
+        date=escape(date if date is not None else _dt.date.today().isoformat()),
+        groups=group_views(views, groups, lang), results=results or [],
+        results_intro=L["results_intro"].format(path=r"\texttt{" + escape(results_path) + "}"))

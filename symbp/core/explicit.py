@@ -70,8 +70,8 @@ def explicit(e):
     if isinstance(e, ElementwiseApplyFunction):
         return explicit(e.expr).applyfunc(e.function)
     if isinstance(e, sp.DiagMatrix):
-        v = explicit(e.arg)
-        return sp.ImmutableMatrix(sp.diag(*list(v)))
+        v = list(explicit(e.args[0]))  # not sp.diag(*v): it asks Indexed entries for a shape
+        return sp.ImmutableMatrix(len(v), len(v), lambda p, q: v[p] if p == q else 0)
     if isinstance(e, sp.Trace):
         return explicit(e.arg).trace()
     if isinstance(e, sp.Determinant):
@@ -200,7 +200,8 @@ def index_assignments(indices: list[sp.Symbol], sizes: dict, ctx: Context,
         lo = int(sp.sympify(lo).xreplace(sizes))
         hi = int(sp.sympify(hi).xreplace(sizes))
         ranges.append(range(lo, hi + 1))
-    combos = list(itertools.product(*ranges))
+    combos = [c for c in itertools.product(*ranges)
+              if _admitted(dict(zip(indices, c)), ctx)]
     if len(combos) > limit:
         rng = random.Random(len(combos))
         equal = [c for c in combos if len(set(c)) < len(c)]
@@ -210,6 +211,11 @@ def index_assignments(indices: list[sp.Symbol], sizes: dict, ctx: Context,
         combos = pick
     for c in combos:
         yield dict(zip(indices, [sp.Integer(v) for v in c]))
+
+
+def _admitted(values: dict, ctx: Context) -> bool:
+    """Assumptions may restrict index values (``k ≠ j``) with an ``admits(values)`` method."""
+    return all(a.admits(values) for a in ctx.assumptions if hasattr(a, "admits"))
 
 
 def expand_finite_sums(e):
@@ -241,8 +247,12 @@ def instantiate(expr, ctx: Context, sizes: dict, indices: dict, *, rewrite: bool
     if subs:
         e = e.xreplace(subs)
     e = expand_finite_sums(e)
-    e = explicit(e)
-    e = e.doit()
+    written = explicit(e)
+    if written is not e:  # entries written out by a hook may mention defined a_1, a_2, …
+        again = ctx.expand(written)
+        if again != written:
+            written = expand_finite_sums(again.xreplace(subs) if subs else again)
+    e = written.doit()
     if rewrite:
         e = ctx.rewrite(e)
     return e

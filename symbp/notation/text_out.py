@@ -112,7 +112,7 @@ class UnicodePrinter(StrPrinter):
         return f"{self.parenthesize(expr.arg, PRECEDENCE['Pow'])}⁻¹"
 
     def _print_DiagMatrix(self, expr):
-        return f"diag({self._print(expr.arg)})"
+        return f"diag({self._print(expr.args[0])})"
 
     def _print_ElementwiseApplyFunction(self, expr):
         func = expr.function

@@ -161,7 +161,7 @@ class NNLatexPrinter(LatexPrinter):
         return rf"\operatorname{{tr}}\left({self._print(expr.arg)}\right)"
 
     def _print_DiagMatrix(self, expr):
-        return rf"\operatorname{{diag}}\left({self._print(expr.arg)}\right)"
+        return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
 
 
 _PRINTER = NNLatexPrinter()

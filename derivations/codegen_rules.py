@@ -56,6 +56,7 @@ def dense_layer_rows(d):
     Zb = MatrixSymbol("Z_below", N, p)
     ones = OneMatrix(N, 1)
     Z = A * W + ones * b
+    d.define(MatrixSymbol("Z_layer", N, q), Z, "dense layer")
 
     d.goal(Derivative(Trace(D.T * Zs) / N, Zs), D / N, title="gradient of the batch mean",
            tag="mean", title_zh="批均值的梯度")
@@ -112,6 +113,7 @@ def dense_layer_columns(d):
     Zb = MatrixSymbol("Z_below", p, N)
     ones = OneMatrix(N, 1)
     Z = W * A + b * ones.T
+    d.define(MatrixSymbol("Z_layer", q, N), Z, "dense layer")
 
     d.goal(Derivative(Trace(D.T * Zs) / N, Zs), D / N, title="gradient of the batch mean",
            tag="mean", title_zh="批均值的梯度")

@@ -1,0 +1,185 @@
+"""SymPy → NumPy source text for generated modules: readable, fast, overflow-free.
+
+:class:`SymbpNumPyPrinter` is SymPy's ``NumPyPrinter`` with the conventions of
+symbp's generated code:
+
+* ``np.`` prefix (the module does ``import numpy as np``);
+* ``A @ B`` for matrix products, ``A.T`` for transposes, ``*`` for Hadamard
+  products; products with a column/row of ones print as the sum over the batch
+  axis or as NumPy broadcasting (``1 b`` → ``b``);
+* ``1/x`` rather than ``x**(-1.0)``; ``x**2`` stays integral (no float64
+  constant enters float32 code: Python scalars are "weak" in NumPy 2);
+* primitives that cannot overflow: ``ln(1 + e^u)`` prints as
+  ``np.logaddexp(0, u)`` (the same function, evaluated without forming e^u);
+  ``Heaviside(u)`` as ``np.heaviside(u, 0)``; ``Max(0, u)`` as ``np.maximum``;
+* the unit-axis reductions of the generator (:class:`UnitSum`, :class:`UnitMax`,
+  :class:`TotalSum`) print as ``np.sum``/``np.max`` along the layout's unit axis.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.precedence import PRECEDENCE, precedence
+
+
+class UnitSum(sp.Function):
+    """Σ over the output units of one sample (kept as a column/row: keepdims)."""
+
+
+class UnitMax(sp.Function):
+    """max over the output units of one sample (keepdims)."""
+
+
+class TotalSum(sp.Function):
+    """Σ over every entry (samples and units): a scalar."""
+
+
+class SymbpNumPyPrinter(NumPyPrinter):
+    """See the module docstring.  ``unit_axis``: 1 for rows layout, 0 for columns."""
+
+    def __init__(self, settings=None, unit_axis: int = 1):
+        settings = dict(settings or {})
+        settings.setdefault("fully_qualified_modules", False)
+        settings.setdefault("allow_unknown_functions", False)
+        super().__init__(settings)
+        self.unit_axis = unit_axis
+
+    # np. prefix ------------------------------------------------------------
+    def _module_format(self, fqn, register=True):
+        name = fqn.split(".")[-1]
+        if fqn.startswith("numpy") or fqn.startswith(self._module):
+            return f"np.{name}"
+        return super()._module_format(fqn, register)
+
+    def _print_Symbol(self, expr):
+        return expr.name
+
+    # arithmetic ------------------------------------------------------------
+    def _print_Pow(self, expr, rational=False):
+        base, e = expr.as_base_exp()
+        if e == -1:
+            return f"1/{self.parenthesize(base, PRECEDENCE['Pow'])}"
+        if e.is_Integer and e < 0:
+            return f"1/{self.parenthesize(base, PRECEDENCE['Pow'])}**{-e}"
+        if e == sp.S.Half:
+            return f"np.sqrt({self._print(base)})"
+        if e == -sp.S.Half:
+            return f"1/np.sqrt({self._print(base)})"
+        if e.is_Integer:
+            return f"{self.parenthesize(base, PRECEDENCE['Pow'], strict=True)}**{e}"
+        return super()._print_Pow(expr, rational=rational)
+
+    def _print_Rational(self, expr):
+        return f"{expr.p}/{expr.q}"
+
+    def _print_Half(self, expr):
+        return "1/2"
+
+    def _print_log(self, expr):
+        arg = expr.args[0]
+        if arg.is_Add and len(arg.args) == 2 and sp.S.One in arg.args:
+            other = arg.args[0] if arg.args[1] == 1 else arg.args[1]
+            if isinstance(other, sp.exp):  # ln(1 + e^u) = logaddexp(0, u)
+                return f"np.logaddexp(0, {self._print(other.args[0])})"
+        return f"np.log({self._print(arg)})"
+
+    def _print_Heaviside(self, expr):
+        return f"np.heaviside({self._print(expr.args[0])}, 0)"
+
+    def _print_Max(self, expr):
+        args = [self._print(a) for a in expr.args]
+        out = args[-1]
+        for a in reversed(args[:-1]):
+            out = f"np.maximum({a}, {out})"
+        return out
+
+    def _print_Min(self, expr):
+        args = [self._print(a) for a in expr.args]
+        out = args[-1]
+        for a in reversed(args[:-1]):
+            out = f"np.minimum({a}, {out})"
+        return out
+
+    def _print_Abs(self, expr):
+        return f"np.abs({self._print(expr.args[0])})"
+
+    def _print_sign(self, expr):
+        return f"np.sign({self._print(expr.args[0])})"
+
+    # matrices --------------------------------------------------------------
+    def _print_MatrixSymbol(self, expr):
+        return expr.name
+
+    def _print_Transpose(self, expr):
+        return f"{self.parenthesize(expr.arg, PRECEDENCE['Atom'], strict=True)}.T"
+
+    def _print_MatMul(self, expr):
+        coeff, mats = expr.as_coeff_matrices()
+        mats = list(mats)
+        # 1_N b (a row broadcast over the batch) and b 1ᵀ: NumPy broadcasting
+        if len(mats) == 2 and isinstance(mats[0], sp.OneMatrix) and mats[0].shape[1] == 1:
+            mats = mats[1:]
+        elif len(mats) == 2 and isinstance(mats[1], sp.OneMatrix) and mats[1].shape[0] == 1:
+            mats = mats[:1]
+        elif len(mats) == 2 and isinstance(mats[0], sp.OneMatrix):  # 1ᵀ Δ: column sums
+            mats = [_BatchSum(mats[1], 0)]
+        elif len(mats) == 2 and isinstance(mats[1], sp.OneMatrix):  # Δ 1: row sums
+            mats = [_BatchSum(mats[0], 1)]
+        text = " @ ".join(self.parenthesize(m, PRECEDENCE["Mul"], strict=True)
+                          if not isinstance(m, _BatchSum) else self._print(m) for m in mats)
+        if coeff != 1:
+            return f"{self._print(coeff)}*({text})" if len(mats) > 1 else \
+                f"{self._print(coeff)}*{text}"
+        return text
+
+    def _print_MatAdd(self, expr):
+        return " + ".join(self._print(a) for a in expr.args)
+
+    def _print_HadamardProduct(self, expr):
+        return " * ".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=True)
+                          for a in expr.args)
+
+    def _print_OneMatrix(self, expr):
+        raise NotImplementedError("a column of ones is only printed inside a product")
+
+    def _print__BatchSum(self, expr):
+        return f"np.sum({self._print(expr.args[0])}, axis={expr.axis}" + \
+            (", keepdims=True)" if expr.axis == 1 else ")")
+
+    # unit-axis reductions ---------------------------------------------------
+    def _print_UnitSum(self, expr):
+        return f"np.sum({self._print(expr.args[0])}, axis={self.unit_axis}, keepdims=True)"
+
+    def _print_UnitMax(self, expr):
+        return f"np.max({self._print(expr.args[0])}, axis={self.unit_axis}, keepdims=True)"
+
+    def _print_TotalSum(self, expr):
+        return f"np.sum({self._print(expr.args[0])})"
+
+    def parenthesize(self, item, level, strict=False):
+        if isinstance(item, (sp.MatrixSymbol, sp.Symbol)):
+            return self._print(item)
+        prec = precedence(item)
+        if isinstance(item, sp.Transpose):
+            prec = PRECEDENCE["Atom"]
+        if (prec < level) or (strict and prec <= level):
+            return f"({self._print(item)})"
+        return self._print(item)
+
+
+class _BatchSum(sp.Basic):
+    """Internal: the sum of a matrix along ``axis`` (from a product with ones)."""
+
+    def __new__(cls, arg, axis):
+        obj = sp.Basic.__new__(cls, arg, sp.Integer(axis))
+        return obj
+
+    @property
+    def axis(self):
+        return int(self.args[1])
+
+
+def numpy_code(expr, unit_axis: int = 1) -> str:
+    """``expr`` as NumPy source (see :class:`SymbpNumPyPrinter`)."""
+    return SymbpNumPyPrinter(unit_axis=unit_axis).doprint(expr)

@@ -1,0 +1,101 @@
+"""Where every formula of a generated module comes from: verified derivations.
+
+Each function returns :class:`Formula` objects — an expression plus the
+citation of the derivation step that proves it.  Nothing here states math:
+expressions are read from the goals of derivations that have been verified
+(``symbp.derive`` for catalog entries, the activation/loss derivation APIs for
+registry and user activations), or from the registry's definitions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..errors import DerivationError
+from ..nn.activations import Activation
+from ..notation.text_out import text
+
+
+@dataclass(frozen=True)
+class Formula:
+    expr: sp.Expr
+    citation: str  # "<derivation>, step N: <equation>"
+
+
+def _step_number(derivation, tag: str) -> int:
+    """1-based number of the last step of the part tagged ``tag``."""
+    count = 0
+    for part in derivation.parts:
+        count += len(part.steps)
+        if tag in (part.tag, part.title):
+            return count
+    raise DerivationError(f"derivation '{derivation.name}' has no part '{tag}'")
+
+
+def _equation(lhs, rhs) -> str:
+    try:
+        return f"{text(lhs)} = {text(rhs)}"
+    except Exception:  # printing must never stop code generation
+        return f"{lhs} = {rhs}"
+
+
+def part_formula(derivation, tag: str) -> Formula:
+    """The goal of part ``tag`` of an (already verified) derivation."""
+    for part in derivation.parts:
+        if tag in (part.tag, part.title):
+            n = _step_number(derivation, tag)
+            return Formula(part.goal_rhs, f"{derivation.name}, step {n}: "
+                                          f"{_equation(part.goal_lhs, part.goal_rhs)}")
+    raise DerivationError(f"derivation '{derivation.name}' has no part '{tag}'")
+
+
+def catalog_formula(name: str, tag: str) -> tuple[Formula, object]:
+    """Part ``tag`` of catalog entry ``name``, which must verify; also its lhs."""
+    from ..api import derive
+
+    v = derive(name)
+    if not v.verified:
+        bad = ", ".join(str(r.index) for r in v.failures)
+        raise DerivationError(f"derivation '{name}' does not verify (step(s) {bad}); "
+                              "refusing to generate code from it",
+                              hint=f"run `symbp derive {name}` to see the failing step")
+    lhs = v.part_result(tag)[0]
+    return part_formula(v.derivation, tag), lhs
+
+
+def catalog_definition(name: str, label: str) -> Formula:
+    """The definition named ``label`` in catalog entry ``name`` (verified entry)."""
+    from ..api import derive
+
+    v = derive(name)
+    for d in v.derivation.definitions:
+        if d.name == label:
+            return Formula(d.rhs, f"{name}, definition: {_equation(d.lhs, d.rhs)}")
+    raise DerivationError(f"derivation '{name}' has no definition '{label}'")
+
+
+def activation_forward(act: Activation) -> Formula:
+    """a = f(z): the registry's (or the user's) definition of the activation."""
+    return Formula(act.expr, f"definition of {act.name}: {_equation(act.applied, act.expr)}")
+
+
+def activation_derivative(act: Activation) -> tuple[Formula, bool]:
+    """f′ from the verified derivation: in the output a when possible (True), else in z."""
+    from derivations.activations import activation_derivation, activation_derivative_result
+
+    fprime, ga = activation_derivative_result(act)
+    d = activation_derivation(act)
+    if ga is not None:
+        return part_formula(d, "in_terms_of_output"), True
+    return part_formula(d, "derivative"), False
+
+
+def output_delta(output, loss: str) -> Formula:
+    """δ_j of the output layer from the verified output-delta derivation."""
+    from derivations.losses import output_delta_derivation, output_delta_result
+
+    expr = output_delta_result(output, loss)  # verified; UsageError for an invalid pair
+    cited = part_formula(output_delta_derivation(output, loss), "delta")
+    return Formula(expr, cited.citation)

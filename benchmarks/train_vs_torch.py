@@ -4,7 +4,8 @@ Same initial parameters (from the generated module's ``init_params``), same batc
 permutation per epoch from the same seeded generator), same batch size, float32, 2 threads
 for both (``torch.set_num_threads(2)``; OpenBLAS uses the 2 cores).  Prints per-epoch
 training seconds, the ratio generated/torch, both test accuracies, and the achieved GFLOP/s
-against a NumPy float32 matmul ceiling measured in the same run.
+against a NumPy float32 matmul ceiling measured in the same run.  Epochs are interleaved
+(generated, torch, generated, ...) so that both see the same machine load.
 
 FLOPs counted per batch of B samples, 2·m·n·k per product: forward ``X_{l-1} W_l`` for every
 layer, weight gradients ``X_{l-1}ᵀ Δ_l`` for every layer, and the backward products
@@ -55,52 +56,62 @@ def matmul_ceiling(reps=5, size=1024) -> float:
     return 2 * size**3 / best / 1e9
 
 
-def torch_train(cfg, prep, init, epochs):
-    import torch
-    import torch.nn.functional as F
+class TorchRun:
+    """The same network in PyTorch (autograd + torch.optim.SGD), one epoch per call."""
 
-    torch.set_num_threads(2)
-    act = {"sigmoid": torch.sigmoid, "relu": torch.relu, "tanh": torch.tanh}[cfg.hidden]
-    params = []
-    for W, b in init:
-        params += [torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True)]
-    opt = torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum)
-    X, labels = torch.from_numpy(prep.x_train), torch.from_numpy(prep.labels_train.astype(np.int64))
-    Y = torch.from_numpy(prep.y_train)
-    n, B = len(X), cfg.batch_size
-    rng = np.random.default_rng(cfg.seed)  # the same permutations as symbp.train.fit
+    def __init__(self, cfg, prep, init):
+        import torch
+        import torch.nn.functional as F
 
-    def forward(x):
-        for i in range(0, len(params), 2):
-            x = x @ params[i] + params[i + 1]
-            if i + 2 < len(params):
-                x = act(x)
+        torch.set_num_threads(2)
+        self.torch, self.F, self.cfg, self.prep = torch, F, cfg, prep
+        self.act = {"sigmoid": torch.sigmoid, "relu": torch.relu, "tanh": torch.tanh}[cfg.hidden]
+        self.params = []
+        for W, b in init:
+            self.params += [torch.tensor(W, requires_grad=True),
+                            torch.tensor(b, requires_grad=True)]
+        self.opt = torch.optim.SGD(self.params, lr=cfg.lr, momentum=cfg.momentum)
+        self.X = torch.from_numpy(prep.x_train)
+        self.Y = torch.from_numpy(prep.y_train)
+        self.labels = torch.from_numpy(prep.labels_train.astype(np.int64))
+        self.rng = np.random.default_rng(cfg.seed)  # the same permutations as symbp's SGD
+        self.done = 0
+
+    def forward(self, x):
+        p = self.params
+        for i in range(0, len(p), 2):
+            x = x @ p[i] + p[i + 1]
+            if i + 2 < len(p):
+                x = self.act(x)
         return x
 
-    def loss_of(z, yb, lb):
+    def loss(self, z, yb, lb):
+        cfg, torch = self.cfg, self.torch
         if cfg.output == "softmax":
-            return F.cross_entropy(z, lb)
+            return self.F.cross_entropy(z, lb)
         a = torch.sigmoid(z)
         if cfg.loss == "bce":
-            return F.binary_cross_entropy(a, yb, reduction="sum") / len(z)
+            return self.F.binary_cross_entropy(a, yb, reduction="sum") / len(z)
         return 0.5 * ((a - yb) ** 2).sum() / len(z)
 
-    seconds = []
-    for epoch in range(epochs):
-        for g in opt.param_groups:
-            g["lr"] = tr.lr_at(cfg, epoch)
-        order = torch.from_numpy(rng.permutation(n))
+    def epoch(self) -> float:
+        for g in self.opt.param_groups:
+            g["lr"] = tr.lr_at(self.cfg, self.done)
+        n, B = len(self.X), self.cfg.batch_size
+        order = self.torch.from_numpy(self.rng.permutation(n))
         t = time.perf_counter()
         for k in range(0, n, B):
             idx = order[k:k + B]
-            opt.zero_grad(set_to_none=True)
-            loss = loss_of(forward(X[idx]), Y[idx], labels[idx])
-            loss.backward()
-            opt.step()
-        seconds.append(time.perf_counter() - t)
-    with torch.no_grad():
-        pred = forward(torch.from_numpy(prep.x_test)).argmax(1).numpy()
-    return seconds, float(np.mean(pred == prep.labels_test))
+            self.opt.zero_grad(set_to_none=True)
+            self.loss(self.forward(self.X[idx]), self.Y[idx], self.labels[idx]).backward()
+            self.opt.step()
+        self.done += 1
+        return time.perf_counter() - t
+
+    def accuracy(self) -> float:
+        with self.torch.no_grad():
+            pred = self.forward(self.torch.from_numpy(self.prep.x_test)).argmax(1).numpy()
+        return float(np.mean(pred == self.prep.labels_test))
 
 
 def main(argv=None):
@@ -128,10 +139,14 @@ def main(argv=None):
     init = [(W.copy(), b.copy()) for W, b in module.init_params(seed=cfg.seed, scheme=cfg.init)]
 
     ceiling = matmul_ceiling()
-    gen = tr.fit(module, cfg, prep)
-    t_secs, t_acc = torch_train(cfg, prep, init, cfg.epochs)
+    sgd, torch_run = tr.SGD(module, cfg, prep), TorchRun(cfg, prep, init)
+    g_secs, t_secs = [], []
+    for _ in range(cfg.epochs):  # interleaved, so both see the same machine load
+        g_secs.append(sgd.train_epoch()[1])
+        t_secs.append(torch_run.epoch())
+    g_acc = tr.evaluate_params(module, sgd.params, prep)["test_accuracy"]
+    t_acc = torch_run.accuracy()
     ceiling = max(ceiling, matmul_ceiling())  # measured before and after: the better one
-    g_secs = [e["seconds"] for e in gen.epochs]
     flops = flops_per_epoch(cfg.layers, len(prep.x_train), cfg.batch_size)
 
     print(f"network {args.layers} {cfg.hidden}/{cfg.output}/{cfg.loss}, batch {cfg.batch_size}, "
@@ -139,7 +154,7 @@ def main(argv=None):
     print(f"matmul ceiling (NumPy float32 1024^3): {ceiling:.1f} GFLOP/s; "
           f"{flops / 1e9:.1f} GFLOP per epoch")
     g, t = min(g_secs), min(t_secs)  # best epoch of each (noise on a shared machine)
-    for name, secs, acc in (("generated", g_secs, gen.epochs[-1]["test_accuracy"]),
+    for name, secs, acc in (("generated", g_secs, g_acc),
                             ("pytorch", t_secs, t_acc)):
         best = min(secs)
         print(f"{name:>9}: epoch seconds {' '.join(f'{s:.3f}' for s in secs)}  best {best:.3f}s "

@@ -265,77 +265,106 @@ def _progress(stream, epoch, epochs, done, total, loss, t0, final=False):
     stream.flush()
 
 
+class SGD:
+    """Mini-batch SGD state for one run; :meth:`epoch` trains one epoch (see module doc)."""
+
+    def __init__(self, module, cfg: TrainConfig, prep: Prepared, stream=None,
+                 watch_every: int = WATCH_EVERY):
+        self.module, self.cfg, self.prep, self.stream = module, cfg, prep, stream
+        self.dtype = dtype = np.dtype(module.DTYPE)
+        self.params = [(np.ascontiguousarray(W, dtype), np.ascontiguousarray(b, dtype))
+                       for W, b in module.init_params(seed=cfg.seed, scheme=cfg.init)]
+        self.velocity = ([(np.zeros_like(W), np.zeros_like(b)) for W, b in self.params]
+                         if cfg.momentum else [None] * len(self.params))
+        self.rng = np.random.default_rng(cfg.seed)
+        n, B = len(prep.x_train), min(cfg.batch_size, len(prep.x_train))
+        self.n, self.B, self.batches = n, B, -(-n // B)
+        self.xbuf = np.empty((B, prep.x_train.shape[1]), dtype)
+        self.ybuf = np.empty((B, prep.y_train.shape[1]), dtype)
+        self.result = Result(self.params)
+        self.watch = _Watch(self.result, (lambda m: stream.write("\n" + m + "\n")) if stream
+                            else (lambda m: None))
+        self.watch_every, self.it, self.done = watch_every, 0, 0
+
+    def _update(self, grads, lr, mu, l2) -> None:
+        for (W, b), (gW, gb), v in zip(self.params, grads, self.velocity):
+            if l2:
+                gW += l2 * W
+            if v is None:
+                gW *= lr
+                gb *= lr
+                W -= gW
+                b -= gb
+            else:
+                v[0] *= mu
+                gW *= lr
+                v[0] -= gW
+                v[1] *= mu
+                gb *= lr
+                v[1] -= gb
+                W += v[0]
+                b += v[1]
+
+    def train_epoch(self) -> tuple[float, float]:
+        """One pass over the shuffled training set: (mean batch loss, seconds)."""
+        cfg, stream, epoch = self.cfg, self.stream, self.done
+        lr = self.dtype.type(lr_at(cfg, epoch))
+        mu, l2 = self.dtype.type(cfg.momentum), self.dtype.type(cfg.l2)
+        X, Y, B, lag = self.prep.x_train, self.prep.y_train, self.B, self.module.loss_and_gradients
+        t0 = last_draw = time.perf_counter()
+        order = self.rng.permutation(self.n)
+        running = 0.0
+        for k in range(self.batches):
+            idx = order[k * B:(k + 1) * B]
+            xb, yb = (self.xbuf, self.ybuf) if len(idx) == B else (self.xbuf[:len(idx)],
+                                                                    self.ybuf[:len(idx)])
+            np.take(X, idx, axis=0, out=xb)
+            np.take(Y, idx, axis=0, out=yb)
+            loss, grads = lag(self.params, xb, yb)
+            loss = float(loss)
+            if self.it % self.watch_every == 0 or not np.isfinite(loss):
+                self.watch.check(self.it, loss, grads)
+            self.result.iter_loss.append(loss)
+            running += loss
+            self._update(grads, lr, mu, l2)
+            self.it += 1
+            if stream and (time.perf_counter() - last_draw > 0.2):
+                last_draw = time.perf_counter()
+                _progress(stream, epoch + 1, cfg.epochs, k + 1, self.batches,
+                          running / (k + 1), t0)
+        seconds = time.perf_counter() - t0
+        if stream:
+            _progress(stream, epoch + 1, cfg.epochs, self.batches, self.batches,
+                      running / self.batches, t0, True)
+        self.done += 1
+        return running / self.batches, seconds
+
+    def epoch(self) -> dict:
+        """Train one epoch, then evaluate on the test set (not counted in ``seconds``)."""
+        train_loss, seconds = self.train_epoch()
+        record = {"epoch": self.done, "lr": lr_at(self.cfg, self.done - 1),
+                  "train_loss": train_loss,
+                  **evaluate_params(self.module, self.params, self.prep), "seconds": seconds}
+        if not all(np.isfinite([record["train_loss"], record["test_loss"]])):
+            raise NumericalError(f"training diverged in epoch {self.done}: test loss "
+                                 f"{record['test_loss']}; no model was saved", hint="lower --lr")
+        self.result.epochs.append(record)
+        return record
+
+
 def fit(module, cfg: TrainConfig, prep: Prepared, stream=None, on_epoch=None,
         watch_every: int = WATCH_EVERY) -> Result:
     """Train ``module`` on ``prep``; ``on_epoch(dict)`` is called after each epoch."""
-    dtype = np.dtype(module.DTYPE)
-    params = [(np.ascontiguousarray(W, dtype), np.ascontiguousarray(b, dtype))
-              for W, b in module.init_params(seed=cfg.seed, scheme=cfg.init)]
-    velocity = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params] if cfg.momentum else None
-    rng = np.random.default_rng(cfg.seed)
-    X, Y = prep.x_train, prep.y_train
-    n, B = len(X), min(cfg.batch_size, len(prep.x_train))
-    xbuf = np.empty((B, X.shape[1]), dtype)
-    ybuf = np.empty((B, Y.shape[1]), dtype)
-    batches = -(-n // B)
-    result = Result(params)
-    watch = _Watch(result, (lambda m: stream.write("\n" + m + "\n")) if stream else (lambda m: None))
-    it = 0
-    for epoch in range(cfg.epochs):
-        lr = dtype.type(lr_at(cfg, epoch))
-        mu, l2 = dtype.type(cfg.momentum), dtype.type(cfg.l2)
-        t0 = time.perf_counter()
-        last_draw = t0
-        order = rng.permutation(n)
-        running = 0.0
-        for k in range(batches):
-            idx = order[k * B:(k + 1) * B]
-            m = len(idx)
-            xb, yb = (xbuf, ybuf) if m == B else (xbuf[:m], ybuf[:m])
-            np.take(X, idx, axis=0, out=xb)
-            np.take(Y, idx, axis=0, out=yb)
-            loss, grads = module.loss_and_gradients(params, xb, yb)
-            loss = float(loss)
-            if it % watch_every == 0 or not np.isfinite(loss):
-                watch.check(it, loss, grads)
-            result.iter_loss.append(loss)
-            running += loss
-            for (W, b), (gW, gb), v in zip(params, grads, velocity or [None] * len(params)):
-                if l2:
-                    gW += l2 * W
-                if v is None:
-                    gW *= lr
-                    gb *= lr
-                    W -= gW
-                    b -= gb
-                else:
-                    v[0] *= mu
-                    v[0] -= lr * gW
-                    v[1] *= mu
-                    v[1] -= lr * gb
-                    W += v[0]
-                    b += v[1]
-            it += 1
-            if stream and (time.perf_counter() - last_draw > 0.2):
-                last_draw = time.perf_counter()
-                _progress(stream, epoch + 1, cfg.epochs, k + 1, batches, running / (k + 1), t0)
-        seconds = time.perf_counter() - t0
-        if stream:
-            _progress(stream, epoch + 1, cfg.epochs, batches, batches, running / batches, t0, True)
-        record = {"epoch": epoch + 1, "lr": float(lr), "train_loss": running / batches,
-                  **evaluate_params(module, params, prep), "seconds": seconds}
-        if not all(np.isfinite([record["train_loss"], record["test_loss"]])):
-            raise NumericalError(f"training diverged in epoch {epoch + 1}: test loss "
-                                 f"{record['test_loss']}; no model was saved",
-                                 hint="lower --lr")
-        result.epochs.append(record)
+    sgd = SGD(module, cfg, prep, stream, watch_every)
+    for _ in range(cfg.epochs):
+        record = sgd.epoch()
         if on_epoch:
             on_epoch(record)
-    for W, b in params:
+    for W, b in sgd.params:
         if not (np.isfinite(W).all() and np.isfinite(b).all()):
             raise NumericalError("parameters contain NaN/inf after training; no model was "
                                  "saved", hint="lower --lr")
-    return result
+    return sgd.result
 
 
 def evaluate_params(module, params, prep: Prepared) -> dict:

@@ -14,6 +14,7 @@ change of notation from one unit to a whole batch (z_j → the array ``z``,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sympy as sp
 
@@ -77,6 +78,7 @@ class Plan:
 
 
 # --- stable rewrites -----------------------------------------------------------
+@lru_cache(maxsize=1)
 def _elementwise_rewrites() -> list[tuple[sp.Basic, sp.Basic, str]]:
     """(pattern, replacement, citation) from the 'elementwise' stable forms."""
     from derivations.stability import STABLE_FORMS

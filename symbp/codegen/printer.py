@@ -48,7 +48,7 @@ class SymbpNumPyPrinter(NumPyPrinter):
     # np. prefix ------------------------------------------------------------
     def _module_format(self, fqn, register=True):
         name = fqn.split(".")[-1]
-        if fqn.startswith("numpy") or fqn.startswith(self._module):
+        if fqn.startswith(("numpy", self._module)):
             return f"np.{name}"
         return super()._module_format(fqn, register)
 

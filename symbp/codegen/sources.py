@@ -10,6 +10,7 @@ registry and user activations), or from the registry's definitions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy as sp
 
@@ -37,7 +38,7 @@ def _step_number(derivation, tag: str) -> int:
 def _equation(lhs, rhs) -> str:
     try:
         return f"{text(lhs)} = {text(rhs)}"
-    except Exception:  # printing must never stop code generation
+    except Exception:  # noqa: BLE001 printing must never stop code generation
         return f"{lhs} = {rhs}"
 
 
@@ -81,17 +82,19 @@ def activation_forward(act: Activation) -> Formula:
     return Formula(act.expr, f"definition of {act.name}: {_equation(act.applied, act.expr)}")
 
 
+@lru_cache(maxsize=128)
 def activation_derivative(act: Activation) -> tuple[Formula, bool]:
     """f′ from the verified derivation: in the output a when possible (True), else in z."""
     from derivations.activations import activation_derivation, activation_derivative_result
 
-    fprime, ga = activation_derivative_result(act)
+    _, ga = activation_derivative_result(act)
     d = activation_derivation(act)
     if ga is not None:
         return part_formula(d, "in_terms_of_output"), True
     return part_formula(d, "derivative"), False
 
 
+@lru_cache(maxsize=128)
 def output_delta(output, loss: str) -> Formula:
     """δ_j of the output layer from the verified output-delta derivation."""
     from derivations.losses import output_delta_derivation, output_delta_result

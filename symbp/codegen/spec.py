@@ -77,7 +77,7 @@ def parse_sympy(spec: str, option: str = "--hidden") -> Activation:
                                                                  **_PARSER_NAMES},
                           transformations=standard_transformations + (convert_xor,),
                           evaluate=True)
-    except Exception as exc:  # SyntaxError, TypeError, TokenError, ...
+    except Exception as exc:  # noqa: BLE001 SyntaxError, TypeError, TokenError, ...
         raise InputError(f"cannot parse the activation '{name}': {type(exc).__name__}: "
                          f"{str(exc).splitlines()[0] if str(exc) else ''}",
                          where=f"{option} {spec}",
@@ -90,12 +90,12 @@ def parse_latex(spec: str, option: str = "--hidden-latex") -> Activation:
     name, body = _split(spec, option)
     try:
         from ..notation import latex_in  # written by the LaTeX front-end engineer
-        parse = getattr(latex_in, "parse_latex", None) or getattr(latex_in, "parse")
+        parse = getattr(latex_in, "parse_latex", None) or latex_in.parse
     except (ImportError, AttributeError):
         parse = _latex2sympy
     try:
         expr = parse(body)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 any parser failure is the user's input
         raise InputError(f"cannot parse the LaTeX of activation '{name}': {exc}",
                          where=f"{option} {spec}",
                          hint="e.g. 'softsign=\\frac{z}{1+|z|}'") from None

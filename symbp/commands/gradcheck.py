@@ -1,0 +1,38 @@
+"""``symbp gradcheck``: generated gradients against central finite differences."""
+
+from __future__ import annotations
+
+from ..errors import EXIT_FALSE, EXIT_OK
+from .codegen import add_architecture_arguments, architecture
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "gradcheck", help="check generated gradients with finite differences",
+        description="Generate the module (float64), compare loss_and_gradients with central "
+                    "finite differences on random parameters and data, and print the maximum "
+                    "relative error per parameter. Exit 0 when every error is below 1e-6, "
+                    "1 otherwise, 2 for bad arguments.")
+    add_architecture_arguments(p, dtype=False)
+    p.add_argument("--seed", type=int, default=0, help="seed of the random parameters/data")
+    p.add_argument("--batch", type=int, default=5, help="samples in the random batch")
+    return p
+
+
+def run(args) -> int:
+    from ..codegen import generate, gradcheck, load
+
+    layers, hidden, output, loss = architecture(args)
+    module = load(generate(layers, hidden, output, loss, dtype="float64", layout=args.layout))
+    errors = gradcheck.check(module, seed=args.seed, batch=max(1, args.batch))
+    hidden_name = hidden if isinstance(hidden, str) else hidden.name
+    output_name = output if isinstance(output, str) else output.name
+    print(f"gradcheck {','.join(map(str, layers))} hidden={hidden_name} output={output_name} "
+          f"loss={loss} layout={args.layout} seed={args.seed}")
+    for e in errors:
+        mark = "ok" if e.rel_error < gradcheck.TOLERANCE else "FAIL"
+        print(f"  {e.name:>4}  max relative error {e.rel_error:.2e}  "
+              f"({e.checked} entries)  {mark}")
+    ok = gradcheck.passed(errors)
+    print(f"{'passed' if ok else 'FAILED'}: tolerance {gradcheck.TOLERANCE:g}")
+    return EXIT_OK if ok else EXIT_FALSE

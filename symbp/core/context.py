@@ -142,9 +142,15 @@ class Context:
     sizes: dict[sp.Symbol, tuple[int, ...]] = field(default_factory=dict)
 
     def expand(self, expr: sp.Basic, max_rounds: int = 12) -> sp.Basic:
-        """Expand every definition until nothing changes (definitions may nest)."""
+        """Expand every definition until nothing changes (definitions may nest).
+
+        A derivative by a defined (intermediate) variable, ∂C/∂z^l_j, is taken
+        with that variable held independent first (see :mod:`.intermediate`).
+        """
+        from .intermediate import expand_intermediate
+
         for _ in range(max_rounds):
-            new = expr
+            new = expand_intermediate(expr, self)
             for d in self.definitions:
                 new = d.expand(new)
             if new == expr:

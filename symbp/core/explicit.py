@@ -68,7 +68,11 @@ def explicit(e):
         base = explicit(e.base)
         return base.applyfunc(lambda x: x ** e.exp)
     if isinstance(e, ElementwiseApplyFunction):
-        return explicit(e.expr).applyfunc(e.function)
+        # apply to a dummy first: σ′ = Lambda(x, Derivative(σ(x), x)) cannot take an entry
+        # that is an expression (∂/∂(w·a + b)) until the derivative is evaluated
+        u = sp.Dummy("u")
+        body = sp.sympify(e.function(u)).doit()
+        return explicit(e.expr).applyfunc(lambda v: body.xreplace({u: v}))
     if isinstance(e, sp.DiagMatrix):
         v = list(explicit(e.args[0]))  # not sp.diag(*v): it asks Indexed entries for a shape
         return sp.ImmutableMatrix(len(v), len(v), lambda p, q: v[p] if p == q else 0)

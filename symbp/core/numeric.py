@@ -98,7 +98,7 @@ def _tree_eval(e, env):
         if ex.is_Integer:
             return base ** int(ex)
         return mpmath.power(base, _tree_eval(ex, env))
-    f = _FUNCS.get(e.func)
+    f = _FUNCS.get(e.func) or getattr(e.func, "_imp_", None)  # _imp_: implemented_function
     if f is not None:
         return f(*[_tree_eval(a, env) for a in e.args])
     if e is sp.E:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.simplify.simplify import factor_sum
 
+from .atomize import atomized_zero
 from .context import Context
 from .explicit import (free_indices, index_assignments, instantiate, is_matrix_valued,
                        size_assignments, size_symbols)
@@ -164,9 +165,10 @@ def _concrete(L, R, ctx: Context, *, general_failed: bool) -> Evidence:
                                     f"the sides have different shapes for "
                                     f"{_fmt(sizes)}: {getattr(a, 'shape', 'scalar')} vs "
                                     f"{getattr(b, 'shape', 'scalar')}")
-                diff = (a - b).applyfunc(lambda x: sp.simplify(sp.expand(x)))
+                diff = (a - b).applyfunc(
+                    lambda x: 0 if atomized_zero(x) else sp.simplify(sp.expand(x)))
             else:
-                diff = sp.simplify(sp.expand(a - b))
+                diff = 0 if atomized_zero(a - b) else sp.simplify(sp.expand(a - b))
             if not _is_zero(diff):
                 return Evidence("symbolic", Verdict.UNDECIDED,
                                 f"difference not reduced to 0 for {_fmt(sizes)} {_fmt(indices)}")

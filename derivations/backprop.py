@@ -45,7 +45,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from symbp.catalog import derivation
 from symbp.core.expr import size
 from symbp.core.justify import because
-from symbp.core.matrixcalc import Grad, RowSoftmax, rows_sum_to_one
+from symbp.core.matrixcalc import ElemExp, ElemLog, Grad, RowSoftmax, rows_sum_to_one
 
 
 def _logistic(x):
@@ -129,7 +129,7 @@ def three_layer_net(d):
     d.define(H, sig(Z1), "hidden activation")
     d.define(Z2, mm(H, W2) + mm(ONES_B, b2), "output pre-activation")
     d.define(Yhat, RowSoftmax(Z2), "softmax of each row")
-    d.define(CE, -sp.Trace(mm(T(Y), elementwise(sp.log, Yhat))), "cross-entropy, summed over the batch")
+    d.define(CE, -sp.Trace(mm(T(Y), ElemLog(Yhat))), "cross-entropy, summed over the batch")
     d.assume(rows_sum_to_one(Y))
     d.domain(Y, 0.0, 1.0)
     d.note("Each row of X is one example; 1 is a column of ones, so 1 b broadcasts the bias "
@@ -141,11 +141,11 @@ def three_layer_net(d):
 
     err = Yhat - Y
     ones_n2 = sp.OneMatrix(n2, 1)
-    lse = elementwise(sp.log, mm(elementwise(sp.exp, Z2), ones_n2))  # log Σ_j e^{Z2_bj}
+    lse = ElemLog(mm(ElemExp(Z2), ones_n2))  # log Σ_j e^{Z2_bj}
 
     d.goal(Grad(CE, Z2), err, title="output error ∂CE/∂Z2", tag="delta2",
            title_zh="输出层误差 ∂CE/∂Z2")
-    d.step(Grad(-sp.Trace(mm(T(Y), elementwise(sp.log, Yhat))), Z2),
+    d.step(Grad(-sp.Trace(mm(T(Y), ElemLog(Yhat))), Z2),
            because("definition", "CE = −tr(Yᵀ log Ŷ)", "CE = −tr(Yᵀ log Ŷ)"))
     d.step(Grad(-sp.Trace(mm(T(Y), Z2)) + sp.Trace(mm(T(Y), lse, T(ones_n2))), Z2),
            because("log_rules", "log Ŷ_bj = Z2_bj − log Σ_k e^{Z2_bk}, i.e. log Ŷ = Z2 − "
@@ -192,3 +192,91 @@ def three_layer_net(d):
     d.step(mm(SUM_B, Grad(CE, Z1)), because("chain_rule", "dZ1 = 1 db1", "dZ1 = 1 db1"))
     d.step(mm(SUM_B, delta1), because("previous_result", "∂CE/∂Z1 (delta1)",
                                       "∂CE/∂Z1（delta1）"))
+
+
+# ---------------------------------------------------------------------------
+# columns layout: BP1–BP4 by matrix calculus, quadratic loss
+# ---------------------------------------------------------------------------
+m0, m1, m2 = size("n_0"), size("n_1"), size("n_2")
+a0 = sp.MatrixSymbol("a0", m0, 1)
+V1, c1 = sp.MatrixSymbol("W1", m1, m0), sp.MatrixSymbol("b1", m1, 1)
+z1, a1 = sp.MatrixSymbol("z1", m1, 1), sp.MatrixSymbol("a1", m1, 1)
+V2, c2 = sp.MatrixSymbol("W2", m2, m1), sp.MatrixSymbol("b2", m2, 1)
+z2, a2, yv = (sp.MatrixSymbol(s, m2, 1) for s in ("z2", "a2", "y"))
+J = sp.Symbol("J", real=True)
+
+
+@derivation("backprop_matrix",
+            "BP1–BP4 in matrix form by matrix calculus: δ^L = (a^L − y) ⊙ σ′(z^L), "
+            "∂z^{l+1}/∂z^l = W^{l+1} diag(σ′(z^l)), δ^l = (W^{l+1})ᵀδ^{l+1} ⊙ σ′(z^l), "
+            "∂J/∂b^l = δ^l, ∂J/∂W^l = δ^l (a^{l−1})ᵀ",
+            group="backprop", title="Backpropagation in matrix form (columns layout)",
+            title_zh="矩阵形式的反向传播（列布局）",
+            source="course notes: matrix differentials, J = ½‖a^L − y‖², z = W a + b")
+def backprop_matrix(d):
+    """Columns layout; layer 1 is a hidden layer l, layer 2 the output layer l + 1 = L."""
+    d.size(m0, 2)
+    d.size(m1, 3)
+    d.size(m2, 2)
+    d.define(z1, mm(V1, a0) + c1, "hidden pre-activation z^l = W^l a^{l−1} + b^l")
+    d.define(a1, sig(z1), "hidden activation")
+    d.define(z2, mm(V2, a1) + c2, "output pre-activation")
+    d.define(a2, sig(z2), "output activation")
+    d.define(J, sp.Trace(mm(T(a2 - yv), a2 - yv)) / 2, "quadratic loss ½‖a^L − y‖²")
+    d.note(*GENERIC_SIGMA_NOTE)
+    d.note("Layer 1 plays a general hidden layer l (a0 = a^{l−1}) and layer 2 the next layer "
+           "l + 1 = L.  The BP2 steps use only ∂J/∂z^{l+1} and z^{l+1} = W^{l+1}σ(z^l) + b^{l+1}, "
+           "so they hold whatever comes after layer l + 1; the witnesses evaluate them with "
+           "the quadratic loss directly after it.",
+           "第 1 层代表一般隐藏层 l（a0 = a^{l−1}），第 2 层为 l + 1 = L。BP2 的步骤只用到 "
+           "∂J/∂z^{l+1} 与 z^{l+1} = W^{l+1}σ(z^l) + b^{l+1}，故与其后各层无关；验证时其后直接接二次损失。")
+
+    delta2 = had(a2 - yv, dsig(z2))
+    d.goal(Grad(J, z2), delta2, title="BP1: output error δ^L", tag="BP1",
+           title_zh="BP1：输出层误差 δ^L")
+    d.step(had(Grad(J, a2), dsig(z2)),
+           because("chain_rule", "a^L = σ(z^L) elementwise: da = σ′(z) ⊙ dz and "
+                   "tr(gᵀ(s ⊙ dz)) = tr((g ⊙ s)ᵀ dz)", "a^L = σ(z^L) 逐元素：da = σ′(z) ⊙ dz"))
+    d.step(had(Grad(sp.Trace(mm(T(a2 - yv), a2 - yv)) / 2, a2), dsig(z2)),
+           because("definition", "J = ½ (a − y)ᵀ(a − y)", "J = ½ (a − y)ᵀ(a − y)"))
+    d.step(delta2, because("differential", "dJ = ½ d((a − y)ᵀ(a − y)) = (a − y)ᵀ da",
+                           "dJ = ½ d((a − y)ᵀ(a − y)) = (a − y)ᵀ da"))
+
+    jac = mm(V2, sp.DiagMatrix(dsig(z1)))
+    d.goal(Grad(z2, z1), jac, title="Jacobian ∂z^{l+1}/∂z^l", tag="jacobian",
+           title_zh="雅可比矩阵 ∂z^{l+1}/∂z^l")
+    d.step(Grad(mm(V2, a1) + c2, z1),
+           because("definition", "z^{l+1} = W^{l+1} a^l + b^{l+1}", "z^{l+1} = W^{l+1} a^l + b^{l+1}"))
+    d.step(mm(V2, Grad(a1, z1)), because("differential", "dz^{l+1} = W^{l+1} da^l",
+                                         "dz^{l+1} = W^{l+1} da^l"))
+    d.step(jac, because("chain_rule", "a^l = σ(z^l) elementwise: ∂a_i/∂z_j = σ′(z_i) δ_ij",
+                        "a^l = σ(z^l) 逐元素：∂a_i/∂z_j = σ′(z_i) δ_ij"))
+
+    delta1 = had(mm(T(V2), delta2), dsig(z1))
+    d.goal(Grad(J, z1), delta1, title="BP2: δ^l = ((W^{l+1})ᵀ δ^{l+1}) ⊙ σ′(z^l)", tag="BP2",
+           title_zh="BP2：δ^l = ((W^{l+1})ᵀ δ^{l+1}) ⊙ σ′(z^l)")
+    d.step(mm(T(Grad(z2, z1)), Grad(J, z2)),
+           because("chain_rule", "dJ = (∂J/∂z^{l+1})ᵀ dz^{l+1} = (∂J/∂z^{l+1})ᵀ (∂z^{l+1}/∂z^l) dz^l",
+                   "dJ = (∂J/∂z^{l+1})ᵀ (∂z^{l+1}/∂z^l) dz^l"))
+    d.step(mm(T(jac), Grad(J, z2)), because("previous_result", "the Jacobian (part 2)",
+                                            "雅可比矩阵（第 2 部分）"))
+    d.step(mm(sp.DiagMatrix(dsig(z1)), T(V2), Grad(J, z2)),
+           because("transpose", "(AB)ᵀ = BᵀAᵀ and diag(s)ᵀ = diag(s)", "(AB)ᵀ = BᵀAᵀ，diag(s)ᵀ = diag(s)"))
+    d.step(had(mm(T(V2), Grad(J, z2)), dsig(z1)),
+           because("identity", "diag(s) v = s ⊙ v", "diag(s) v = s ⊙ v"))
+    d.step(delta1, because("previous_result", "BP1: ∂J/∂z^{l+1} = δ^{l+1}", "BP1：∂J/∂z^{l+1} = δ^{l+1}"))
+
+    d.goal(Grad(J, c1), delta1, title="BP3: ∂J/∂b^l = δ^l", tag="BP3", title_zh="BP3：∂J/∂b^l = δ^l")
+    d.step(mm(T(Grad(z1, c1)), Grad(J, z1)),
+           because("chain_rule", "dJ = (∂J/∂z^l)ᵀ (∂z^l/∂b^l) db^l", "dJ = (∂J/∂z^l)ᵀ (∂z^l/∂b^l) db^l"))
+    d.step(Grad(J, z1), because("differential", "z^l = W^l a^{l−1} + b^l: ∂z^l/∂b^l = I",
+                                "z^l = W^l a^{l−1} + b^l：∂z^l/∂b^l = I"))
+    d.step(delta1, because("previous_result", "BP2", "BP2"))
+
+    d.goal(Grad(J, V1), mm(delta1, T(a0)), title="BP4: ∂J/∂W^l = δ^l (a^{l−1})ᵀ", tag="BP4",
+           title_zh="BP4：∂J/∂W^l = δ^l (a^{l−1})ᵀ")
+    d.step(mm(Grad(J, z1), T(a0)),
+           because("differential_identification",
+                   "dz^l = dW^l a^{l−1}: dJ = tr((∂J/∂z^l)ᵀ dW^l a^{l−1}) = tr((∂J/∂z^l (a^{l−1})ᵀ)ᵀ dW^l)",
+                   "dz^l = dW^l a^{l−1}：dJ = tr((∂J/∂z^l (a^{l−1})ᵀ)ᵀ dW^l)"))
+    d.step(mm(delta1, T(a0)), because("previous_result", "BP2", "BP2"))

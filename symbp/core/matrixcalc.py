@@ -210,3 +210,30 @@ def rows_sum_to_one(Y: sp.MatrixSymbol) -> Assumption:
 
     return Assumption(f"every row of {name} sums to 1", rf"{name}\mathbf{{1}} = \mathbf{{1}}",
                       rewrite, constrain, name="rows_sum_to_one")
+
+
+class _Elementwise(sp.MatrixExpr):
+    """``f`` applied to every entry (log, exp): printed as log(M), written out entrywise."""
+
+    func_name = ""
+    scalar = None
+
+    def __new__(cls, M):
+        return super().__new__(cls, sp.sympify(M))
+
+    @property
+    def shape(self):
+        return self.args[0].shape
+
+    def _symbp_explicit(self, explicit):
+        return explicit(self.args[0]).applyfunc(type(self).scalar)
+
+
+class ElemLog(_Elementwise):
+    func_name = "log"
+    scalar = staticmethod(sp.log)
+
+
+class ElemExp(_Elementwise):
+    func_name = "exp"
+    scalar = staticmethod(sp.exp)

@@ -163,6 +163,41 @@ class NNLatexPrinter(LatexPrinter):
     def _print_DiagMatrix(self, expr):
         return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
 
+    # matrix calculus (symbp.core.matrixcalc) ------------------------------
+    def _print_Grad(self, expr):
+        f, X = expr.args[0], expr.args[1]
+        if isinstance(f, (sp.Symbol, sp.MatrixSymbol)):
+            return rf"\frac{{\partial {self._print(f)}}}{{\partial {self._print(X)}}}"
+        return rf"\frac{{\partial}}{{\partial {self._print(X)}}}\left({self._print(f)}\right)"
+
+    def _print_Differential(self, expr):
+        inner = expr.args[0]
+        if isinstance(inner, (sp.Symbol, sp.MatrixSymbol)):
+            return rf"\mathrm{{d}}{self._print(inner)}"
+        return rf"\mathrm{{d}}\left({self._print(inner)}\right)"
+
+    _print_ScalarDifferential = _print_Differential
+
+    def _print_AtZero(self, expr):
+        g, t = expr.args
+        return (rf"\left.\frac{{\mathrm{{d}}}}{{\mathrm{{d}}{self._print(t)}}}"
+                rf"\left({self._print(g)}\right)\right|_{{{self._print(t)}=0}}")
+
+    _print_ScalarAtZero = _print_AtZero
+
+    def _print_RowSoftmax(self, expr):
+        return rf"\operatorname{{softmax}}\left({self._print(expr.args[0])}\right)"
+
+    def _print_ElemLog(self, expr):
+        return rf"\ln\left({self._print(expr.args[0])}\right)"
+
+    def _print_ElemExp(self, expr):
+        return rf"\exp\left({self._print(expr.args[0])}\right)"
+
+    def _print_OneMatrix(self, expr):
+        rows, cols = expr.shape
+        return r"\mathbf{1}^{T}" if rows == 1 and cols != 1 else r"\mathbf{1}"
+
 
 _PRINTER = NNLatexPrinter()
 

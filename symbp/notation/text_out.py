@@ -114,6 +114,49 @@ class UnicodePrinter(StrPrinter):
     def _print_DiagMatrix(self, expr):
         return f"diag({self._print(expr.args[0])})"
 
+    # matrix calculus (symbp.core.matrixcalc) ------------------------------
+    def _print_MatAdd(self, expr):
+        out = []
+        for i, term in enumerate(expr.args):
+            neg = isinstance(term, sp.MatMul) and term.args[0] == -1
+            body = self._print(sp.MatMul(*term.args[1:])) if neg else self._print(term)
+            out.append(("−" if neg else "") + body if i == 0
+                       else (" − " if neg else " + ") + body)
+        return "".join(out)
+
+    def _print_Grad(self, expr):
+        f, X = expr.args[0], expr.args[1]
+        if isinstance(f, (sp.Symbol, sp.MatrixSymbol)):
+            return f"∂{self._print(f)}/∂{self._print(X)}"
+        return f"∂/∂{self._print(X)} ({self._print(f)})"
+
+    def _print_Differential(self, expr):
+        inner = expr.args[0]
+        if isinstance(inner, (sp.Symbol, sp.MatrixSymbol)):
+            return f"d{self._print(inner)}"
+        return f"d({self._print(inner)})"
+
+    _print_ScalarDifferential = _print_Differential
+
+    def _print_AtZero(self, expr):
+        g, t = expr.args
+        return f"d/d{self._print(t)} [{self._print(g)}]|_{self._print(t)}=0"
+
+    _print_ScalarAtZero = _print_AtZero
+
+    def _print_RowSoftmax(self, expr):
+        return f"softmax({self._print(expr.args[0])})"
+
+    def _print_ElemLog(self, expr):
+        return f"ln({self._print(expr.args[0])})"
+
+    def _print_ElemExp(self, expr):
+        return f"exp({self._print(expr.args[0])})"
+
+    def _print_OneMatrix(self, expr):
+        rows, cols = expr.shape
+        return "1ᵀ" if rows == 1 and cols != 1 else "1"
+
     def _print_ElementwiseApplyFunction(self, expr):
         func = expr.function
         if isinstance(func, sp.Lambda) and len(func.variables) == 1:

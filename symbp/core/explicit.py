@@ -251,12 +251,29 @@ def instantiate(expr, ctx: Context, sizes: dict, indices: dict, *, rewrite: bool
     if subs:
         e = e.xreplace(subs)
     e = expand_finite_sums(e)
+    if rewrite and subs:  # concrete entries (z_2, z_3, …) may now match an assumption
+        e = ctx.rewrite(e)
     written = explicit(e)
     if written is not e:  # entries written out by a hook may mention defined a_1, a_2, …
         again = ctx.expand(written)
         if again != written:
             written = expand_finite_sums(again.xreplace(subs) if subs else again)
-    e = written.doit()
+    e = written.doit() if rewrite else _doit_keeping_limits(written)
     if rewrite:
         e = ctx.rewrite(e)
     return e
+
+
+def _doit_keeping_limits(e):
+    """``doit`` everywhere but on Limit nodes, which the numeric witness approaches itself
+    (SymPy's ``limit`` may not decide them: the sign of z_1 − z_2 is unknown to it)."""
+    if not e.has(sp.Limit):
+        return e.doit()
+    held = {}
+
+    def hold(lim):
+        h = sp.Dummy("limit")
+        held[h] = sp.Limit(lim.args[0].doit(), *lim.args[1:])
+        return h
+
+    return e.replace(lambda x: isinstance(x, sp.Limit), hold).doit().xreplace(held)

@@ -69,10 +69,24 @@ def canonical_bound(e):
     return walk(e, 0)
 
 
+def _starts_late(x) -> bool:
+    return (isinstance(x, sp.Sum) and len(x.limits) == 1
+            and getattr(x.limits[0][1], "is_Integer", False) and 1 < x.limits[0][1] <= 4)
+
+
+def _from_one(x):
+    """Σ_{i=lo}^{hi} f(i) = Σ_{i=1}^{hi} f(i) − f(1) − … − f(lo − 1): sums split off
+    their first terms (Σ_{i=2}^n) compare with the full sums Σ_{i=1}^n."""
+    var, lo, hi = x.limits[0]
+    head = [x.function.xreplace({var: sp.Integer(t)}) for t in range(1, int(lo))]
+    return sp.Sum(x.function, (var, 1, hi)) - sp.Add(*head)
+
+
 def normalize(e, ctx: Context):
     """One round of sum-aware normalisation (see module docstring, step 1)."""
     e = sp.expand(e.doit())
     e = discharge_index_ranges(e, ctx)
+    e = e.replace(_starts_late, _from_one)
     e = e.replace(lambda x: isinstance(x, sp.Sum), lambda x: factor_sum(x))
     e = ctx.rewrite(e)
     e = canonical_bound(sp.expand(e))
@@ -110,18 +124,27 @@ def _symbolic(lhs, rhs, ctx: Context, rel: str) -> Evidence:
         if _cancels(L - R):
             return Evidence("symbolic", Verdict.TRUE,
                             "difference cancels to 0 as a rational function (general form)")
-        d = normalize(L - R, ctx)
-        if d == 0:
-            return Evidence("symbolic", Verdict.TRUE, "difference reduces to 0 (general form)")
-        d = sp.simplify(d)
-        d = normalize(d, ctx)
-        if d == 0 or sp.simplify(d) == 0:
-            return Evidence("symbolic", Verdict.TRUE,
-                            "difference simplifies to 0 (general form)")
-        if d.is_number and d.free_symbols == set() and d.is_zero is False:
-            return Evidence("symbolic", Verdict.FALSE,
-                            f"difference simplifies to the nonzero constant {d}")
+        try:
+            general = _general_form(L, R, ctx)
+        except NotImplementedError:  # e.g. a limit over a sum of symbolic length n
+            general = None  # the concrete instances below may still decide it
+        if general is not None:
+            return general
     return _concrete(L, R, ctx, general_failed=not matrix)
+
+
+def _general_form(L, R, ctx: Context) -> Evidence | None:
+    d = normalize(L - R, ctx)
+    if d == 0:
+        return Evidence("symbolic", Verdict.TRUE, "difference reduces to 0 (general form)")
+    d = sp.simplify(d)
+    d = normalize(d, ctx)
+    if d == 0 or sp.simplify(d) == 0:
+        return Evidence("symbolic", Verdict.TRUE, "difference simplifies to 0 (general form)")
+    if d.is_number and d.free_symbols == set() and d.is_zero is False:
+        return Evidence("symbolic", Verdict.FALSE,
+                        f"difference simplifies to the nonzero constant {d}")
+    return None
 
 
 def _cancels(d, seconds: float = 1.0) -> bool:

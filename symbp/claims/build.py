@@ -1,0 +1,473 @@
+"""Post-processing: a latex2sympy2 tree with placeholders → SymPy with this notation's meaning.
+
+See :mod:`symbp.notation.latex_in` for layer 1.  Here:
+
+* ``z_j`` → ``IndexedBase('z')[j]`` with ``j`` an integer index symbol, so
+  ``Σ_k e^{z_k}`` sums over the same family and ``∂a_j/∂z_k`` is computed;
+  ``\\delta_{jk}`` → Kronecker delta; sum bounds are size symbols.
+* layer superscripts (``a^{l-1}``) are labels: with ``--context backprop`` they
+  are quantities of the representative network (:mod:`.network`), otherwise
+  layered families / matrices named ``a^{l-1}``.
+* matrices: shapes are symbolic and unified while building (``AB`` needs
+  cols(A) = rows(B), ``A + B`` equal shapes, ``tr``/``det``/inverse square);
+  two different fixed sizes that must agree are a :class:`ShapeConflict`,
+  which the judge reports as a *false* claim with the shapes as the reason.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+from sympy.matrices.expressions.hadamard import HadamardProduct
+from sympy.matrices.expressions.matexpr import MatrixElement
+
+from ..core.expr import LayerLabel
+from ..nn.activations import sigma as SIGMA
+from ..notation.latex_in import TRANSPOSE, Atom, LatexInputError, Raw, placeholder_name
+from .network import Logistic, NetCost, NetDerivative, NetGradient, NetMatrix, Network, mentions_network
+
+SCALAR_CAPITALS = {"C", "L", "N", "T", "E", "K"}
+SIZE_KEY = placeholder_name("SIZE")
+ELEMENTWISE = {"tanh": sp.tanh, "exp": sp.exp, "ln": sp.log, "sinh": sp.sinh, "cosh": sp.cosh,
+               "sin": sp.sin, "cos": sp.cos, "sqrt": sp.sqrt, "sign": sp.sign,
+               "relu": lambda x: sp.Max(0, x)}
+GENERIC = {"f", "g", "h", "phi", "varphi", "psi"}
+NET_FAMILIES = {"a": "a", "z": "z", "b": "b", "W": "W", "w": "W", "delta": "delta"}
+
+
+class Retry(Exception):
+    """Shapes were unified; build again with the merged dimensions."""
+
+
+class ShapeConflict(Exception):
+    """Two fixed sizes that must agree differ: the expression cannot be formed."""
+
+
+class NotUnderstood(LatexInputError):
+    pass
+
+
+def _index(name: str):
+    return sp.Integer(int(name)) if name.isdigit() else sp.Symbol(name, integer=True)
+
+
+def layer_offset(text: str) -> tuple[str, int]:
+    m = re.fullmatch(r"([lL])([+-]\d+)?", text)
+    return m.group(1), int(m.group(2) or 0)
+
+
+class Env:
+    """Per-claim notation state: which names are matrices, sizes, indices, shapes."""
+
+    def __init__(self, texts: list[str], atoms: list[Atom], *, matrix_mode=False,
+                 network=False, matrix_names=()):
+        joined = " ".join(texts)
+        self.size_names = set(re.findall(r"\\(?:sum|prod)_\{[^{}]*\}\s*\^\s*\{?\s*([a-zA-Z])",
+                                         joined))
+        first = re.search(r"\\(?:sum|prod)_\{[^{}]*\}\s*\^\s*\{?\s*([a-zA-Z])", joined)
+        self.default_size = self.size(first.group(1) if first else "n")
+        self.index_names = {i for a in atoms for i in a.indices if not i.isdigit()}
+        self.vector_names = set()
+        for m in TRANSPOSE.finditer(joined):
+            before = joined[:m.start()].rstrip()
+            vm = re.search(r"(?:\\(?:mathbf|boldsymbol|bm|vec)\{)?\\?([a-zA-Z]+)\}?$", before)
+            if vm and vm.group(1)[0].islower():
+                self.vector_names.add(vm.group(1))
+        self.markers = bool(TRANSPOSE.search(joined)) or any(
+            t in joined for t in (r"\odot", r"\circ", "tr", r"\det", "diag", r"\|"))
+        self.user_sigma = bool(re.search(r"(^|=|\s)\\sigma\s*\(\s*[a-z]\s*\)\s*=", joined))
+        self.matrix_mode = matrix_mode
+        self.matrix_names = set(matrix_names)
+        self.parent: dict = {}
+        self.index_bounds: dict = {}
+        self.network = None
+        layered = [a for a in atoms if a.layer and a.name in NET_FAMILIES]
+        if network:
+            bases = {layer_offset(a.layer)[0] for a in layered}
+            if len(bases) > 1:
+                raise NotUnderstood("the claim mixes layer l and output layer L",
+                                    hint="write the claim for one of them")
+            mentioned = {(NET_FAMILIES[a.name], layer_offset(a.layer)[1]) for a in layered}
+            self.network = Network(bases.pop() if bases else "l", mentioned)
+
+    # -- symbols ---------------------------------------------------------
+    def size(self, name: str) -> sp.Symbol:
+        return sp.Symbol(name, integer=True, positive=True)
+
+    def scalar(self, name: str):
+        if name in self.size_names or name == "n":
+            return self.size(name)
+        if name in self.index_names:
+            return sp.Symbol(name, integer=True)
+        return sp.Symbol(name, real=True)
+
+    # -- shapes ----------------------------------------------------------
+    def find(self, d):
+        while d in self.parent:
+            d = self.parent[d]
+        return d
+
+    def flexible(self, d) -> bool:
+        return isinstance(d, sp.Symbol) and d.name.startswith(("r_", "c_"))
+
+    def unify(self, d1, d2, why: str):
+        a, b = self.find(d1), self.find(d2)
+        if a == b:
+            return
+        if self.flexible(a):
+            self.parent[a] = b
+        elif self.flexible(b):
+            self.parent[b] = a
+        else:
+            raise ShapeConflict(why)
+        raise Retry()
+
+    def matrix(self, name: str, vector: bool):
+        rows = self.find(sp.Symbol(f"r_{{{name}}}", integer=True, positive=True))
+        cols = sp.Integer(1) if vector else self.find(sp.Symbol(f"c_{{{name}}}", integer=True,
+                                                                  positive=True))
+        return sp.MatrixSymbol(name, rows, cols)
+
+    def is_matrix_name(self, a: Atom) -> bool:
+        if a.bold or a.name in self.matrix_names or a.name in self.vector_names:
+            return True
+        capital = len(a.name) == 1 and a.name.isupper() and a.name not in SCALAR_CAPITALS
+        return capital and (self.matrix_mode or self.markers)
+
+
+def is_matrix(e) -> bool:
+    return bool(getattr(e, "is_Matrix", False))
+
+
+def shape_text(e) -> str:
+    if not is_matrix(e):
+        return "a scalar"
+    return f"{sp.sstr(e)} ({sp.sstr(e.shape[0])}×{sp.sstr(e.shape[1])})"
+
+
+class Builder:
+    """Turns one :class:`Raw` tree into SymPy, under an :class:`Env`."""
+
+    def __init__(self, env: Env, table: dict):
+        self.env = env
+        self.table = table
+
+    def build(self, raw: Raw):
+        return self.conv(raw.tree)
+
+    # -- atoms -----------------------------------------------------------
+    def atom(self, a: Atom):
+        env = self.env
+        idx = [_index(i) for i in a.indices]
+        if a.layer:
+            base, off = layer_offset(a.layer)
+            if env.network is not None and a.name in NET_FAMILIES:
+                kind = NET_FAMILIES[a.name]
+                try:
+                    m = env.network.matrix(kind, off)
+                except KeyError as exc:
+                    raise NotUnderstood(str(exc)) from None
+                if not idx:
+                    return m
+                need = 2 if kind == "W" else 1
+                if len(idx) != need:
+                    raise NotUnderstood(f"{a.name}^{a.layer} takes {need} index(es)")
+                for i, dim in zip(idx, m.shape):
+                    if isinstance(i, sp.Symbol):
+                        env.index_bounds.setdefault(i, dim)
+                return MatrixElement(m, idx[0] - 1, (idx[1] - 1) if need == 2 else 0)
+            label = sp.Symbol(base, integer=True) + off
+            if idx:
+                return sp.IndexedBase(LayerLabel(a.name, real=True))[(label, *idx)]
+            name = f"{a.name}^{{{a.layer}}}"
+            return env.matrix(name, vector=not a.name[0].isupper())
+        if a.name == "delta" and len(idx) == 2:
+            return sp.KroneckerDelta(*idx)
+        if a.name == "C" and env.network is not None and not idx:
+            return env.network.cost()
+        if idx:
+            return sp.IndexedBase(sp.Symbol(a.name, real=True))[tuple(idx)]
+        if env.is_matrix_name(a):
+            vector = a.name[0].islower() and a.name not in env.matrix_names
+            return env.matrix(("\\mathbf{%s}" % a.name) if a.bold else a.name, vector=vector)
+        return env.scalar(a.name)
+
+    # -- the tree --------------------------------------------------------
+    def conv(self, t):  # noqa: C901 - a dispatch over node types
+        if isinstance(t, sp.Symbol):
+            if t.name in self.table:
+                return self.entry(self.table[t.name])
+            if t.name == SIZE_KEY:
+                return self.env.default_size
+            return self.env.scalar(t.name)
+        if isinstance(t, (sp.Number, sp.NumberSymbol)) or t in (sp.oo, -sp.oo, sp.E, sp.pi):
+            return t
+        if isinstance(t, sp.Mul):
+            return self.mul(list(t.args))
+        if isinstance(t, sp.Add):
+            return self.add([self.conv(a) for a in t.args])
+        if isinstance(t, sp.Pow):
+            return self.power(t.base, t.exp)
+        if isinstance(t, sp.exp):
+            return self.elementwise("exp", self.conv(t.args[0]))
+        if isinstance(t, sp.log):
+            x = self.elementwise("ln", self.conv(t.args[0]))
+            if len(t.args) > 1 and t.args[1] != sp.E:
+                return x / sp.log(self.scalar_only(self.conv(t.args[1]), "a log base"))
+            return x
+        if isinstance(t, (sp.Sum, sp.Product)):
+            return self.sum(t)
+        if isinstance(t, sp.Limit):
+            f, x, x0 = (self.conv(a) for a in t.args[:3])
+            if not isinstance(x, sp.Symbol):
+                raise NotUnderstood("a limit variable must be a plain name")
+            return sp.Limit(self.scalar_only(f, "a limit"), x, x0)
+        if isinstance(t, sp.Abs):
+            return self.absolute(self.conv(t.args[0]))
+        if isinstance(t, (sp.Max, sp.Min)):
+            return t.func(*[self.scalar_only(self.conv(a), "max/min") for a in t.args])
+        if isinstance(t, (sp.tanh, sp.sinh, sp.cosh, sp.sin, sp.cos)):
+            return self.elementwise(t.func.__name__, self.conv(t.args[0]))
+        if isinstance(t, sp.factorial):
+            return sp.factorial(self.scalar_only(self.conv(t.args[0]), "a factorial"))
+        raise NotUnderstood(f"this construct is not understood: {type(t).__name__}",
+                            hint="see `symbp verify --help` for the notation symbp reads")
+
+    def entry(self, e):
+        kind = e[0]
+        if kind == "atom":
+            return self.atom(e[1])
+        if kind == "group":
+            return self.build(e[1])
+        if kind == "abs":
+            return self.absolute(self.build(e[1]))
+        if kind == "norm":
+            x = self.build(e[1])
+            if not is_matrix(x):
+                return sp.Abs(x)
+            return sp.sqrt(sp.Trace(x.T * x))
+        if kind == "deriv":
+            return self.derivative(self.build(e[1]), self.build(e[2]), e[3])
+        if kind == "call":
+            return self.call(e[1], e[2], e[3], e[4])
+        raise NotUnderstood("a transpose or ⊙ is misplaced",
+                            hint="write X^T after a name or a parenthesised group, "
+                                 "and ⊙ between two factors")
+
+    def marker(self, t, kind):
+        return isinstance(t, sp.Symbol) and self.table.get(t.name, ("",))[0] == kind
+
+    def mul(self, args):
+        segments, current = [], []
+        for a in args:
+            if self.marker(a, "hadamard"):
+                segments.append(current)
+                current = []
+            else:
+                current.append(self.conv(a))
+        segments.append(current)
+        if len(segments) == 1:
+            return self.product(segments[0])
+        parts = []
+        for seg in segments:
+            if not seg:
+                raise NotUnderstood("⊙ needs a factor on each side")
+            if sum(1 for f in seg if is_matrix(f)) != 1:
+                raise NotUnderstood("ambiguous product next to ⊙",
+                                    hint="put parentheses around each side of ⊙, "
+                                         r"e.g. ((W^T \delta) \odot \sigma'(z))")
+            parts.append(self.product(seg))
+        first = parts[0]
+        for p in parts[1:]:
+            self.same_shape(first, p, "⊙")
+        return HadamardProduct(*parts)
+
+    def product(self, factors):
+        scalars = [f for f in factors if not is_matrix(f)]
+        mats = [f for f in factors if is_matrix(f)]
+        if len(mats) > 1:
+            mats = [m[0, 0] if m.shape == (1, 1) else m for m in mats]
+            scalars += [m for m in mats if not is_matrix(m)]
+            mats = [m for m in mats if is_matrix(m)]
+        for left, right in zip(mats, mats[1:]):
+            self.env.unify(left.shape[1], right.shape[0],
+                           f"the product {shape_text(left)} · {shape_text(right)} "
+                           f"has inner sizes that differ")
+        out = sp.Mul(*scalars)
+        if mats:
+            m = sp.MatMul(*mats) if len(mats) > 1 else mats[0]
+            return m if out == 1 else out * m
+        return out
+
+    def add(self, terms):
+        mats = [t for t in terms if is_matrix(t)]
+        if not mats:
+            return sp.Add(*terms)
+        scalars = [t for t in terms if not is_matrix(t)]
+        if any(s != 0 for s in scalars):
+            if all(m.shape == (1, 1) for m in mats):
+                return sp.Add(*scalars, *[m[0, 0] for m in mats])
+            raise ShapeConflict(f"a scalar is added to {shape_text(mats[0])}")
+        for m in mats[1:]:
+            self.same_shape(mats[0], m, "+")
+        return sp.MatAdd(*mats) if len(mats) > 1 else mats[0]
+
+    def same_shape(self, a, b, op):
+        why = f"{shape_text(a)} {op} {shape_text(b)}: the shapes differ"
+        if not is_matrix(a) or not is_matrix(b):
+            raise ShapeConflict(why)
+        self.env.unify(a.shape[0], b.shape[0], why)
+        self.env.unify(a.shape[1], b.shape[1], why)
+
+    def square(self, a, what):
+        self.env.unify(a.shape[0], a.shape[1], f"{what} needs a square matrix, "
+                                               f"but {shape_text(a)} is not square")
+
+    def power(self, base_t, exp_t):
+        if self.marker(exp_t, "transpose"):
+            b = self.conv(base_t)
+            return b.T if is_matrix(b) else b
+        b = self.conv(base_t)
+        e = self.conv(exp_t)
+        if not is_matrix(b):
+            if is_matrix(e):
+                raise NotUnderstood("a matrix in an exponent is not understood")
+            return sp.Pow(b, e)
+        if e == -1:
+            self.square(b, "an inverse")
+            return sp.Inverse(b)
+        if getattr(e, "is_Integer", False) and e > 0:
+            if b.shape[1] == 1 and self.env.find(b.shape[0]) != 1:
+                raise NotUnderstood("the power of a vector is ambiguous",
+                                    hint=r"write v^T v or \|v\|_2^2")
+            self.square(b, "a matrix power")
+            return sp.MatPow(b, e)
+        raise NotUnderstood("this power of a matrix is not understood")
+
+    def sum(self, t):
+        body, limits = t.args[0], t.args[1:]
+        new_limits = []
+        for var_t, lo_t, hi_t in limits:
+            var = self.conv(var_t)
+            if not isinstance(var, sp.Symbol):
+                raise NotUnderstood("a summation index must be one letter")
+            name = var.name
+            self.env.index_names.add(name)
+            new_limits.append((sp.Symbol(name, integer=True), lo_t, hi_t))
+        f = self.conv(body)
+        if is_matrix(f):
+            raise NotUnderstood("a sum of matrices over an index is not supported")
+        out_limits = []
+        for var, lo_t, hi_t in new_limits:
+            lo = self.conv(lo_t)
+            if isinstance(hi_t, sp.Symbol) and hi_t.name == SIZE_KEY and var in \
+                    self.env.index_bounds:
+                hi = self.env.index_bounds[var]
+            else:
+                hi = self.conv(hi_t)
+            f = f.xreplace({sp.Symbol(var.name, real=True): var})
+            out_limits.append((var, lo, hi))
+        return (sp.Sum if isinstance(t, sp.Sum) else sp.Product)(f, *out_limits)
+
+    def absolute(self, x):
+        if is_matrix(x):
+            self.square(x, "a determinant |X|")
+            return sp.Determinant(x)
+        return sp.Abs(x)
+
+    def scalar_only(self, x, what):
+        if is_matrix(x):
+            raise ShapeConflict(f"{what} of {shape_text(x)} is not defined")
+        return x
+
+    def elementwise(self, name, x, primes=0, func=None):
+        if func is None:
+            fn = ELEMENTWISE[name]
+            if primes:
+                raise NotUnderstood(f"a prime on {name} is not understood",
+                                    hint=r"write \frac{d}{dx}")
+        else:
+            u = sp.Dummy("u", real=True)
+            fn = (lambda arg, f=func, p=primes: sp.Subs(sp.Derivative(f(u), (u, p)), u, arg)) \
+                if primes else func
+        if is_matrix(x):
+            t = sp.Dummy("t", real=True)
+            return x.applyfunc(sp.Lambda(t, fn(t)))
+        return fn(x)
+
+    def call(self, fname, primes, args, index):
+        vals = [self.build(a) for a in args]
+        if fname in ("max", "min"):
+            if primes:
+                raise NotUnderstood("a prime on max/min is not understood")
+            return (sp.Max if fname == "max" else sp.Min)(
+                *[self.scalar_only(v, fname) for v in vals])
+        if len(vals) != 1 and fname not in GENERIC:
+            raise NotUnderstood(f"{fname} takes one argument")
+        x = vals[0]
+        if fname == "sigma":
+            opaque = self.env.network is not None and not self.env.user_sigma
+            return self.elementwise("sigma", x, primes, Logistic if opaque else SIGMA)
+        if fname in GENERIC:
+            func = sp.Function(fname, real=True)
+            if len(vals) > 1:
+                if primes:
+                    raise NotUnderstood("a prime on a function of several variables")
+                return func(*[self.scalar_only(v, fname) for v in vals])
+            return self.elementwise(fname, x, primes, func)
+        if primes:
+            raise NotUnderstood(f"a prime on {fname} is not understood")
+        if fname in ELEMENTWISE:
+            return self.elementwise(fname, x)
+        if fname == "tr":
+            if not is_matrix(x):
+                raise ShapeConflict("the trace of a scalar is not defined here")
+            self.square(x, "a trace")
+            return sp.Trace(x)
+        if fname == "det":
+            return self.absolute(x) if is_matrix(x) else x
+        if fname == "diag":
+            if not is_matrix(x) or x.shape[1] != 1:
+                raise NotUnderstood("diag(v) needs a column vector v")
+            return sp.DiagMatrix(x)
+        if fname == "softmax":
+            return self.softmax(x, index)
+        raise NotUnderstood(f"the function {fname} is not understood")
+
+    def softmax(self, x, index):
+        i = sp.Dummy("i", integer=True)
+        if isinstance(x, sp.Indexed) and index is None and len(x.indices) == 1:
+            base, j = x.base, x.indices[0]
+        elif isinstance(x, sp.Symbol) and index is not None:
+            base, j = sp.IndexedBase(sp.Symbol(x.name, real=True)), _index(index.strip())
+            self.env.index_names.add(str(j))
+        else:
+            raise NotUnderstood("softmax is understood as softmax(z)_j or softmax(z_j)")
+        n = self.env.default_size
+        return sp.exp(base[j]) / sp.Sum(sp.exp(base[i]), (i, 1, n))
+
+    def derivative(self, f, x, order):
+        net = self.env.network
+        if net is not None and (mentions_network(f) or mentions_network(x)):
+            if order != 1:
+                raise NotUnderstood("higher derivatives of network quantities are not supported")
+            if is_matrix(f):
+                raise NotUnderstood("the derivative of a vector (a Jacobian) is not supported; "
+                                    "differentiate one entry, e.g. ∂a^l_j/∂z^l_k")
+            if isinstance(x, NetMatrix):
+                return NetGradient(f, x)
+            if isinstance(x, MatrixElement) and isinstance(x.parent, NetMatrix):
+                return NetDerivative(f, x)
+            if isinstance(x, NetCost):
+                raise NotUnderstood("differentiating by C is not understood")
+        if isinstance(x, sp.MatrixSymbol):
+            if is_matrix(f):
+                raise NotUnderstood("the derivative of a matrix by a matrix is not supported")
+            return sp.Derivative(f, x, evaluate=False)
+        if isinstance(x, (sp.Symbol, sp.Indexed, MatrixElement)):
+            if is_matrix(f):
+                return f.applyfunc(lambda e: sp.Derivative(e, (x, order)))
+            return sp.Derivative(f, (x, order))
+        raise NotUnderstood("a derivative must be taken with respect to a variable",
+                            hint=r"e.g. \frac{\partial C}{\partial z_j}")

@@ -1,0 +1,259 @@
+"""Judging a user's claim ``lhs = rhs`` (or a chain ``a = b = c``).
+
+Each ``=`` is one step, checked by :func:`symbp.core.witness.check_equation`
+(a symbolic and a numeric witness; TRUE only when both say TRUE).  A step
+whose sides cannot be formed (non-conforming shapes) is FALSE with the shapes
+as the reason.  Everything else that goes wrong inside SymPy is UNDECIDED with
+the reason; nothing here ever turns doubt into TRUE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from ..core.context import Assumption, Context, Definition, sum_equals_one
+from ..core.explicit import all_free_symbols
+from ..core.timeout import TimeLimitExceeded, time_limit
+from ..core.verdict import Verdict
+from ..core.witness import check_equation
+from ..errors import InputError
+from ..nn.activations import ACTIVATIONS, sigma as SIGMA
+from ..notation.contexts import defines_of, get_context
+from ..notation.latex_in import LatexInputError, read_claim
+from .build import Builder, Env, NotUnderstood, Retry, ShapeConflict, is_matrix, shape_text
+
+DEFAULT_TIMEOUT = 4.0
+
+
+@dataclass
+class Step:
+    lhs: str
+    rhs: str
+    verdict: Verdict
+    reason: str
+    counterexample: dict | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"lhs": self.lhs, "rhs": self.rhs, "verdict": self.verdict.value,
+                "reason": self.reason, "counterexample": self.counterexample}
+
+
+@dataclass
+class Judgement:
+    claim: str
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> Verdict:
+        verdicts = [s.verdict for s in self.steps]
+        if Verdict.FALSE in verdicts:
+            return Verdict.FALSE
+        if verdicts and all(v is Verdict.TRUE for v in verdicts):
+            return Verdict.TRUE
+        return Verdict.UNDECIDED
+
+    @property
+    def first_wrong(self) -> int | None:
+        for i, s in enumerate(self.steps):
+            if s.verdict is Verdict.FALSE:
+                return i
+        return None
+
+    @property
+    def reason(self) -> str:
+        i = self.first_wrong
+        if i is not None:
+            return self.steps[i].reason
+        undecided = [s for s in self.steps if s.verdict is Verdict.UNDECIDED]
+        if undecided:
+            return undecided[0].reason
+        return "; ".join(s.reason for s in self.steps)
+
+    @property
+    def counterexample(self):
+        i = self.first_wrong
+        return self.steps[i].counterexample if i is not None else None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"claim": self.claim, "verdict": self.verdict.value, "reason": self.reason,
+               "counterexample": self.counterexample,
+               "steps": [s.to_dict() for s in self.steps]}
+        if self.first_wrong is not None:
+            out["first_wrong_step"] = self.first_wrong + 1
+        return out
+
+
+def _definition(lhs, rhs, text) -> Definition:
+    ok = (isinstance(lhs, sp.Indexed) and all(isinstance(i, sp.Symbol) for i in lhs.indices)) \
+        or (isinstance(lhs, AppliedUndef) and all(isinstance(a, sp.Symbol) for a in lhs.args)) \
+        or isinstance(lhs, (sp.Symbol, sp.MatrixSymbol))
+    if not ok:
+        raise LatexInputError(f"cannot define '{text}': the left side must be a name, "
+                              "an indexed name (a_k) or a function of names (\\sigma(z))")
+    return Definition(lhs, rhs, name=text)
+
+
+def _assumption(lhs, rhs, text) -> Assumption:
+    if rhs == 1 and isinstance(lhs, sp.Sum) and len(lhs.limits) == 1:
+        var, lo, hi = lhs.limits[0]
+        f = lhs.function
+        if isinstance(f, sp.Indexed) and f.indices == (var,):
+            return sum_equals_one(f.base, hi, int(lo) if lo.is_Integer else lo)
+    raise LatexInputError(f"the assumption '{text}' is not understood",
+                          hint=r"assumptions of the form \sum_{j=1}^{n} y_j = 1 are understood")
+
+
+class Problem:
+    """A claim with its context, read and built (shapes unified)."""
+
+    def __init__(self, claim: str, contexts=(), defines=(), assumes=()):
+        named = [get_context(c) for c in contexts]
+        self.defines = [d for c in named for d in defines_of(c)] + list(defines)
+        self.assumes = [a for c in named for a in c.assumes] + list(assumes)
+        self.domains = {k: v for c in named for k, v in c.domains.items()}
+        self.scanner, self.sides = read_claim(claim)
+        self.extra = []
+        for kind, texts in (("define", self.defines), ("assume", self.assumes)):
+            for t in texts:
+                try:
+                    sc, sides = read_claim(t)
+                except LatexInputError as err:
+                    raise LatexInputError(f"in --{kind} '{t}': {err.what}", where=err.where,
+                                          hint=err.hint) from None
+                if len(sides) != 2:
+                    raise LatexInputError(f"--{kind} '{t}' must have exactly one '='")
+                self.extra.append((kind, t, sc, sides))
+        atoms = list(self.scanner.atoms) + [a for _, _, sc, _ in self.extra for a in sc.atoms]
+        self.env = Env([claim, *self.defines, *self.assumes], atoms,
+                       matrix_mode=any(c.matrix_mode for c in named),
+                       network=any(c.network for c in named),
+                       matrix_names={m for c in named for m in c.matrix_names})
+        self.conflict: tuple[int, str] | None = None
+        self.values = self._build()
+
+    def _build(self):
+        for _ in range(200):
+            try:
+                return self._build_once()
+            except Retry:
+                continue
+        raise NotUnderstood("the shapes of the matrices could not be settled")
+
+    def _build_once(self):
+        self.definitions, self.assumptions = [], []
+        for kind, text, sc, sides in self.extra:
+            b = Builder(self.env, sc.table)
+            try:
+                lhs, rhs = (b.build(r) for r, _, _ in sides)
+            except ShapeConflict as exc:
+                raise LatexInputError(f"in --{kind} '{text}': {exc}") from None
+            if kind == "define":
+                self.definitions.append(_definition(lhs, rhs, text))
+            else:
+                self.assumptions.append(_assumption(lhs, rhs, text))
+        b = Builder(self.env, self.scanner.table)
+        values = []
+        self.conflict = None
+        for i, (raw, _, _) in enumerate(self.sides):
+            try:
+                values.append(b.build(raw))
+            except ShapeConflict as exc:
+                self.conflict = (max(i - 1, 0), str(exc))
+                return values
+        for i in range(len(values) - 1):
+            left, right = values[i], values[i + 1]
+            if is_matrix(left) or is_matrix(right):
+                values[i], values[i + 1] = self._conform(left, right, i)
+                if self.conflict:
+                    return values
+        return values
+
+    def _conform(self, left, right, i):
+        if is_matrix(left) and is_matrix(right):
+            why = f"the two sides have different shapes: {shape_text(left)} and " \
+                  f"{shape_text(right)}"
+            try:
+                self.env.unify(left.shape[0], right.shape[0], why)
+                self.env.unify(left.shape[1], right.shape[1], why)
+            except ShapeConflict as exc:
+                self.conflict = (i, str(exc))
+            return left, right
+        mat, scal = (left, right) if is_matrix(left) else (right, left)
+        if mat.shape == (1, 1):
+            mat = mat[0, 0]
+        elif scal == 0:
+            scal = sp.ZeroMatrix(*mat.shape)
+        else:
+            self.conflict = (i, f"one side is {shape_text(mat)} and the other is a scalar")
+        return (mat, scal) if is_matrix(left) else (scal, mat)
+
+    def context(self) -> Context:
+        defs = list(self.definitions)
+        if not any(getattr(d.lhs, "func", None) == SIGMA for d in defs):
+            zs = sp.Symbol("z", real=True)
+            defs.append(Definition(SIGMA(zs), ACTIVATIONS.get("sigmoid").expr.xreplace(
+                {ACTIVATIONS.get("sigmoid").applied.args[0]: zs}), name="sigmoid"))
+        ranges = {}
+        syms = set()
+        for v in self.values:
+            syms |= all_free_symbols(v)
+        for d in self.definitions:
+            syms |= all_free_symbols(d.rhs) - all_free_symbols(d.lhs)
+        for s in syms:
+            if isinstance(s, sp.Symbol) and s.is_integer and not s.is_positive:
+                ranges[s] = (1, self.env.index_bounds.get(s, self.env.default_size))
+        sizes = {}
+        if self.env.network is not None:
+            sizes = {s: (2, 3) for s in self.env.network.sizes.values()}
+        return Context(defs, list(self.assumptions), dict(self.domains), ranges, sizes)
+
+
+def judge(claim: str, contexts=(), defines=(), assumes=(),
+          timeout: float = DEFAULT_TIMEOUT) -> Judgement:
+    """Read and check ``claim``; raise :class:`InputError` when it cannot be read."""
+    try:
+        problem = Problem(claim, contexts, defines, assumes)
+    except InputError:
+        raise
+    except RecursionError:
+        raise LatexInputError("the claim is nested too deeply") from None
+    except Exception as exc:  # a construct the notation layer does not understand
+        raise LatexInputError(f"the claim could not be read ({type(exc).__name__}: "
+                              f"{str(exc)[:160]})",
+                              hint="see `symbp verify --help` for the notation") from None
+    texts = [t for _, t, _ in problem.sides]
+    result = Judgement(claim)
+    ctx = problem.context() if problem.conflict is None or problem.values else None
+    for i in range(len(texts) - 1):
+        if problem.conflict and problem.conflict[0] == i:
+            result.steps.append(Step(texts[i], texts[i + 1], Verdict.FALSE,
+                                     f"the sides cannot be formed: {problem.conflict[1]}",
+                                     {"shapes": problem.conflict[1],
+                                      "sizes": "any sizes where the dimensions are distinct"}))
+            continue
+        if problem.conflict and problem.conflict[0] < i or i + 1 >= len(problem.values):
+            result.steps.append(Step(texts[i], texts[i + 1], Verdict.UNDECIDED,
+                                     "not checked: an earlier side cannot be formed"))
+            continue
+        result.steps.append(_check(texts[i], texts[i + 1], problem.values[i],
+                                   problem.values[i + 1], ctx, timeout))
+    return result
+
+
+def _check(lt, rt, lhs, rhs, ctx, timeout) -> Step:
+    try:
+        with time_limit(timeout * 3 + 2):
+            check = check_equation(lhs, rhs, ctx, timeout=timeout)
+    except TimeLimitExceeded:
+        return Step(lt, rt, Verdict.UNDECIDED, f"the check did not finish in {timeout * 3 + 2:g} s")
+    except RecursionError:
+        return Step(lt, rt, Verdict.UNDECIDED, "SymPy recursion limit reached")
+    except Exception as exc:  # SymPy can raise anything; doubt is UNDECIDED, never TRUE
+        return Step(lt, rt, Verdict.UNDECIDED, f"SymPy raised {type(exc).__name__}: "
+                                               f"{str(exc)[:160]}")
+    return Step(lt, rt, check.verdict, check.reason,
+                check.counterexample if check.verdict is Verdict.FALSE else None)

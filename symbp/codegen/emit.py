@@ -112,10 +112,13 @@ def render(plan: Plan, command: str) -> str:
     printer = SymbpNumPyPrinter(unit_axis=plan.unit_axis)
     output_name = plan.output if isinstance(plan.output, str) else plan.output.name
     schemes = [(s.name, s.draw, s.bias_draw) for s in SCHEMES]
+    affine = next(b for b in plan.blocks if b.name == "_affine").lines[-1].expr
+    inputs = {m: sp.MatrixSymbol("X", *m.shape) for m in affine.atoms(sp.MatrixSymbol)
+              if m.name == "A"}
     text = _template().render(
         version=__version__, command=command, layers=plan.layers, dtype=plan.dtype,
         hidden=plan.hidden.name, output=output_name, loss=plan.loss, layout=plan.layout,
-        hidden_expr=str(plan.hidden.expr),
+        hidden_expr=str(plan.hidden.expr), affine=printer.doprint(affine.xreplace(inputs)),
         unit_axis=plan.unit_axis, batch_axis=plan.batch_axis,
         blocks=[render_block(b, printer) for b in plan.blocks],
         init_blocks=[render_block(b, printer) for b in plan.init], schemes=schemes)

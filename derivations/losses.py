@@ -28,22 +28,19 @@ binary_entropy, ce_form, sigmoid_not_normalized.
 
 from __future__ import annotations
 
-from fractions import Fraction
 from functools import lru_cache
 
 import mpmath
 import sympy as sp
 from sympy import Derivative, KroneckerDelta, Sum, exp, log
 
-from derivations._notation import C, a, j, k, n, y, z
+from derivations._notation import C, a, al, b, j, k, n, w, y, z, zl
+from derivations.activations import activation_derivative_result
 from symbp.catalog import derivation
-from symbp.core.context import Context, sum_equals_one
+from symbp.core.context import Assumption, sum_equals_one
 from symbp.core.expr import fresh
 from symbp.core.justify import because
 from symbp.core.proof import Builder, Derivation
-from symbp.core.timeout import TimeLimitExceeded, time_limit
-from symbp.core.witness import check_equation
-from symbp.core.verdict import Verdict
 from symbp.errors import DerivationError, UsageError
 from symbp.nn import activations as _acts
 from symbp.nn import losses as _losses
@@ -101,61 +98,6 @@ def _check_pair(out, loss: Loss) -> None:
                          where="--output/--loss", hint=hint)
 
 
-# --- f′ written in the output a -----------------------------------------------
-def _checked(lhs, rhs, act: Activation) -> bool:
-    ctx = Context(domains={str(_Z): act.domain})
-    return check_equation(lhs, rhs, ctx, timeout=2.0).verdict is Verdict.TRUE
-
-
-@lru_cache(maxsize=64)
-def derivative_in_output(act: Activation) -> tuple[sp.Expr, sp.Expr | None]:
-    """(f′(z), g) with g(a) = f′(z) at a = f(z), or None if no such form is found.
-
-    Tries a quadratic c0 + c1·a + c2·a² (fitted at three points, then checked by
-    both witnesses), then the inverse z = f⁻¹(a) (time-bounded, also checked).
-    """
-    fp = sp.diff(act.expr, _Z)
-    if _Z not in fp.free_symbols:
-        return fp, fp
-    candidates = []
-    lo, hi = act.domain
-    pts = [mpmath.mpf(lo) + (hi - lo) * mpmath.mpf(t) / 7 for t in (4, 5, 6)]
-    f, g = (sp.lambdify(_Z, e, modules="mpmath") for e in (act.expr, fp))
-    try:
-        with mpmath.workdps(40):
-            M = mpmath.matrix([[1, f(p), f(p) ** 2] for p in pts])
-            c = mpmath.lu_solve(M, mpmath.matrix([g(p) for p in pts]))
-        coef = [sp.Rational(Fraction(mpmath.nstr(x, 35)).limit_denominator(10 ** 9)) for x in c]
-        candidates.append(coef[0] + coef[1] * _A + coef[2] * _A ** 2)
-    except (ZeroDivisionError, ValueError, TypeError):
-        pass
-    for cand in candidates + list(_by_inverse(act, fp)):
-        if cand.free_symbols <= {_A} and _checked(cand.subs(_A, act.expr), fp, act):
-            return fp, _tidy(cand)
-    return fp, None
-
-
-def _by_inverse(act: Activation, fp):
-    """f′(f⁻¹(a)) for each branch SymPy's ``solve`` finds within 1 s (checked by the caller)."""
-    try:
-        with time_limit(1.0):
-            sols = sp.solve(sp.Eq(_A, act.expr), _Z)
-            found = [sp.simplify(fp.subs(_Z, s)) for s in sols]
-    except (TimeLimitExceeded, NotImplementedError, ValueError, TypeError):
-        return
-    yield from found
-
-
-def _tidy(g):
-    """−a(a − 1) → a(1 − a): the factored form if it is not longer, with the sign moved in."""
-    f = sp.factor(g)
-    if isinstance(f, sp.Mul) and -1 in f.args:
-        adds = [x for x in f.args if isinstance(x, sp.Add)]
-        if adds:
-            f = sp.Mul(*[x for x in f.args if x not in (adds[0], -1)], -adds[0])
-    return f if sp.count_ops(f) <= sp.count_ops(g) else g
-
-
 # --- the chain ---------------------------------------------------------------
 def _unit(expr, i):
     """ℓ(a, y) of the registry at unit i: a → a_i, y → y_i."""
@@ -201,9 +143,9 @@ def _elementwise_chain(d: Builder, act: Activation, loss: Loss, jj) -> list:
     d.domain(y, *loss.y_domain)
     d.domain(z, *act.domain)
     la = sp.diff(loss.per_unit, _A)
-    fp, g = derivative_in_output(act)
-    cite = f" (catalog entry '{act.name}')" if ACTIVATIONS.names().count(act.name) and \
-        ACTIVATIONS.get(act.name) == act else ""
+    fp, g = activation_derivative_result(act)  # verified, see derivations/activations.py
+    cite = f" (catalog entry '{act.name}')" if act.name in ACTIVATIONS and \
+        ACTIVATIONS.get(act.name) == act else " (activation_derivation)"
     steps = [
         (Derivative(Sum(_unit(loss.per_unit, i), (i, 1, n)), z[jj]),
          because("definition", f"C = Σ_i ℓ(a_i, y_i), ℓ = {text(loss.per_unit)}",
@@ -220,14 +162,14 @@ def _elementwise_chain(d: Builder, act: Activation, loss: Loss, jj) -> list:
                  "Σ_i g_i δ_ij = g_j，因为 1 ≤ j ≤ n")),
     ]
     if g is not None and g.has(_A):
-        f_text = f"{text(F(_Z))}′ = {text(fp)} = {text(g.subs(_A, F(_Z)))}"
+        f_text = f"{text(Derivative(F(_Z), _Z))} = {text(fp)} = {text(g.subs(_A, F(_Z)))}"
         expr = _unit(la, jj) * _unit(g, jj)
         steps.append((expr, because("previous_result", f"{f_text}, written in a = {text(F(_Z))}"
                                     + cite, f"{f_text}，用输出 a 表示" + cite)))
     else:
         expr = _unit(la, jj) * fp.xreplace({_Z: z[jj]})
-        steps.append((expr, because("derivative", f"{text(F(_Z))}′ = {text(fp)}" + cite,
-                                    f"{text(F(_Z))}′ = {text(fp)}" + cite)))
+        f_text = f"{text(Derivative(F(_Z), _Z))} = {text(fp)}"
+        steps.append((expr, because("previous_result", f_text + cite, f_text + cite)))
     final = sp.factor(sp.cancel(expr))
     if final != expr and sp.count_ops(final) < sp.count_ops(expr):
         terms = [sp.factor(sp.cancel(t * expr / _unit(la, jj))) for t in sp.Add.make_args(_unit(la, jj))]
@@ -278,7 +220,7 @@ def _result(out, lname: str) -> sp.Expr:
     if not v.verified:
         bad = ", ".join(str(r.index) for r in v.failures)
         raise DerivationError(f"the output-delta derivation for {v.name} did not verify "
-                              f"(step(s) {bad})", hint=f"run symbp.verify on it to see why")
+                              f"(step(s) {bad})", hint="run symbp.verify on it to see why")
     rhs = v.part_result("delta")[2]
     plain = rhs.xreplace({a[j]: _A, y[j]: _Y, z[j]: _Z})
     if plain.atoms(sp.Indexed):
@@ -319,3 +261,126 @@ def sigmoid_bce(d):
 def linear_mse(d):
     """a_j = z_j, C = ½Σ_j (a_j − y_j)² ⇒ δ_j = a_j − y_j (f′ = 1: no learning slowdown)."""
     build_output_delta(d, "linear", "mse")
+
+
+@derivation("sigmoid_mse",
+            "δ_j = (a_j − y_j)σ′(z_j) and ∂C/∂w^L_jk = a^{L−1}_k (a_j − y_j)σ′(z_j) "
+            "for sigmoid outputs with the quadratic cost",
+            group="losses", title="Sigmoid with quadratic cost: δ = (a − y)σ′(z)",
+            title_zh="Sigmoid 与二次代价：δ = (a − y)σ′(z)", source=_SOURCE + ", eq. (55)–(56)")
+def sigmoid_mse(d):
+    """δ_j = (a_j − y_j)σ′(z_j) (shared chain), then the weight gradient by the chain rule
+    through z^L_i = Σ_q w^L_iq a^{L−1}_q + b^L_i (Nielsen eq. 55; BP4 for the last layer)."""
+    build_output_delta(d, "sigmoid", "mse")
+    L = sp.Symbol("L", integer=True, positive=True)
+    m = d.size(sp.Symbol("m", integer=True, positive=True), 3)
+    d.size(n, 2, 3)  # numeric instances of the weight part are costly (σ of a sum, per instance)
+    d.index(k, 1, m)
+    i, q = fresh("i"), fresh("q")
+    d.define(zl[L, i], Sum(w[L, i, q] * al[L - 1, q], (q, 1, m)) + b[L, i],
+             "weighted input of the output layer")
+    sig = _acts.sigma
+    x = sp.Symbol("x", real=True)
+
+    def sigma_prime(arg):  # σ′(arg), printed σ′(z^L_j)
+        return sp.Subs(Derivative(sig(x), x), x, arg)
+
+    unit = (sig(zl[L, j]) - y[j]) ** 2 / 2
+    d.note("Only the j-th term ½(a^L_j − y_j)² of C depends on w^L_jk (z^L_i uses row i of "
+           "w^L; part 1 collapsed the same Σ_i with δ_ij), so ∂C/∂w^L_jk = ∂C_j/∂w^L_jk. "
+           "Here a^L_j = σ(z^L_j) is written out, so that C_j depends on w^L_jk through "
+           "z^L_j = Σ_q w^L_jq a^{L−1}_q + b^L_j.",
+           "C 中只有第 j 项 ½(a^L_j − y_j)² 依赖 w^L_jk，故 ∂C/∂w^L_jk = ∂C_j/∂w^L_jk；"
+           "此处写出 a^L_j = σ(z^L_j)，使 C_j 通过 z^L_j 依赖 w^L_jk。")
+    d.goal(Derivative(unit, w[L, j, k]),
+           al[L - 1, k] * (sig(zl[L, j]) - y[j]) * sigma_prime(zl[L, j]), tag="weight",
+           title="weight gradient ∂C/∂w^L_jk", title_zh="权重梯度 ∂C/∂w^L_jk")
+    d.step((sig(zl[L, j]) - y[j]) * sigma_prime(zl[L, j]) * Derivative(zl[L, j], w[L, j, k]),
+           because("chain_rule", "∂C/∂z^L_j = (a_j − y_j)σ′(z^L_j) = δ_j (part 1), "
+                   "times ∂z^L_j/∂w^L_jk", "∂C/∂z^L_j = (a_j − y_j)σ′(z^L_j) = δ_j（第一部分），"
+                   "乘以 ∂z^L_j/∂w^L_jk"))
+    d.step((sig(zl[L, j]) - y[j]) * sigma_prime(zl[L, j])
+           * Sum(KroneckerDelta(q, k) * al[L - 1, q], (q, 1, m)),
+           because("definition", "z^L_j = Σ_q w^L_jq a^{L−1}_q + b^L_j: ∂w^L_jq/∂w^L_jk = δ_qk",
+                   "z^L_j = Σ_q w^L_jq a^{L−1}_q + b^L_j：∂w^L_jq/∂w^L_jk = δ_qk"))
+    d.step(al[L - 1, k] * (sig(zl[L, j]) - y[j]) * sigma_prime(zl[L, j]),
+           because("kronecker_sum", "Σ_q δ_qk a^{L−1}_q = a^{L−1}_k, since 1 ≤ k ≤ m",
+                   "Σ_q δ_qk a^{L−1}_q = a^{L−1}_k，因为 1 ≤ k ≤ m"))
+
+
+# --- facts about the costs ---------------------------------------------------
+_a, _y = sp.symbols("a y", real=True)  # one output and its target, as in symbp.nn.losses
+
+
+def _open_unit_interval(*symbols) -> Assumption:
+    """0 < x < 1 for each symbol: x = t/(1+t) with t > 0 for sign analysis (symbolic only;
+    numeric samples come from the declared domains)."""
+    ts = {s: sp.Dummy(f"t_{s}", positive=True) for s in symbols}
+    names = ", ".join(str(s) for s in symbols)
+
+    def rewrite(e):
+        if e.has(Derivative, sp.Subs):
+            e = e.doit()  # the substitution must reach inside evaluated derivatives
+        if e.has(Derivative, sp.Subs, sp.Limit):
+            return e
+        return e.xreplace({s: t / (1 + t) for s, t in ts.items()})
+
+    return Assumption(f"0 < {names} < 1", rf"0 < {names} < 1", rewrite, name="unit_interval")
+
+
+@derivation("binary_entropy",
+            "the cross-entropy −[y ln a + (1−y) ln(1−a)] is minimised at a = y; "
+            "its minimum is the binary entropy",
+            group="losses", title="The cross-entropy is minimised at a = y",
+            title_zh="交叉熵在 a = y 处取最小值", source=_SOURCE + ", exercise in §3.1")
+def binary_entropy(d):
+    """C(a) = −[y ln a + (1−y) ln(1−a)] on 0 < a, y < 1: C′(a) = (a − y)/(a(1−a)) vanishes only
+    at a = y, C″ > 0, and C(a) − C(y) is the Kullback–Leibler divergence."""
+    Cf = sp.Function("C", real=True)
+    ell = LOSSES.get("bce").per_unit  # −[y ln a + (1−y) ln(1−a)]
+    d.define(Cf(_a), ell, "cross-entropy of one output (registry loss 'bce')")
+    d.domain(_a, 0.05, 0.95)
+    d.domain(_y, 0.05, 0.95)
+    d.assume(_open_unit_interval(_a, _y))
+    first = -_y / _a + (1 - _y) / (1 - _a)
+    d.goal(Derivative(Cf(_a), _a), (_a - _y) / (_a * (1 - _a)), tag="derivative",
+           title="C′(a) vanishes only at a = y", title_zh="C′(a) 仅在 a = y 处为零")
+    d.step(Derivative(ell, _a), because("definition", "C(a) = −[y ln a + (1−y) ln(1−a)]"))
+    d.step(first, because("log_derivative", "d ln a/da = 1/a, d ln(1−a)/da = −1/(1−a)"))
+    d.step((-_y * (1 - _a) + (1 - _y) * _a) / (_a * (1 - _a)),
+           because("algebra", "common denominator a(1−a)", "通分 a(1−a)"))
+    d.step((_a - _y) / (_a * (1 - _a)),
+           because("algebra", "−y + ay + a − ay = a − y; a(1−a) > 0, so C′(a) = 0 ⇔ a = y",
+                   "−y + ay + a − ay = a − y；a(1−a) > 0，故 C′(a) = 0 ⇔ a = y"))
+
+    scale = _a ** 2 * (1 - _a) ** 2
+    d.goal(scale * Derivative(Cf(_a), _a, 2), 0, rel=">", tag="convex",
+           title="C″(a) > 0: the stationary point a = y is the minimum",
+           title_zh="C″(a) > 0：驻点 a = y 是最小值点")
+    d.step(scale * Derivative(first, _a), because("previous_result", "C′(a) from part 1"))
+    d.step(scale * (_y / _a ** 2 + (1 - _y) / (1 - _a) ** 2),
+           because("derivative", "d(1/a)/da = −1/a², d(1/(1−a))/da = 1/(1−a)²"))
+    d.step(_y * (1 - _a) ** 2 + (1 - _y) * _a ** 2, because("algebra", "cancel a²(1−a)²"))
+    d.step(sp.Integer(0), because("inequality", "y, 1−y > 0 and a², (1−a)² > 0 for 0 < a, y < 1; "
+                                  "a²(1−a)² > 0, so C″(a) > 0",
+                                  "0 < a, y < 1 时 y, 1−y, a², (1−a)² 均为正，故 C″(a) > 0"),
+           rel=">")
+
+    kl = _y * log(_y / _a) + (1 - _y) * log((1 - _y) / (1 - _a))
+    d.goal(Cf(_a) - Cf(_y), kl, tag="excess",
+           title="C(a) − C(y) is the Kullback–Leibler divergence KL(y‖a)",
+           title_zh="C(a) − C(y) 是 KL 散度 KL(y‖a)")
+    d.step(ell - ell.xreplace({_a: _y}), because("definition", "C at a and at y"))
+    d.step(_y * (log(_y) - log(_a)) + (1 - _y) * (log(1 - _y) - log(1 - _a)),
+           because("algebra", "collect the y and the 1−y terms", "合并 y 项与 1−y 项"))
+    d.step(kl, because("log_rules", "ln u − ln v = ln(u/v)", "ln u − ln v = ln(u/v)"))
+
+    d.goal(Cf(_y), -(_y * log(_y) + (1 - _y) * log(1 - _y)), tag="minimum",
+           title="the minimum value is the binary entropy H(y)", title_zh="最小值为二元熵 H(y)")
+    d.step(sp.Subs(ell, _a, _y), because("definition", "C(a) at a = y"))
+    d.step(-(_y * log(_y) + (1 - _y) * log(1 - _y)), because("evaluation", "a = y"))
+    d.note("C is strictly convex on (0, 1) (part 2) with its only stationary point at a = y "
+           "(part 1), so a = y is the global minimum and the minimum value is the binary entropy "
+           "H(y) (part 4); part 3 says the excess C(a) − H(y) is KL(y‖a).",
+           "C 在 (0, 1) 上严格凸（第二部分），唯一驻点为 a = y（第一部分），故 a = y 为全局最小点，"
+           "最小值为二元熵 H(y)（第四部分）；第三部分表明超出部分为 KL(y‖a)。")

@@ -124,6 +124,10 @@ def _symbolic(lhs, rhs, ctx: Context, rel: str) -> Evidence:
         if _cancels(L - R):
             return Evidence("symbolic", Verdict.TRUE,
                             "difference cancels to 0 as a rational function (general form)")
+        if _opaque_zero(lhs, rhs, ctx):
+            return Evidence("symbolic", Verdict.TRUE,
+                            "difference reduces to 0 with the defined functions (σ, …) kept "
+                            "abstract, so it holds for any such function (general form)")
         try:
             general = _general_form(L, R, ctx)
         except NotImplementedError:  # e.g. a limit over a sum of symbolic length n
@@ -145,6 +149,35 @@ def _general_form(L, R, ctx: Context) -> Evidence | None:
         return Evidence("symbolic", Verdict.FALSE,
                         f"difference simplifies to the nonzero constant {d}")
     return None
+
+
+def _opaque_zero(lhs, rhs, ctx: Context, seconds: float = 1.0) -> bool:
+    """The difference reduces to 0 with function definitions (``σ(x) := …``) left
+    unexpanded.  Sound: an identity in an arbitrary function σ holds for every σ,
+    so for the defined one.  It avoids expanding e.g. σ(Σ_q w_jq a_q + b_j) into
+    exponentials of sums, which ``simplify`` cannot bring back together in time.
+    Bounded; False means "not shown", nothing more."""
+    from dataclasses import replace
+
+    from sympy.core.function import AppliedUndef
+
+    keep = [x for x in ctx.definitions if not isinstance(x.lhs, AppliedUndef)]
+    if len(keep) == len(ctx.definitions):
+        return False
+    opaque = replace(ctx, definitions=keep)
+    try:
+        with time_limit(seconds):
+            d = opaque.rewrite(opaque.expand(sp.sympify(lhs))) - \
+                opaque.rewrite(opaque.expand(sp.sympify(rhs)))
+            for _ in range(2):  # a derivative's doit can leave a Kronecker sum for a 2nd pass
+                d = normalize(d, opaque)
+                if d == 0:
+                    return True
+    except TimeLimitExceeded:
+        return False
+    except Exception:  # noqa: BLE001 - SymPy can raise anything; "not shown"
+        return False
+    return False
 
 
 def _cancels(d, seconds: float = 1.0) -> bool:

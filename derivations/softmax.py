@@ -67,7 +67,7 @@ class IndexedVector(sp.MatrixExpr):
         return sp.ImmutableMatrix([self.args[0][i] for i in range(1, int(self.args[1]) + 1)])
 
     def _symbp_text(self, printer):
-        return f"𝐚" if str(self.args[0]) == "a" else f"vec({self.args[0]})"
+        return "𝐚" if str(self.args[0]) == "a" else f"vec({self.args[0]})"
 
     def _latex(self, printer):
         return rf"\mathbf{{{self.args[0]}}}"

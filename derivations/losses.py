@@ -384,3 +384,105 @@ def binary_entropy(d):
            "H(y) (part 4); part 3 says the excess C(a) − H(y) is KL(y‖a).",
            "C 在 (0, 1) 上严格凸（第二部分），唯一驻点为 a = y（第一部分），故 a = y 为全局最小点，"
            "最小值为二元熵 H(y)（第四部分）；第三部分表明超出部分为 KL(y‖a)。")
+
+
+@derivation("ce_form",
+            "−[y ln a + (1−y) ln(1−a)] is defined for targets y ∈ {0, 1}; "
+            "the swapped −[a ln y + (1−a) ln(1−y)] is not (it diverges as y → 0 or 1)",
+            group="losses", title="Why the cross-entropy is −[y ln a + (1−y) ln(1−a)]",
+            title_zh="为何交叉熵取 −[y ln a + (1−y) ln(1−a)]", source=_SOURCE + ", exercise in §3.1")
+def ce_form(d):
+    """Evaluate both forms at the targets of a classifier, y = 0 and y = 1 (0 < a < 1)."""
+    Cf, Cs = sp.Function("C", real=True), sp.Function("C_swap", real=True)
+    good = -(_y * log(_a) + (1 - _y) * log(1 - _a))
+    swap = -(_a * log(_y) + (1 - _a) * log(1 - _y))
+    d.define(Cf(_a, _y), good, "the cross-entropy")
+    d.define(Cs(_a, _y), swap, "the swapped form")
+    d.domain(_a, 0.05, 0.95)
+    for target, value, title in ((1, -log(_a), "at y = 1 the cross-entropy is −ln a"),
+                                 (0, -log(1 - _a), "at y = 0 the cross-entropy is −ln(1 − a)")):
+        d.goal(Cf(_a, target), value, tag=f"y{target}", title=title + " (finite)",
+               title_zh=f"y = {target} 时交叉熵为有限值")
+        d.step(sp.Subs(good, _y, target), because("definition", f"C(a, y) at y = {target}"))
+        d.step(value, because("evaluation", f"y = {target}: one term vanishes because its "
+                              "coefficient is 0; ln a and ln(1−a) are finite for 0 < a < 1",
+                              f"y = {target}：系数为 0 的项消失；0 < a < 1 时 ln a 与 ln(1−a) 有限"))
+    for end, log_end, coeff, tag in ((0, -log(_y), _a, "swap0"),
+                                     (1, -log(1 - _y), 1 - _a, "swap1")):
+        direction = "+" if end == 0 else "-"
+        other = (1 - _a) * log(1 - _y) if end == 0 else _a * log(_y)
+        own = log(_y) if end == 0 else log(1 - _y)
+        d.goal(sp.Limit(Cs(_a, _y) / log_end, _y, end, direction), coeff, tag=tag,
+               title=f"the swapped form grows like {text(coeff)}·{text(log_end)} → ∞ "
+                     f"as y → {end}",
+               title_zh=f"y → {end} 时交换后的形式按 {text(coeff)}·{text(log_end)} 趋于 ∞")
+        d.step(sp.Limit(swap / log_end, _y, end, direction),
+               because("definition", "C_swap(a, y) = −[a ln y + (1−a) ln(1−y)]"))
+        d.step(sp.Limit(coeff + other / own, _y, end, direction),
+               because("algebra", f"divide each term by {text(log_end)}",
+                       f"逐项除以 {text(log_end)}"))
+        d.step(coeff + sp.Limit(other / own, _y, end, direction),
+               because("limit", "the limit of a sum; the first term does not depend on y",
+                       "和的极限；第一项与 y 无关"))
+        d.step(coeff, because("limit", f"{text(other)} → 0 while {text(own)} → −∞",
+                              f"{text(other)} → 0，而 {text(own)} → −∞"))
+    d.note("So C_swap(a, y) → +∞ as y → 0⁺ or y → 1⁻ for every output 0 < a < 1: at the "
+           "targets y ∈ {0, 1} of a classifier the swapped form takes ln 0, and the "
+           "convention 0·ln 0 = 0 does not rescue it because the coefficients a and 1 − a "
+           "are not 0.  The cross-entropy −[y ln a + (1−y) ln(1−a)] only ever takes ln of the "
+           "output 0 < a < 1 and is finite there (parts 1–2).",
+           "因此对任意输出 0 < a < 1，y → 0⁺ 或 y → 1⁻ 时 C_swap(a, y) → +∞：在分类目标 "
+           "y ∈ {0, 1} 处交换后的形式要取 ln 0，且系数 a 与 1 − a 非零，约定 0·ln 0 = 0 也无济于事。"
+           "交叉熵只对输出 0 < a < 1 取对数，因而有限（第一、二部分）。")
+
+
+@derivation("sigmoid_not_normalized",
+            "sigmoid outputs need not sum to 1: σ(0) + σ(0) = 1 but σ(1) + σ(2) > 1, "
+            "and ∂/∂z_k Σ_j σ(z_j) = σ′(z_k) > 0",
+            group="losses", title="Sigmoid outputs are not a probability distribution",
+            title_zh="Sigmoid 输出不构成概率分布", source=_SOURCE + " (softmax), exercise")
+def sigmoid_not_normalized(d):
+    """A counterexample (σ(1) + σ(2) ≠ 1) and the general reason (the sum is not constant)."""
+    sig = _acts.sigma
+    d.define(*ACTIVATIONS.get("sigmoid").definition(), "logistic sigmoid")
+    e = sp.E
+    d.goal(sig(0) + sig(0), 1, tag="equal", title="σ(0) + σ(0) = 1 (by coincidence)",
+           title_zh="σ(0) + σ(0) = 1（巧合）")
+    d.step(2 * sig(0), because("algebra", "σ(0) + σ(0) = 2σ(0)"))
+    d.step(sp.Integer(1), because("evaluation", "σ(0) = 1/(1 + e⁰) = 1/2"))
+
+    d.goal(sig(1) + sig(2) - 1, 0, rel=">", tag="counterexample",
+           title="σ(1) + σ(2) > 1: the outputs do not sum to 1",
+           title_zh="σ(1) + σ(2) > 1：输出之和不为 1")
+    d.step(1 / (1 + 1 / e) + 1 / (1 + e ** -2) - 1,
+           because("definition", "σ(z) = 1/(1 + e^{−z})"))
+    d.step(e / (1 + e) + e ** 2 / (1 + e ** 2) - 1,
+           because("algebra", "multiply numerator and denominator by e^z"))
+    d.step((e ** 3 - 1) / ((1 + e) * (1 + e ** 2)),
+           because("algebra", "common denominator: e(1+e²) + e²(1+e) − (1+e)(1+e²) = e³ − 1"))
+    d.step(sp.Integer(0), because("counterexample", "e³ > 1: σ(1) + σ(2) ≈ 1.612 ≠ 1",
+                                  "e³ > 1：σ(1) + σ(2) ≈ 1.612 ≠ 1"), rel=">")
+
+    d.size(n, 2, 3, 4)
+    d.index(k, 1, n)
+    d.domain(z, -4.0, 4.0)
+    i = fresh("i")
+    total = Sum(sig(z[i]), (i, 1, n))
+    d.goal(Derivative(total, z[k]), sig(z[k]) * (1 - sig(z[k])), tag="not_constant",
+           title="the sum of sigmoid outputs changes with every z_k",
+           title_zh="sigmoid 输出之和随每个 z_k 变化")
+    d.step(Sum(Derivative(sig(z[i]), z[k]), (i, 1, n)),
+           because("sum_rule", "differentiate term by term", "逐项求导"))
+    d.step(Sum(KroneckerDelta(i, k) * Derivative(sig(z[k]), z[k]), (i, 1, n)),
+           because("kronecker_delta", "σ(z_i) depends on z_k only if i = k",
+                   "σ(z_i) 仅当 i = k 时依赖 z_k"))
+    d.step(Derivative(sig(z[k]), z[k]),
+           because("kronecker_sum", "Σ_i δ_ik = 1, since 1 ≤ k ≤ n", "Σ_i δ_ik = 1，因为 1 ≤ k ≤ n"))
+    d.step(sig(z[k]) * (1 - sig(z[k])),
+           because("previous_result", "σ′ = σ(1 − σ) (catalog entry 'sigmoid')"))
+    d.goal(sig(z[k]) * (1 - sig(z[k])), 0, rel=">", tag="positive",
+           title="σ′(z_k) > 0, so Σ_j σ(z_j) is not constant (softmax: Σ_j a_j = 1 always)",
+           title_zh="σ′(z_k) > 0，故 Σ_j σ(z_j) 不是常数（softmax 恒有 Σ_j a_j = 1）")
+    d.step(exp(-z[k]) / (1 + exp(-z[k])) ** 2,
+           because("definition", "σ(1 − σ) = e^{−z}/(1 + e^{−z})²"))
+    d.step(sp.Integer(0), because("inequality", "e^{−z} > 0"), rel=">")

@@ -170,7 +170,9 @@ def _strip_limits(e, t):
 
     def repl(lim):
         f, x, x0, d = lim.args
-        return f.xreplace({x: sp.Float(str(_limit_points(x0, d)[t]), 60)})
+        with mpmath.workdps(60):  # 1 − 10⁻¹⁸ must not round to 1 at the default precision
+            point = sp.Float(mpmath.nstr(_limit_points(x0, d)[t], 60), 60)
+        return f.xreplace({x: point})
 
     return e.replace(lambda n: isinstance(n, sp.Limit), repl)
 

@@ -162,13 +162,16 @@ def _opaque_zero(lhs, rhs, ctx: Context, seconds: float = 1.0) -> bool:
     from sympy.core.function import AppliedUndef
 
     keep = [x for x in ctx.definitions if not isinstance(x.lhs, AppliedUndef)]
-    if len(keep) == len(ctx.definitions):
+    heads = {x.lhs.func for x in ctx.definitions if isinstance(x.lhs, AppliedUndef)}
+    if not heads:
         return False
     opaque = replace(ctx, definitions=keep)
     try:
         with time_limit(seconds):
             d = opaque.rewrite(opaque.expand(sp.sympify(lhs))) - \
                 opaque.rewrite(opaque.expand(sp.sympify(rhs)))
+            if not any(f.func in heads for f in d.atoms(AppliedUndef)):
+                return False  # no defined function involved: nothing to keep abstract
             for _ in range(2):  # a derivative's doit can leave a Kronecker sum for a 2nd pass
                 d = normalize(d, opaque)
                 if d == 0:

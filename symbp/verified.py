@@ -111,11 +111,30 @@ class VerifiedDerivation:
         return "\n".join(blocks)
 
     def _repr_latex_(self) -> str:
-        mark = "verified" if self.verified else self.verdict.value
-        body = self.latex().replace("\\begin{align*}", "\\begin{aligned}") \
-            .replace("\\end{align*}", "\\end{aligned}")
-        body = "\n".join(line for line in body.splitlines() if not line.startswith("%"))
-        return f"$\\displaystyle {body}$ \\quad ({mark})"
+        """Jupyter: one display-math ``aligned`` block, parts stacked, status last.
+
+        Justifications go through :func:`symbp.report.tex.prose` (``\\text{…}`` with
+        ``$…$`` for the math in it), which MathJax and LaTeX both accept.
+        """
+        from .report.tex import prose
+
+        rows = [rf"&\textbf{{{prose(self.title)}}}"]
+        for p_i, part in enumerate(self.derivation.parts):
+            tag = f" ({prose(part.tag)})" if part.tag else ""
+            rows.append(rf"&\text{{{prose(part.title or 'Claim')}{tag}}}")
+            first = True
+            for r in self.results:
+                if r.part != p_i:
+                    continue
+                s = r.step
+                mark = {Verdict.TRUE: r"\checkmark", Verdict.FALSE: r"\times"}.get(r.verdict, "?")
+                rows.append(f"{latex(s.lhs) if first else ''} &{REL_LATEX[s.rel]} "
+                            f"{latex(s.rhs)} && \\text{{({r.index}) "
+                            f"{prose(s.because.text())}}}\\ {mark}")
+                first = False
+        status = "verified" if self.verified else f"NOT verified ({self.verdict.value})"
+        rows.append(rf"&\text{{{status}}}")
+        return "$$\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}$$"
 
     # --- text ------------------------------------------------------------
     def text(self, color: bool = False) -> str:

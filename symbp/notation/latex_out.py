@@ -82,7 +82,7 @@ class NNLatexPrinter(LatexPrinter):
         if isinstance(inner, AppliedUndef) and len(inner.args) == 1 and \
                 len(expr.variables) >= 1 and set(expr.variables) == {inner.args[0]}:
             return f"{self._prime(inner.func, len(expr.variables))}" \
-                   f"\\left({self._print(inner.args[0])}\\right)"
+                   f"{{\\left({self._print(inner.args[0])}\\right)}}"
         den = " ".join(rf"\partial {self._print(v)}" for v in expr.variables)
         order = len(expr.variables)
         num = r"\partial" if order == 1 else rf"\partial^{{{order}}}"
@@ -95,7 +95,7 @@ class NNLatexPrinter(LatexPrinter):
         if isinstance(inner, sp.Derivative) and isinstance(inner.expr, AppliedUndef) \
                 and len(old) == 1 and len(inner.expr.args) == 1 and inner.expr.args[0] == old[0]:
             return f"{self._prime(inner.expr.func, len(inner.variables))}" \
-                   f"\\left({self._print(new[0])}\\right)"
+                   f"{{\\left({self._print(new[0])}\\right)}}"
         return super()._print_Subs(expr)
 
     def _print_ElementwiseApplyFunction(self, expr):
@@ -104,16 +104,17 @@ class NNLatexPrinter(LatexPrinter):
             body = func.expr
             x = func.variables[0]
             if isinstance(body, AppliedUndef) and body.args == (x,):
-                return f"{self._print(body.func)}\\left({self._print(expr.expr)}\\right)"
+                return f"{self._print(body.func)}{{\\left({self._print(expr.expr)}\\right)}}"
             if isinstance(body, sp.Derivative) and isinstance(body.expr, AppliedUndef):
                 return f"{self._prime(body.expr.func, len(body.variables))}" \
-                       f"\\left({self._print(expr.expr)}\\right)"
+                       f"{{\\left({self._print(expr.expr)}\\right)}}"
         if isinstance(func, type) and issubclass(func, sp.Function):
-            return f"{self._print(sp.Symbol(func.__name__))}\\left({self._print(expr.expr)}\\right)"
+            name = self._print(sp.Symbol(func.__name__))
+            return f"{name}{{\\left({self._print(expr.expr)}\\right)}}"
         return super()._print_ElementwiseApplyFunction(expr)
 
     def _print_Heaviside(self, expr, exp=None):
-        tex = rf"\operatorname{{step}}\left({self._print(expr.args[0])}\right)"
+        tex = rf"\operatorname{{step}}{{\left({self._print(expr.args[0])}\right)}}"
         return f"{tex}^{{{exp}}}" if exp else tex
 
     def _print_log(self, expr, exp=None):
@@ -158,10 +159,10 @@ class NNLatexPrinter(LatexPrinter):
         return sep.join(parts)
 
     def _print_Trace(self, expr):
-        return rf"\operatorname{{tr}}\left({self._print(expr.arg)}\right)"
+        return rf"\operatorname{{tr}}{{\left({self._print(expr.arg)}\right)}}"
 
     def _print_DiagMatrix(self, expr):
-        return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
+        return rf"\operatorname{{diag}}{{\left({self._print(expr.args[0])}\right)}}"
 
     # matrix calculus (symbp.core.matrixcalc) ------------------------------
     def _print_Grad(self, expr):
@@ -186,13 +187,16 @@ class NNLatexPrinter(LatexPrinter):
     _print_ScalarAtZero = _print_AtZero
 
     def _print_RowSoftmax(self, expr):
-        return rf"\operatorname{{softmax}}\left({self._print(expr.args[0])}\right)"
+        return rf"\operatorname{{softmax}}{{\left({self._print(expr.args[0])}\right)}}"
 
     def _print_ElemLog(self, expr):
         return rf"\ln\left({self._print(expr.args[0])}\right)"
 
     def _print_ElemExp(self, expr):
         return rf"\exp\left({self._print(expr.args[0])}\right)"
+
+    def _print_EntrySum(self, expr):
+        return rf"\sum_{{i,j}} \left({self._print(expr.args[0])}\right)_{{ij}}"
 
     def _print_OneMatrix(self, expr):
         rows, cols = expr.shape

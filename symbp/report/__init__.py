@@ -19,7 +19,7 @@ from .build import DerivationView, derivation_view, error_view
 from .render import render
 from .results import load_results
 
-__all__ = ["write_atomic", "views_for", "coursework_tex", "single_tex", "Report"]
+__all__ = ["Report", "coursework_tex", "single_tex", "views_for", "write_atomic"]
 
 
 def _umask() -> int:

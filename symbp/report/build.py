@@ -120,13 +120,14 @@ def verification_note(r, lang: str) -> str:
 
 
 def justification(step, lang: str, known: dict[str, str]) -> str:
-    """The rule and what it was applied to; catalog names become section references."""
-    tex = prose(step.because.text(lang))
-    for name, ref in known.items():
-        needle = r"$\mathtt{" + name.replace("_", r"\_") + "}$"
-        if needle in tex:
-            see = LABELS[lang]["see_section"].format(ref=ref)
-            tex = tex.replace(needle, f"{needle}, {see}", 1)
+    """The rule and what it was applied to; catalog names it mentions get a section reference."""
+    raw = step.because.text(lang)
+    tex = prose(raw)
+    refs = [ref for name, ref in known.items() if re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}"
+                                                            rf"(?![A-Za-z0-9_])", raw)]
+    if refs:
+        see = "; ".join(LABELS[lang]["see_section"].format(ref=r) for r in refs)
+        tex += f" ({see})" if lang == "en" else f"（{see}）"
     if step.note:
         tex += f" ({prose(step.note)})"
     return tex

@@ -48,7 +48,7 @@ def check_toolchain(lang: str) -> None:
     kpse = shutil.which("kpsewhich")
     if kpse:
         for sty in REQUIRED_STY[lang]:
-            found = subprocess.run([kpse, sty], capture_output=True, text=True)
+            found = subprocess.run([kpse, sty], check=False, capture_output=True, text=True)
             if found.returncode != 0 or not found.stdout.strip():
                 raise _missing(f"the LaTeX file {sty}", lang)
 
@@ -72,7 +72,7 @@ def log_errors(log: str, max_blocks: int = 3) -> str:
 
 
 def _line_number(errors: str) -> str | None:
-    m = re.search(r"^l\.(\d+)", errors, re.M)
+    m = re.search(r"^l\.(\d+)", errors, re.MULTILINE)
     return m.group(1) if m else None
 
 
@@ -86,7 +86,7 @@ def compile_pdf(tex_path: str | os.PathLike, lang: str = "en") -> Path:
         shutil.copyfile(tex_path, build / tex_path.name)
         cmd = ["latexmk", flag, "-interaction=nonstopmode", "-halt-on-error", tex_path.name]
         try:
-            proc = subprocess.run(cmd, cwd=build, capture_output=True, text=True,
+            proc = subprocess.run(cmd, check=False, cwd=build, capture_output=True, text=True,
                                   timeout=TIMEOUT, stdin=subprocess.DEVNULL,
                                   errors="replace")
         except subprocess.TimeoutExpired:

@@ -12,6 +12,7 @@ author) goes through :func:`escape` — the same table, without math detection.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # special characters of LaTeX text mode
 TEXT_ESCAPES: dict[str, str] = {
@@ -33,7 +34,7 @@ MATH_CHARS: dict[str, str] = {
     "∞": r"\infty", "∈": r"\in", "∑": r"\sum", "∏": r"\prod", "√": r"\surd",
     "′": "'", "″": "''", "ᵀ": "^{T}", "⁻": "^{-}", "¹": "^{1}", "²": "^{2}", "³": "^{3}",
     "ℓ": r"\ell", "ℝ": r"\mathbb{R}", "∀": r"\forall", "∃": r"\exists", "⊤": "^{T}",
-    "‖": r"\|", "⟨": r"\langle", "⟩": r"\rangle", "∑": r"\sum", "∫": r"\int",
+    "‖": r"\|", "⟨": r"\langle", "⟩": r"\rangle", "∫": r"\int",
 }
 
 # text characters pdfLaTeX's utf8 input cannot set on its own
@@ -74,6 +75,8 @@ def _math(s: str) -> str:
             out.append(ch)
         elif ch in TEXT_ESCAPES:
             out.append(TEXT_ESCAPES[ch] if ch not in "<>|" else ch)
+        elif ord(ch) >= 0x250 and not _is_cjk(ch):
+            out.append(_fallback(ch)[1])
         else:
             out.append(ch)
     return "".join(out).strip()
@@ -119,6 +122,31 @@ def _beside_math(text: str, start: int, end: int) -> bool:
     return bool(before and before in _OPS) or bool(after and after in _OPS)
 
 
+def _is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return 0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF \
+        or 0x3000 <= o <= 0x303F
+
+
+def _fallback(ch: str) -> tuple[bool, str]:
+    """A character no table knows: super/subscripts as math, else its plain base letter.
+
+    Latin-1 letters (é, ü) pass as they are; CJK passes (the zh document sets it);
+    anything else becomes ``[U+XXXX]`` rather than a LaTeX error.
+    """
+    if ord(ch) < 0x250 or _is_cjk(ch):
+        return False, ch
+    dec = unicodedata.decomposition(ch)
+    if dec.startswith(("<super>", "<sub>")):
+        base = chr(int(dec.split()[1], 16))
+        inner = _math(base) if base in MATH_CHARS else base
+        return True, ("^" if dec.startswith("<super>") else "_") + "{" + inner + "}"
+    plain = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
+    if plain:
+        return False, escape(plain)
+    return False, f"[U+{ord(ch):04X}]"
+
+
 def _chars(s: str) -> list[tuple[bool, str]]:
     out = []
     for ch in s:
@@ -129,7 +157,7 @@ def _chars(s: str) -> list[tuple[bool, str]]:
         elif ch in TEXT_CHARS:
             out.append((False, TEXT_CHARS[ch]))
         else:
-            out.append((False, ch))
+            out.append(_fallback(ch))
     return out
 
 
@@ -148,7 +176,7 @@ def _join(segments: list[tuple[bool, str]]) -> str:
 
     def flush():
         if math:
-            out.append("$" + "".join(math).strip() + "$")
+            out.append("$" + _merge_scripts("".join(math).strip()) + "$")
             math.clear()
         out.extend(pending)
         pending.clear()
@@ -177,3 +205,12 @@ def _join(segments: list[tuple[bool, str]]) -> str:
 
 def _open_in(tex: str, close: str) -> bool:
     return tex.count(_CLOSE[close]) > tex.count(close)
+
+
+def _merge_scripts(tex: str) -> str:
+    """``e^{-}^{z}`` (from ``e⁻ᶻ``) is a double superscript: make it ``e^{-z}``."""
+    for mark in ("^", "_"):
+        pat = re.compile(re.escape(mark) + r"\{([^{}]*)\}\s*" + re.escape(mark) + r"\{")
+        while pat.search(tex):
+            tex = pat.sub(lambda m, mark=mark: mark + "{" + m.group(1), tex)
+    return tex

@@ -15,7 +15,7 @@ from typing import Any
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from ..core.context import Assumption, Context, Definition, sum_equals_one
+from ..core.context import Assumption, Context, Definition, _rename_bound, sum_equals_one
 from ..core.explicit import all_free_symbols
 from ..core.timeout import TimeLimitExceeded, time_limit
 from ..core.verdict import Verdict
@@ -94,7 +94,7 @@ def _definition(lhs, rhs, text) -> Definition:
     if not ok:
         raise LatexInputError(f"cannot define '{text}': the left side must be a name, "
                               "an indexed name (a_k) or a function of names (\\sigma(z))")
-    return Definition(lhs, rhs, name=text)
+    return Definition(lhs, _rename_bound(rhs), name=text)
 
 
 def _assumption(lhs, rhs, text) -> Assumption:
@@ -191,6 +191,54 @@ class Problem:
             self.conflict = (i, f"one side is {shape_text(mat)} and the other is a scalar")
         return (mat, scal) if is_matrix(left) else (scal, mat)
 
+    def conflict_sizes(self) -> dict:
+        """Distinct concrete sizes for the rigid dimensions: a shape where the sides fail."""
+        dims = set()
+        for v in self.values:
+            for node in sp.preorder_traversal(v):
+                if is_matrix(node):
+                    dims |= {d for d in node.shape if isinstance(d, sp.Symbol)}
+        if self.env.network is not None:
+            dims |= set(self.env.network.sizes.values())
+        return {str(d): 2 + i for i, d in enumerate(sorted(dims, key=str))}
+
+    def check_derivatives(self):
+        """∂C/∂z_j with C not defined would be 0 (C a free symbol): refuse instead."""
+        heads = {d.head() for d in self.definitions}
+        for v in self.values:
+            for node in sp.preorder_traversal(v):
+                if not isinstance(node, sp.Derivative):
+                    continue
+                f = node.expr
+                head = f.base if isinstance(f, sp.Indexed) else f
+                var_heads = {x.base if isinstance(x, sp.Indexed) else x for x in node.variables}
+                if isinstance(f, (sp.Symbol, sp.Indexed)) and head not in heads \
+                        and head not in var_heads:
+                    raise NotUnderstood(
+                        f"{sp.sstr(f)} is differentiated but not defined, so its dependence "
+                        "on the variable is unknown",
+                        hint="use --context (e.g. backprop, softmax_ce) or --define it")
+
+    def resolve_defined_variables(self):
+        """∂f/∂a_j with a_j defined: differentiate treating a_j as a variable (definitions
+        of a left unexpanded), then expand.  Otherwise expanding a_j would leave a
+        derivative with respect to an expression."""
+        heads = {d.head(): d for d in self.definitions}
+
+        def fix(node):
+            keep = [d for h, d in heads.items()
+                    if not any((x.base if isinstance(x, sp.Indexed) else x) == h
+                               for x in node.variables)]
+            f = Context(keep).expand(node.expr)
+            return sp.diff(f, *node.variable_count)
+
+        def defined_var(node):
+            return isinstance(node, sp.Derivative) and any(
+                (x.base if isinstance(x, sp.Indexed) else x) in heads for x in node.variables)
+
+        self.values = [_rename_bound(v.replace(defined_var, fix)) if isinstance(v, sp.Basic)
+                       else v for v in self.values]
+
     def context(self) -> Context:
         defs = list(self.definitions)
         if not any(getattr(d.lhs, "func", None) == SIGMA for d in defs):
@@ -225,6 +273,15 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
         raise LatexInputError(f"the claim could not be read ({type(exc).__name__}: "
                               f"{str(exc)[:160]})",
                               hint="see `symbp verify --help` for the notation") from None
+    if problem.conflict is None:
+        try:
+            problem.check_derivatives()
+            problem.resolve_defined_variables()
+        except InputError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - SymPy failed differentiating: not read
+            raise LatexInputError(f"a derivative could not be formed ({type(exc).__name__}: "
+                                  f"{str(exc)[:160]})") from None
     texts = [t for _, t, _ in problem.sides]
     result = Judgement(claim)
     ctx = problem.context() if problem.conflict is None or problem.values else None
@@ -233,7 +290,7 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
             result.steps.append(Step(texts[i], texts[i + 1], Verdict.FALSE,
                                      f"the sides cannot be formed: {problem.conflict[1]}",
                                      {"shapes": problem.conflict[1],
-                                      "sizes": "any sizes where the dimensions are distinct"}))
+                                      "sizes": problem.conflict_sizes()}))
             continue
         if problem.conflict and problem.conflict[0] < i or i + 1 >= len(problem.values):
             result.steps.append(Step(texts[i], texts[i + 1], Verdict.UNDECIDED,

@@ -165,8 +165,13 @@ class Network:
             raise ValueError(f"{kind}^{self.label_text(o)} is not part of the network")
         return v[(kind, o)]
 
-    def gradient(self, f, key, sizes_tuple, explicit):
-        """[∂f/∂X_ij] with X = the quantity ``key``, entrywise on explicit matrices."""
+    def gradient(self, f, key, sizes_tuple, explicit, entry=None):
+        """[∂f/∂X_ij] with X = the quantity ``key``, entrywise on explicit matrices
+        (only entry ``(i, j)`` when given).  Cached per instance."""
+        cache_key = ("grad", f, key, tuple(sizes_tuple), entry,
+                     tuple((k, id(x)) for k, x in self._cut.items()))
+        if cache_key in self._cache:
+            return self._cache[cache_key][1]
         x_val = self.values(sizes_tuple)[key]
         xi = sp.ImmutableMatrix(x_val.rows, x_val.cols,
                                 lambda i, j: sp.Dummy(f"xi{i}{j}", real=True))
@@ -182,8 +187,13 @@ class Network:
             raise ValueError("the derivative of a vector by a vector (a Jacobian) is not "
                              "supported; differentiate one entry")
         back = {xi[i, j]: x_val[i, j] for i in range(xi.rows) for j in range(xi.cols)}
-        return sp.ImmutableMatrix(xi.rows, xi.cols,
-                                  lambda i, j: sp.diff(fx, xi[i, j]).xreplace(back))
+        if entry is not None:
+            out = sp.diff(fx, xi[entry]).xreplace(back)
+        else:
+            out = sp.ImmutableMatrix(xi.rows, xi.cols,
+                                     lambda i, j: sp.diff(fx, xi[i, j]).xreplace(back))
+        self._cache[cache_key] = (self._cut, out)
+        return out
 
 
 class NetMatrix(sp.MatrixExpr):
@@ -199,7 +209,8 @@ class NetMatrix(sp.MatrixExpr):
         return NETWORKS[str(self.args[0])]
 
     @property
-    def kind(self) -> str:
+    def qty(self) -> str:
+        """Which quantity: 'a', 'z', 'b', 'W' or 'delta'."""
         return str(self.args[1])
 
     @property
@@ -214,15 +225,15 @@ class NetMatrix(sp.MatrixExpr):
         return MatrixElement(self, i, j)
 
     def _symbp_explicit(self, explicit):
-        return self.network.value(self.kind, self.offset, self.args[5])
+        return self.network.value(self.qty, self.offset, self.args[5])
 
     def _sympystr(self, printer):
-        name = "δ" if self.kind == "delta" else self.kind
+        name = "δ" if self.qty == "delta" else self.qty
         label = self.network.label_text(self.offset)
         return f"{name}^{label}" if len(label) == 1 else f"{name}^({label})"
 
     def _latex(self, printer):
-        name = r"\delta" if self.kind == "delta" else self.kind
+        name = r"\delta" if self.qty == "delta" else self.qty
         return f"{name}^{{{self.network.label_text(self.offset)}}}"
 
 
@@ -258,8 +269,8 @@ class NetDerivative(sp.Expr):
         f, x = self.args
         parent, i, j = x.parent, x.i, x.j
         net = parent.network
-        grad = net.gradient(f, (parent.kind, parent.offset), parent.args[5], explicit)
-        return grad[int(i), int(j)]
+        return net.gradient(f, (parent.qty, parent.offset), parent.args[5], explicit,
+                            entry=(int(i), int(j)))
 
     def _sympystr(self, printer):
         return f"∂({printer.doprint(self.args[0])})/∂({printer.doprint(self.args[1])})"
@@ -282,7 +293,7 @@ class NetGradient(sp.MatrixExpr):
 
     def _symbp_explicit(self, explicit):
         f, x = self.args
-        return x.network.gradient(f, (x.kind, x.offset), x.args[5], explicit)
+        return x.network.gradient(f, (x.qty, x.offset), x.args[5], explicit)
 
     def _sympystr(self, printer):
         return f"∂({printer.doprint(self.args[0])})/∂({printer.doprint(self.args[1])})"

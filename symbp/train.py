@@ -62,7 +62,7 @@ class TrainConfig:
     batch_size: int = 200
     lr: float = 2.0
     seed: int = 0
-    init: str = "uniform"
+    init: str = "xavier"
     momentum: float = 0.0
     l2: float = 0.0
     lr_schedule: str = "const"
@@ -296,14 +296,15 @@ class SGD:
                 W -= gW
                 b -= gb
             else:
-                v[0] *= mu
+                vW, vb = v
+                vW *= mu
                 gW *= lr
-                v[0] -= gW
-                v[1] *= mu
+                vW -= gW
+                vb *= mu
                 gb *= lr
-                v[1] -= gb
-                W += v[0]
-                b += v[1]
+                vb -= gb
+                W += vW
+                b += vb
 
     def train_epoch(self) -> tuple[float, float]:
         """One pass over the shuffled training set: (mean batch loss, seconds)."""
@@ -311,6 +312,7 @@ class SGD:
         lr = self.dtype.type(lr_at(cfg, epoch))
         mu, l2 = self.dtype.type(cfg.momentum), self.dtype.type(cfg.l2)
         X, Y, B, lag = self.prep.x_train, self.prep.y_train, self.B, self.module.loss_and_gradients
+        tty = stream is not None and stream.isatty()
         t0 = last_draw = time.perf_counter()
         order = self.rng.permutation(self.n)
         running = 0.0
@@ -328,7 +330,7 @@ class SGD:
             running += loss
             self._update(grads, lr, mu, l2)
             self.it += 1
-            if stream and (time.perf_counter() - last_draw > 0.2):
+            if tty and (time.perf_counter() - last_draw > 0.2):
                 last_draw = time.perf_counter()
                 _progress(stream, epoch + 1, cfg.epochs, k + 1, self.batches,
                           running / (k + 1), t0)

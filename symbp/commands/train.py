@@ -33,8 +33,8 @@ def add_parser(sub):
     p.add_argument("--lr", type=float, default=2.0, help="learning rate on the batch-mean "
                    "gradient (default 2)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--init", default="uniform", help="uniform (−0.5, 0.5), xavier or he "
-                   "(default uniform; biases start at zero)")
+    p.add_argument("--init", default="xavier", help="xavier (default), he, or uniform "
+                   "(−0.5, 0.5) as in the course code")
     p.add_argument("--momentum", type=float, default=0.0)
     p.add_argument("--l2", type=float, default=0.0, help="L2 weight decay on the weights")
     p.add_argument("--lr-schedule", default="const",

@@ -17,6 +17,7 @@ import jinja2
 import sympy as sp
 
 from .. import __version__
+from ..errors import DerivationError
 from .init_schemes import SCHEMES
 from .plan import CODE_NAMES, Block, Plan
 from .printer import SymbpNumPyPrinter
@@ -64,6 +65,12 @@ def block_lines(block: Block, printer) -> list[str]:
         code = None
         if block.inplace and line is block.lines[-1]:
             code = _inplace_call(expr, block.inplace, printer)
+        if block.into and line is block.lines[-1]:
+            into = printer.print_into(expr, "out")
+            if into is None:
+                raise DerivationError(f"{block.name}: cannot compute {expr} into a "
+                                      "preallocated array", hint="report this as a bug")
+            code = f"{printer.doprint(expr)} if out is None else {into}"
         code = code or printer.doprint(expr)
         nodes.append((line.target, _names(expr), f"{line.target} = {code}  # {line.citation}"))
     out += _ordered(nodes)

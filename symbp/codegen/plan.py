@@ -55,6 +55,7 @@ class Block:
     lines: list[Line]
     doc: str
     inplace: str | None = None  # a parameter that may be overwritten by the result
+    into: bool = False  # takes ``out=None``: a preallocated array for the result
 
 
 @dataclass
@@ -198,14 +199,15 @@ def _layer_blocks(layout: str, fresh_delta: bool) -> list[Block]:
                  "weighted input of a layer")]
     spec = [("_mean", ("D", "N"), "mean", "Delta", "D" if fresh_delta else None,
              "Δ = ∂L/∂Z of the batch mean, from the per-sample deltas D"),
-            ("_grad_W", ("A", "Delta"), "dW", "dW", None, "∂L/∂W"),
-            ("_grad_b", ("Delta",), "db", "db", None, "∂L/∂b"),
+            ("_grad_W", ("A", "Delta", "out=None"), "dW", "dW", None, "∂L/∂W"),
+            ("_grad_b", ("Delta", "out=None"), "db", "db", None, "∂L/∂b"),
             ("_grad_A", ("Delta", "W"), "dA", "G", None, "∂L/∂A, passed to the layer below"),
             ("_hadamard", ("G", "Fp"), "hadamard", "Delta", "G",
              "Δ of the layer below: through its activation")]
     for name, params, tag, target, inplace, doc in spec:
         f, _ = sources.catalog_formula(rules, tag)
-        out.append(Block(name, params, [Line(target, f.expr, f.citation)], doc, inplace))
+        out.append(Block(name, params, [Line(target, f.expr, f.citation)], doc, inplace,
+                         into="out=None" in params))
     return out
 
 

@@ -147,6 +147,23 @@ class SymbpNumPyPrinter(NumPyPrinter):
         return f"np.sum({self._print(expr.args[0])}, axis={expr.axis}" + \
             (", keepdims=True)" if expr.axis == 1 else ")")
 
+    def print_into(self, expr, out: str) -> str | None:
+        """``expr`` computed straight into the array ``out`` (None: not possible)."""
+        if not isinstance(expr, sp.MatMul):
+            return None
+        coeff, mats = expr.as_coeff_matrices()
+        if coeff != 1 or len(mats) != 2:
+            return None
+        ones = [isinstance(m, sp.OneMatrix) for m in mats]
+        if not any(ones):
+            x, y = (self.parenthesize(m, PRECEDENCE["Mul"], strict=True) for m in mats)
+            return f"np.matmul({x}, {y}, out={out})"
+        if ones[0] and mats[0].shape[0] == 1:  # 1ᵀ Δ: column sums
+            return f"np.sum({self._print(mats[1])}, axis=0, out={out})"
+        if ones[1] and mats[1].shape[1] == 1:  # Δ 1: row sums
+            return f"np.sum({self._print(mats[0])}, axis=1, keepdims=True, out={out})"
+        return None
+
     # unit-axis reductions ---------------------------------------------------
     def _print_UnitSum(self, expr):
         return f"np.sum({self._print(expr.args[0])}, axis={self.unit_axis}, keepdims=True)"

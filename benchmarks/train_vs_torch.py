@@ -124,7 +124,7 @@ def main(argv=None):
     p.add_argument("--lr", type=float, default=2.0)
     p.add_argument("--momentum", type=float, default=0.0)
     p.add_argument("--epochs", type=int, default=3)
-    p.add_argument("--init", default="uniform")
+    p.add_argument("--init", default="xavier")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--module", default=None, help="generated module (default: codegen cache)")
     args = p.parse_args(argv)

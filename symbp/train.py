@@ -11,7 +11,8 @@ batch-mean loss and its gradients, derived from the catalog).  This module only:
   σ = 1);
 * runs SGD: each epoch a permutation from a seeded ``numpy.random.Generator``; batches are
   gathered by index into preallocated float32 buffers (``np.take(..., out=)``, no copy of
-  the training set per epoch); updates are in place:
+  the training set per epoch); gradients go into preallocated arrays when the module
+  offers ``loss_and_gradients(..., out=)``; updates are in place:
   ``g += l2·W`` (weights only), ``v = μ·v − η·g``, ``W += v`` (plain SGD: ``W −= η·g``);
 * watches the gradients (see :data:`EXPLODING`, :data:`VANISHING`): per-layer norms of
   ∂C/∂W every :data:`WATCH_EVERY` iterations, a warning once per layer and kind, and a
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import inspect
 import json
 import os
 import subprocess
@@ -63,6 +65,7 @@ class TrainConfig:
     lr: float = 2.0
     seed: int = 0
     init: str = "xavier"
+    zero_biases: bool = False  # start biases at 0 whatever the init scheme draws
     momentum: float = 0.0
     l2: float = 0.0
     lr_schedule: str = "const"
@@ -274,8 +277,16 @@ class SGD:
         self.dtype = dtype = np.dtype(module.DTYPE)
         self.params = [(np.ascontiguousarray(W, dtype), np.ascontiguousarray(b, dtype))
                        for W, b in module.init_params(seed=cfg.seed, scheme=cfg.init)]
+        if cfg.zero_biases:
+            for _, b in self.params:
+                b[...] = 0
         self.velocity = ([(np.zeros_like(W), np.zeros_like(b)) for W, b in self.params]
                          if cfg.momentum else [None] * len(self.params))
+        # the lower-overhead variant of the generated module (its docstring): gradients
+        # written into preallocated arrays with out=[(dW, db), ...]
+        self.out = ([(np.empty_like(W), np.empty_like(b)) for W, b in self.params]
+                    if "out" in inspect.signature(module.loss_and_gradients).parameters
+                    else None)
         self.rng = np.random.default_rng(cfg.seed)
         n, B = len(prep.x_train), min(cfg.batch_size, len(prep.x_train))
         self.n, self.B, self.batches = n, B, -(-n // B)
@@ -322,7 +333,8 @@ class SGD:
                                                                     self.ybuf[:len(idx)])
             np.take(X, idx, axis=0, out=xb)
             np.take(Y, idx, axis=0, out=yb)
-            loss, grads = lag(self.params, xb, yb)
+            loss, grads = (lag(self.params, xb, yb, out=self.out) if self.out
+                           else lag(self.params, xb, yb))
             loss = float(loss)
             if self.it % self.watch_every == 0 or not np.isfinite(loss):
                 self.watch.check(self.it, loss, grads)

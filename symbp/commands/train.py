@@ -35,6 +35,8 @@ def add_parser(sub):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--init", default="xavier", help="xavier (default), he, or uniform "
                    "(−0.5, 0.5) as in the course code")
+    p.add_argument("--zero-biases", action="store_true",
+                   help="start the biases at 0 (the course setting with --init uniform)")
     p.add_argument("--momentum", type=float, default=0.0)
     p.add_argument("--l2", type=float, default=0.0, help="L2 weight decay on the weights")
     p.add_argument("--lr-schedule", default="const",
@@ -60,7 +62,8 @@ def config_from_args(args):
 
     cfg = TrainConfig(layers=_layers(args.layers), hidden=args.hidden, output=args.output,
                       loss=args.loss, epochs=args.epochs, batch_size=args.batch_size,
-                      lr=args.lr, seed=args.seed, init=args.init, momentum=args.momentum,
+                      lr=args.lr, seed=args.seed, init=args.init,
+                      zero_biases=args.zero_biases, momentum=args.momentum,
                       l2=args.l2, lr_schedule=args.lr_schedule, normalize=args.normalize,
                       dataset=args.dataset, dtype=args.dtype, train_limit=args.train_limit)
     cfg.validate()

@@ -175,3 +175,22 @@ def test_columns_layout_agrees_with_rows():
     for (gW, gb), (cW, cb) in zip(grads, cgrads):
         assert rel_error(gW, cW.T) < 1e-12 and rel_error(gb, cb.ravel()) < 1e-12
     assert gradcheck.passed(gradcheck.check(cols, seed=5))
+
+
+def test_gradcheck_command_reports_per_parameter_and_exit_codes(capsys, monkeypatch):
+    from symbp.cli import main
+    from symbp.codegen import sources
+
+    args = ["gradcheck", "--layers", "3,4,2", "--hidden", "softsign=z/(1+Abs(z))",
+            "--output", "sigmoid", "--loss", "bce", "--seed", "3"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert all(f" {p}  max relative error" in out for p in ("W1", "b1", "W2", "b2"))
+    assert "passed" in out
+    sigmoid = ACTIVATIONS.get("sigmoid")
+    monkeypatch.setattr(sources, "activation_derivative",
+                        lambda act: (Formula(sigmoid.expr, "wrong"), False))
+    assert main(["gradcheck", "--layers", "3,4,2", "--hidden", "sigmoid", "--output",
+                 "softmax", "--loss", "ce"]) == 1
+    assert "FAIL" in capsys.readouterr().out
+    assert main(["gradcheck", "--layers", "3", "--output", "softmax", "--loss", "ce"]) == 2

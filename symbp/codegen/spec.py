@@ -89,19 +89,41 @@ def parse_latex(spec: str, option: str = "--hidden-latex") -> Activation:
     """``NAME=LATEX`` → a custom Activation (through symbp's LaTeX front end)."""
     name, body = _split(spec, option)
     try:
-        from ..notation import latex_in  # written by the LaTeX front-end engineer
-        parse = getattr(latex_in, "parse_latex", None) or latex_in.parse
-    except (ImportError, AttributeError):
-        parse = _latex2sympy
-    try:
-        expr = parse(body)
+        expr = _front_end(body)
+    except ImportError:
+        expr = None
     except Exception as exc:  # noqa: BLE001 any parser failure is the user's input
-        raise InputError(f"cannot parse the LaTeX of activation '{name}': {exc}",
+        what = getattr(exc, "what", None) or str(exc)
+        raise InputError(f"cannot parse the LaTeX of activation '{name}': {what}",
                          where=f"{option} {spec}",
                          hint="e.g. 'softsign=\\frac{z}{1+|z|}'") from None
+    if expr is None:
+        try:
+            expr = _latex2sympy(body)
+        except Exception as exc:  # noqa: BLE001
+            raise InputError(f"cannot parse the LaTeX of activation '{name}': {exc}",
+                             where=f"{option} {spec}") from None
     expr = sp.sympify(expr)
+    for act in ACTIVATIONS:  # σ(z) written in the LaTeX means the registry's sigmoid, …
+        expr = expr.replace(act.func, sp.Lambda(z, act.expr))
     named = {s: z for s in expr.free_symbols if str(s) == "z"}
     return _check(name, expr.xreplace(named), spec, option)
+
+
+def _front_end(body: str):
+    """symbp's LaTeX front end (notation layer + latex2sympy2), on ``a = <body>``."""
+    from ..claims.build import Builder, Env, Retry
+    from ..notation.latex_in import read_claim
+
+    text = f"a = {body}"
+    scanner, sides = read_claim(text)
+    env = Env([text], list(scanner.atoms))
+    for _ in range(50):
+        try:
+            return Builder(env, scanner.table).build(sides[1][0])
+        except Retry:
+            continue
+    raise InputError("the LaTeX expression could not be read")
 
 
 def _latex2sympy(text: str):

@@ -172,7 +172,8 @@ def _elementwise_chain(d: Builder, act: Activation, loss: Loss, jj) -> list:
         steps.append((expr, because("previous_result", f_text + cite, f_text + cite)))
     final = sp.factor(sp.cancel(expr))
     if final != expr and sp.count_ops(final) < sp.count_ops(expr):
-        terms = [sp.factor(sp.cancel(t * expr / _unit(la, jj))) for t in sp.Add.make_args(_unit(la, jj))]
+        fprime_a = expr / _unit(la, jj)
+        terms = [_tidy(sp.factor(sp.cancel(t * fprime_a))) for t in sp.Add.make_args(_unit(la, jj))]
         middle = sp.Add(*terms)
         if middle != final and len(terms) > 1:
             steps.append((middle, because("algebra", "multiply each term out and cancel",
@@ -180,6 +181,18 @@ def _elementwise_chain(d: Builder, act: Activation, loss: Loss, jj) -> list:
         steps.append((final, because("algebra", "collect terms: the factors cancel",
                                      "合并同类项：因子相消")))
     return steps
+
+
+def _tidy(term):
+    """y(a − 1) → −y(1 − a): factors written with the positive constant first."""
+    if not isinstance(term, sp.Mul):
+        return term
+    sign, factors = 1, []
+    for f in term.args:
+        if isinstance(f, sp.Add) and len(f.args) == 2 and any(x.is_number and x < 0 for x in f.args):
+            sign, f = -sign, -f
+        factors.append(f)
+    return sp.Mul(sign, *factors) if sign == -1 and len(factors) > 1 else sp.Mul(*factors) * sign
 
 
 def build_output_delta(d: Builder, output, loss, jj=j) -> None:

@@ -11,6 +11,8 @@ symbp's generated code:
   constant enters float32 code: Python scalars are "weak" in NumPy 2);
 * primitives that cannot overflow: ``ln(1 + e^u)`` prints as
   ``np.logaddexp(0, u)`` (the same function, evaluated without forming e^u);
+  ``ln(1 + u)`` as ``np.log1p(u)`` and ``e^u − 1`` as ``np.expm1(u)`` (no
+  cancellation for small u);
   ``Heaviside(u)`` as ``np.heaviside(u, 0)``; ``Max(0, u)`` as ``np.maximum``;
 * the unit-axis reductions of the generator (:class:`UnitSum`, :class:`UnitMax`,
   :class:`TotalSum`) print as ``np.sum``/``np.max`` along the layout's unit axis.
@@ -82,7 +84,20 @@ class SymbpNumPyPrinter(NumPyPrinter):
             other = arg.args[0] if arg.args[1] == 1 else arg.args[1]
             if isinstance(other, sp.exp):  # ln(1 + e^u) = logaddexp(0, u)
                 return f"np.logaddexp(0, {self._print(other.args[0])})"
+            return f"np.log1p({self._print(other)})"
         return f"np.log({self._print(arg)})"
+
+    def _print_Add(self, expr, order=None):
+        """e^u − 1 prints as expm1(u) (no cancellation for small u); otherwise as usual."""
+        if len(expr.args) == 2:
+            one = [a for a in expr.args if a in (sp.S.One, sp.S.NegativeOne)]
+            rest = [a for a in expr.args if a not in (sp.S.One, sp.S.NegativeOne)]
+            if len(one) == 1 and len(rest) == 1:
+                c, e = rest[0].as_coeff_Mul()
+                if isinstance(e, sp.exp) and c == -one[0]:
+                    body = f"np.expm1({self._print(e.args[0])})"
+                    return body if c == 1 else f"-{body}"
+        return super()._print_Add(expr, order=order)
 
     def _print_Heaviside(self, expr):
         return f"np.heaviside({self._print(expr.args[0])}, 0)"

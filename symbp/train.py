@@ -397,8 +397,11 @@ def confusion(pred, labels, k: int = 10) -> np.ndarray:
 def _atomic(path: Path, write) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -447,6 +450,7 @@ def plot_run(result: Result, path) -> None:
     ax1.set(xlabel="iteration", ylabel="training loss (batch mean)", title="loss")
     acc = [100 * e["test_accuracy"] for e in result.epochs]
     ax2.plot(np.arange(1, len(acc) + 1), acc, "o-")
+    ax2.set_xticks(np.arange(1, len(acc) + 1, max(1, len(acc) // 10)))
     ax2.set(xlabel="epoch", ylabel="test accuracy (%)", title="test accuracy")
     fig.tight_layout()
     fig.savefig(path, format="png", dpi=90)

@@ -1,7 +1,7 @@
 """The softmax a_j = e^{z_j}/Σ_i e^{z_i}: Jacobian, properties, temperature (Nielsen ch. 3).
 
-Catalog entries, all for general n (index form; matrix statements are checked
-on explicit instances n = 2, 3, 4 by both witnesses):
+Catalog entries, all for general n (index form; the matrix statement and the
+limits are checked on explicit instances n = 2, 3 by both witnesses):
 
 * ``softmax_jacobian``: ∂a_j/∂z_k = a_j(δ_jk − a_k) by the quotient rule, the
   cases k = j (a_j(1 − a_j)) and k ≠ j (−a_j a_k), and J = diag(a) − a aᵀ;
@@ -9,9 +9,11 @@ on explicit instances n = 2, 3, 4 by both witnesses):
   ∂a_j/∂z_m = −e^{z_j}e^{z_m}/(Σ_i e^{z_i})² ≠ 0 for m ≠ j;
 * ``softmax_temperature``: with e^{c z_j}, Σ_j a_j = 1 for every c > 0, and as
   c → ∞ the largest input's output tends to 1 while every other a_j decays like
-  e^{−c(z_max − z_j)}.
+  e^{−c(z_max − z_j)}.  The inputs are labelled so that z_1 is the largest
+  (:class:`LargestFirst`: the symbolic witness writes z_i = z_1 − g_i with
+  g_i > 0, the numeric one samples only such z).
 
-The case k ≠ j is an :class:`Distinct` assumption: the symbolic witness sets
+The case k ≠ j is a :class:`Distinct` assumption: the symbolic witness sets
 δ_jm = 0 and both witnesses only instantiate index values with j ≠ m.
 """
 

@@ -25,9 +25,10 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from ..core.expr import LayerLabel
 from ..nn.activations import sigma as SIGMA
 from ..notation.latex_in import TRANSPOSE, Atom, LatexInputError, Raw, placeholder_name
-from .network import Logistic, NetCost, NetDerivative, NetGradient, NetMatrix, Network, mentions_network
+from .network import (Logistic, MatrixGradient, NetCost, NetDerivative, NetGradient, NetMatrix,
+                      NetSum, Network, mentions_network)
 
-SCALAR_CAPITALS = {"C", "L", "N", "T", "E", "K"}
+SCALAR_CAPITALS = {"L", "N", "T"}
 SIZE_KEY = placeholder_name("SIZE")
 ELEMENTWISE = {"tanh": sp.tanh, "exp": sp.exp, "ln": sp.log, "sinh": sp.sinh, "cosh": sp.cosh,
                "sin": sp.sin, "cos": sp.cos, "sqrt": sp.sqrt, "sign": sp.sign,
@@ -61,7 +62,7 @@ class Env:
     """Per-claim notation state: which names are matrices, sizes, indices, shapes."""
 
     def __init__(self, texts: list[str], atoms: list[Atom], *, matrix_mode=False,
-                 network=False, matrix_names=()):
+                 network=False, matrix_names=(), scalar_names=()):
         joined = " ".join(texts)
         self.size_names = set(re.findall(r"\\(?:sum|prod)_\{[^{}]*\}\s*\^\s*\{?\s*([a-zA-Z])",
                                          joined))
@@ -77,6 +78,7 @@ class Env:
         self.markers = bool(TRANSPOSE.search(joined)) or any(
             t in joined for t in (r"\odot", r"\circ", "tr", r"\det", "diag", r"\|"))
         self.user_sigma = bool(re.search(r"(^|=|\s)\\sigma\s*\(\s*[a-z]\s*\)\s*=", joined))
+        self.scalar_names = set(scalar_names)
         self.matrix_mode = matrix_mode
         self.matrix_names = set(matrix_names)
         self.parent: dict = {}
@@ -115,6 +117,8 @@ class Env:
         a, b = self.find(d1), self.find(d2)
         if a == b:
             return
+        if a == 1 or b == 1:
+            raise ShapeConflict(why + " (it would need a matrix to be a single row/column)")
         if self.flexible(a):
             self.parent[a] = b
         elif self.flexible(b):
@@ -133,7 +137,7 @@ class Env:
         if a.bold or a.name in self.matrix_names or a.name in self.vector_names:
             return True
         capital = len(a.name) == 1 and a.name.isupper() and a.name not in SCALAR_CAPITALS
-        return capital and (self.matrix_mode or self.markers)
+        return capital and a.name not in self.scalar_names
 
 
 def is_matrix(e) -> bool:
@@ -368,6 +372,8 @@ class Builder:
                 hi = self.conv(hi_t)
             f = f.xreplace({sp.Symbol(var.name, real=True): var})
             out_limits.append((var, lo, hi))
+        if isinstance(t, sp.Sum) and mentions_network(f):
+            return NetSum(f, *out_limits)
         return (sp.Sum if isinstance(t, sp.Sum) else sp.Product)(f, *out_limits)
 
     def absolute(self, x):
@@ -461,10 +467,12 @@ class Builder:
                 return NetDerivative(f, x)
             if isinstance(x, NetCost):
                 raise NotUnderstood("differentiating by C is not understood")
+        if is_matrix(f) and f.shape == (1, 1):
+            f = f[0, 0]
         if isinstance(x, sp.MatrixSymbol):
             if is_matrix(f):
                 raise NotUnderstood("the derivative of a matrix by a matrix is not supported")
-            return sp.Derivative(f, x, evaluate=False)
+            return MatrixGradient(f, x)
         if isinstance(x, (sp.Symbol, sp.Indexed, MatrixElement)):
             if is_matrix(f):
                 return f.applyfunc(lambda e: sp.Derivative(e, (x, order)))

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import re
+
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
@@ -127,11 +129,17 @@ class Problem:
                 if len(sides) != 2:
                     raise LatexInputError(f"--{kind} '{t}' must have exactly one '='")
                 self.extra.append((kind, t, sc, sides))
+        scalar_names = set()
+        for d in self.defines:
+            m = re.match(r"\s*([A-Z])\s*(?:=|_|\()", d)
+            if m:
+                scalar_names.add(m.group(1))
         atoms = list(self.scanner.atoms) + [a for _, _, sc, _ in self.extra for a in sc.atoms]
         self.env = Env([claim, *self.defines, *self.assumes], atoms,
                        matrix_mode=any(c.matrix_mode for c in named),
                        network=any(c.network for c in named),
-                       matrix_names={m for c in named for m in c.matrix_names})
+                       matrix_names={m for c in named for m in c.matrix_names},
+                       scalar_names=scalar_names)
         self.conflict: tuple[int, str] | None = None
         self.values = self._build()
 
@@ -174,13 +182,11 @@ class Problem:
 
     def _conform(self, left, right, i):
         if is_matrix(left) and is_matrix(right):
-            why = f"the two sides have different shapes: {shape_text(left)} and " \
-                  f"{shape_text(right)}"
-            try:
-                self.env.unify(left.shape[0], right.shape[0], why)
-                self.env.unify(left.shape[1], right.shape[1], why)
-            except ShapeConflict as exc:
-                self.conflict = (i, str(exc))
+            # no unification across '=': sides whose shapes agree only for special sizes
+            # (square, 1×1) make a false claim, with those shapes as the reason
+            if left.shape != right.shape:
+                self.conflict = (i, f"the two sides have different shapes: "
+                                    f"{shape_text(left)} and {shape_text(right)}")
             return left, right
         mat, scal = (left, right) if is_matrix(left) else (right, left)
         if mat.shape == (1, 1):
@@ -255,8 +261,12 @@ class Problem:
             if isinstance(s, sp.Symbol) and s.is_integer and not s.is_positive:
                 ranges[s] = (1, self.env.index_bounds.get(s, self.env.default_size))
         sizes = {}
+        for v in self.values:
+            for node in sp.preorder_traversal(v):
+                if isinstance(node, sp.MatrixSymbol):
+                    sizes.update({d: (2, 3) for d in node.shape if isinstance(d, sp.Symbol)})
         if self.env.network is not None:
-            sizes = {s: (2, 3) for s in self.env.network.sizes.values()}
+            sizes.update({s: (2, 3) for s in self.env.network.sizes.values()})
         return Context(defs, list(self.assumptions), dict(self.domains), ranges, sizes)
 
 

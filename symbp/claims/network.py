@@ -202,7 +202,7 @@ class NetMatrix(sp.MatrixExpr):
     is_commutative = False
 
     def __new__(cls, net, kind, offset, rows, cols, sizes):
-        return sp.Basic.__new__(cls, net, kind, offset, rows, cols, sizes)
+        return sp.Basic.__new__(cls, net, kind, *map(sp.sympify, (offset, rows, cols, sizes)))
 
     @property
     def network(self) -> Network:
@@ -244,7 +244,7 @@ class NetCost(sp.Expr):
     is_real = True
 
     def __new__(cls, net, sizes):
-        return sp.Basic.__new__(cls, net, sizes)
+        return sp.Basic.__new__(cls, net, sp.sympify(sizes))
 
     def _symbp_explicit(self, explicit):
         net = NETWORKS[str(self.args[0])]
@@ -301,3 +301,43 @@ class NetGradient(sp.MatrixExpr):
 
 def mentions_network(e) -> bool:
     return any(isinstance(n, (NetMatrix, NetCost)) for n in sp.preorder_traversal(e))
+
+
+class NetSum(sp.Sum):
+    """A sum over network entries (Σ_k w^l_{jk} a^{l-1}_k): written out term by term
+    once its bounds are concrete, so each entry has an integer index."""
+
+    def _symbp_explicit(self, explicit):
+        f = self.function
+        for var, lo, hi in reversed(self.limits):
+            if not (lo.is_Integer and hi.is_Integer):
+                raise ValueError("a sum over network entries needs concrete bounds")
+            f = sp.Add(*[f.xreplace({var: sp.Integer(v)}) for v in range(int(lo), int(hi) + 1)])
+        return explicit(f)
+
+
+class MatrixGradient(sp.MatrixExpr):
+    """∂f/∂X for a scalar f and a MatrixSymbol X: the matrix [∂f/∂X_ij], shaped like X.
+    Written out entrywise (:func:`symbp.core.explicit.explicit`), never by SymPy's
+    own matrix calculus."""
+
+    is_commutative = False
+
+    def __new__(cls, f, x):
+        return sp.Basic.__new__(cls, f, x)
+
+    @property
+    def shape(self):
+        return self.args[1].shape
+
+    def _entry(self, i, j, **kwargs):
+        return MatrixElement(self, i, j)
+
+    def _symbp_explicit(self, explicit):
+        f, x = self.args
+        fx = explicit(f)
+        X = explicit(x)
+        return sp.ImmutableMatrix(X.rows, X.cols, lambda i, j: sp.diff(fx, X[i, j]))
+
+    def _sympystr(self, printer):
+        return f"∂({printer.doprint(self.args[0])})/∂{printer.doprint(self.args[1])}"

@@ -384,15 +384,30 @@ class Scanner:
         j = skip_space(s, j)
         if j >= len(s):
             self.error("an operand is missing", base + j)
+        if re.match(r"\\(sum|prod|frac|dfrac|lim)(?![a-zA-Z])", s[j:]):
+            return term_end(s, j)  # an operator before a sum acts on the whole term
         if s[j] in "([{":
             k = self.match_close(s, j) + 1
             if k <= 0:
                 self.error("unbalanced bracket", base + j)
+        elif s.startswith("\\|", j):
+            close = s.find("\\|", j + 2)
+            if close < 0:
+                self.error("unmatched \\|", base + j)
+            k = close + 2
+        elif s[j] == "|":
+            close = s.find("|", j + 1)
+            if close < 0:
+                self.error("unmatched |", base + j)
+            k = close + 1
         elif s[j] == "\\":
             m = re.match(r"\\[a-zA-Z]+", s[j:])
             if not m:
                 self.error("an operand is missing", base + j)
             k = j + m.end()
+            if m.group(0)[1:] in NATIVE_FUNCS and s[skip_space(s, k):skip_space(s, k) + 1] \
+                    not in ("(", "["):
+                return self.primary_end(s, k, base)
             if m.group(0) in (r"\mathbf", r"\boldsymbol", r"\bm", r"\vec", r"\mathrm",
                               r"\operatorname", r"\text"):
                 k = self.brace_arg(s, k, base)[1]
@@ -505,6 +520,27 @@ class Scanner:
             out.append("^{" + self.flatten(arg, base + t + 1) + "}")
             return k2
         return k
+
+
+def term_end(s: str, j: int) -> int:
+    """End of the term starting at ``j``: the next top-level + or − (or the end)."""
+    depth = 0
+    k = j
+    while k < len(s):
+        c = s[k]
+        if c == "\\":
+            k += 2
+            continue
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth < 0:
+                return k
+        elif c in "+-" and depth == 0 and k > j:
+            return k
+        k += 1
+    return k
 
 
 def skip_space(s: str, i: int) -> int:

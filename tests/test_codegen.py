@@ -167,6 +167,12 @@ BAD = [
     (["--layers", "4,3,2", "--hidden", "f=foo(z)", "--output", "softmax", "--loss", "ce"],
      "function"),
     (["--layers", "4,3,2", "--hidden", "f=3", "--output", "softmax", "--loss", "ce"], "z"),
+    (["--layers", "4,3,2", "--hidden", "f=log(z)", "--output", "softmax", "--loss", "ce"],
+     "every real z"),
+    (["--layers", "4,3,2", "--hidden", "f=sign(z)", "--output", "softmax", "--loss", "ce"],
+     "derivative"),
+    (["--layers", "4,3,2", "--hidden-latex", "f=\\frac{z}{1+", "--output", "softmax",
+      "--loss", "ce"], "LaTeX"),
     (["--layers", "4,3,2", "--output", "softmax", "--loss", "ce"], "hidden"),
 ]
 

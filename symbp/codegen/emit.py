@@ -17,7 +17,7 @@ import jinja2
 import sympy as sp
 
 from .. import __version__
-from ..errors import DerivationError
+from ..errors import DerivationError, InputError
 from .init_schemes import SCHEMES
 from .plan import CODE_NAMES, Block, Plan
 from .printer import SymbpNumPyPrinter
@@ -102,7 +102,17 @@ def _ordered(nodes) -> list[str]:
 
 
 def render_block(block: Block, printer) -> str:
-    body = "\n".join(f"    {line}" for line in block_lines(block, printer))
+    try:
+        lines = block_lines(block, printer)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 the printer has no NumPy form for a function
+        what = "; ".join(str(line.expr) for line in block.lines)
+        raise InputError(f"cannot write {block.doc!r} ({what}) with NumPy: "
+                         f"{str(exc).splitlines()[0]}",
+                         hint="use functions NumPy provides (exp, log, tanh, abs, sqrt, …)"
+                         ) from None
+    body = "\n".join(f"    {line}" for line in lines)
     doc = block.doc.replace('"', "'")
     return f"def {block.name}({', '.join(block.params)}):\n    \"\"\"{doc}.\"\"\"\n{body}\n"
 

@@ -110,6 +110,17 @@ def stabilize(expr: sp.Basic) -> tuple[sp.Basic, list[str]]:
     return expr, cites
 
 
+def printable(expr) -> bool:
+    """Whether the NumPy printer can print ``expr`` (NumPy has no erfinv, DiracDelta, …)."""
+    from .printer import SymbpNumPyPrinter
+
+    try:
+        SymbpNumPyPrinter().doprint(expr)
+    except Exception:  # noqa: BLE001 PrintMethodNotImplementedError and friends
+        return False
+    return True
+
+
 def _cite(formula: sources.Formula, extra: list[str]) -> str:
     return "; ".join([formula.citation, *extra])
 
@@ -156,6 +167,9 @@ def _forward_block(name: str, act: Activation | str) -> Block:
 def _derivative_block(act: Activation) -> Block:
     f, in_a = sources.activation_derivative(act)
     expr, extra = stabilize(f.expr)
+    if in_a and not printable(expr):  # e.g. erfinv in the form in a: use the form in z
+        f, in_a = sources.activation_derivative_in_z(act), False
+        expr, extra = stabilize(f.expr)
     return Block("_hidden_prime", ("z", "a"), [Line("fp", expr, _cite(f, extra))],
                  f"{act.name}′ at z (a = {act.name}(z))" +
                  (", written in the output a" if in_a else ""))

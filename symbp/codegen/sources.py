@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from ..errors import DerivationError
+from ..errors import DerivationError, InputError, SymbpError
 from ..nn.activations import Activation
 from ..notation.text_out import text
 
@@ -85,13 +85,30 @@ def activation_forward(act: Activation) -> Formula:
 @lru_cache(maxsize=128)
 def activation_derivative(act: Activation) -> tuple[Formula, bool]:
     """f′ from the verified derivation: in the output a when possible (True), else in z."""
-    from derivations.activations import activation_derivation, activation_derivative_result
-
-    _, ga = activation_derivative_result(act)
-    d = activation_derivation(act)
+    d, ga = _verified_activation(act)
     if ga is not None:
         return part_formula(d, "in_terms_of_output"), True
     return part_formula(d, "derivative"), False
+
+
+def activation_derivative_in_z(act: Activation) -> Formula:
+    """f′(z) from the verified derivation (when the form in a cannot be printed)."""
+    return part_formula(_verified_activation(act)[0], "derivative")
+
+
+def _verified_activation(act: Activation):
+    from derivations.activations import activation_derivation, activation_derivative_result
+
+    try:
+        _, ga = activation_derivative_result(act)
+        return activation_derivation(act), ga
+    except SymbpError:
+        raise
+    except Exception as exc:  # noqa: BLE001 SymPy failing on a user's function
+        raise InputError(f"could not derive the derivative of activation '{act.name}' = "
+                         f"{act.expr}: {type(exc).__name__}: {exc}",
+                         hint="use a function that is differentiable for every real z "
+                              "(its derivative must be an ordinary function)") from None
 
 
 @lru_cache(maxsize=128)

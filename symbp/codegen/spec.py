@@ -22,7 +22,7 @@ SOFTMAX = "softmax"
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 #: what a user's expression may use, besides z and numbers
 FUNCTIONS = {f.__name__: f for f in (
-    sp.exp, sp.log, sp.sqrt, sp.tanh, sp.sinh, sp.cosh, sp.atan, sp.asinh, sp.erf, sp.sin,
+    sp.exp, sp.log, sp.sqrt, sp.tanh, sp.sinh, sp.cosh, sp.atan, sp.asinh, sp.sin,
     sp.cos, sp.Abs, sp.Max, sp.Min, sp.sign)}
 FUNCTIONS.update({"abs": sp.Abs, "max": sp.Max, "min": sp.Min, "ln": sp.log, "pi": sp.pi,
                   "E": sp.E})
@@ -62,7 +62,31 @@ def _check(name: str, expr, spec: str, option: str) -> Activation:
     if expr.has(sp.zoo, sp.nan, sp.oo, sp.I):
         raise InputError(f"the activation '{name}' is not a real finite expression",
                          where=f"{option} {spec}")
+    bad = _undefined_at(expr)
+    if bad is not None:
+        raise InputError(f"the activation '{name}' = {expr} is not a finite real number at "
+                         f"z = {bad:g}", where=f"{option} {spec}",
+                         hint="an activation must be defined for every real z "
+                              "(e.g. write log(1 + exp(z)), not log(z))")
     return custom(name, expr)
+
+
+def _undefined_at(expr) -> float | None:
+    """A sample z in [−40, 40] (step 0.25) where ``expr`` is not real and finite, if any."""
+    f = sp.lambdify(z, expr, modules=["mpmath"])
+    import mpmath
+
+    for k in range(-160, 161):
+        x = k / 4
+        try:
+            v = f(mpmath.mpf(x))
+        except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+            return x
+        if isinstance(v, mpmath.mpc) and abs(v.imag) > 1e-30:
+            return x
+        if not mpmath.isfinite(v if not isinstance(v, mpmath.mpc) else v.real):
+            return x
+    return None
 
 
 def parse_sympy(spec: str, option: str = "--hidden") -> Activation:

@@ -55,10 +55,28 @@ def _logistic(x):
 # A generic activation σ: symbolically an undefined function whose derivative is the
 # undefined σ′ (so the symbolic witness proves each step for every differentiable σ);
 # numerically (``_imp_``) the logistic sigmoid and its derivative σ(1 − σ).
-sigma_prime = UndefinedFunction("sigma'", real=True, finite=True,
-                                _imp_=staticmethod(lambda x: _logistic(x) * (1 - _logistic(x))))
-sigma = UndefinedFunction("sigma", real=True, finite=True, _imp_=staticmethod(_logistic),
-                          fdiff=lambda self, argindex=1: sigma_prime(self.args[0]))
+def _logistic_derivative(order):
+    """The order-th derivative of the logistic σ, as a polynomial in σ (mpmath)."""
+    s = sp.Symbol("s")
+    poly = s
+    for _ in range(order):
+        poly = sp.expand(sp.diff(poly, s) * s * (1 - s))  # dσ/dz = σ(1 − σ)
+    f = sp.lambdify(s, poly, modules="mpmath")
+    return lambda x: f(_logistic(x))
+
+
+def _generic(order: int = 0, top: int = 4):
+    """σ, σ′, σ″, … as undefined functions, each the derivative of the previous one."""
+    name = "sigma" + "'" * order
+    kwargs = {"_imp_": staticmethod(_logistic_derivative(order))}
+    if order < top:
+        nxt = _generic(order + 1, top)
+        kwargs["fdiff"] = lambda self, argindex=1: nxt(self.args[0])
+    return UndefinedFunction(name, real=True, finite=True, **kwargs)
+
+
+sigma = _generic()
+sigma_prime = sigma(sp.Symbol("x")).diff(sp.Symbol("x")).func
 
 GENERIC_SIGMA_NOTE = (
     "σ is a generic differentiable activation: the symbolic witness treats σ and σ′ as "

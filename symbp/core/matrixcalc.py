@@ -237,3 +237,16 @@ class ElemLog(_Elementwise):
 class ElemExp(_Elementwise):
     func_name = "exp"
     scalar = staticmethod(sp.exp)
+
+
+class EntrySum(sp.Expr):
+    """Σ_ij M_ij, the sum of all entries (= 1ᵀ M 1), a scalar."""
+
+    is_commutative = True
+
+    def __new__(cls, M):
+        return super().__new__(cls, sp.sympify(M))
+
+    def _symbp_explicit(self, explicit):
+        M = explicit(self.args[0])
+        return sp.Add(*_entries(M))

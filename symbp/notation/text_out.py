@@ -153,6 +153,9 @@ class UnicodePrinter(StrPrinter):
     def _print_ElemExp(self, expr):
         return f"exp({self._print(expr.args[0])})"
 
+    def _print_EntrySum(self, expr):
+        return f"Σ_ij ({self._print(expr.args[0])})_ij"
+
     def _print_OneMatrix(self, expr):
         rows, cols = expr.shape
         return "1ᵀ" if rows == 1 and cols != 1 else "1"

@@ -179,3 +179,40 @@ def test_repr_latex_is_display_math():
     assert "a_{k} - y_{k}" in tex
     assert r"y\_" not in tex  # subscripts in justifications are math, not escaped text
     assert r"$y_{i}" in tex or r"y_{j}" in tex
+
+
+# --- the view cache ---------------------------------------------------------
+def test_view_cache_hits_only_for_identical_code(tmp_path, monkeypatch):
+    import symbp.report as rep
+    from symbp.report import cache
+
+    calls = []
+    real = rep._view
+
+    def counting(task):
+        calls.append(task[0])
+        return real(task)
+
+    monkeypatch.setattr(rep, "_view", counting)
+    first = rep.views_for(["softmax_ce"], "en", cache_dir=tmp_path)[0][0]
+    again = rep.views_for(["softmax_ce"], "en", cache_dir=tmp_path)[0][0]
+    assert calls == ["softmax_ce"] and again == first
+    # another language, other cross-references, or changed code: verified again
+    rep.views_for(["softmax_ce"], "zh", cache_dir=tmp_path)
+    rep.views_for(["softmax_ce"], "en", known={"x": "y"}, cache_dir=tmp_path)
+    monkeypatch.setattr(cache, "code_hash", lambda paths=(): "changed")
+    rep.views_for(["softmax_ce"], "en", cache_dir=tmp_path)
+    assert calls == ["softmax_ce"] * 4
+    # the two en files of the old code were replaced by the one of the new code
+    assert len(list(tmp_path.glob("softmax_ce.en.*.json"))) == 1
+    assert len(list(tmp_path.glob("softmax_ce.zh.*.json"))) == 1
+
+
+def test_unverified_views_are_not_cached(tmp_path):
+    from symbp.report import cache
+
+    d = symbp.build("softmax_ce")
+    wrong = d.with_step(len(d.steps) - 1, d.steps[-1].rhs + 1)
+    view = derivation_view(symbp.verify(wrong), "en")
+    cache.store(tmp_path, view, "en", None, {})
+    assert list(tmp_path.iterdir()) == []

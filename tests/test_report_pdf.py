@@ -30,7 +30,10 @@ def _text(pdf) -> str:
 
 
 def _no_leftovers(folder, allowed):
-    assert sorted(p.name for p in folder.iterdir()) == sorted(allowed)
+    """Only the finished files (and the view cache) — no build folders, no temp files."""
+    assert sorted(p.name for p in folder.iterdir() if p.name != ".cache") == sorted(allowed)
+    for p in (folder / ".cache").glob("*"):
+        assert p.suffix == ".json" and not p.name.startswith(".")
 
 
 def test_english_pdf(tmp_path, capsys):

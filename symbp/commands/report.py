@@ -34,6 +34,9 @@ def add_parser(sub):
     p.add_argument("--results", default=None, metavar="DIR",
                    help="training runs (DIR/*/metrics.json) for the coursework appendix "
                         "(default: runs/ if it exists)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="verify every derivation again instead of reusing the views kept in "
+                        "DIR/.cache (they are reused only if no code or catalog file changed)")
     p.add_argument("--path", action="append", default=[], metavar="DIR",
                    help="also load derivation files from DIR")
     return p
@@ -48,15 +51,18 @@ def run(args) -> int:
     if not args.all and not args.names:
         raise UsageError("nothing to report", hint="give catalog NAMEs (see `symbp list`) "
                                                    "or --all for the coursework document")
+    cache_dir = None if args.no_cache else Path(args.out) / ".cache"
     if args.all:
         results = args.results
         if results is None and Path("runs").is_dir():
             results = "runs"
         docs = [report.coursework_tex(args.lang, paths=args.path, title=args.title,
-                                      author=args.author, results_dir=results)]
+                                      author=args.author, results_dir=results,
+                                      cache_dir=cache_dir)]
     else:
         docs = [report.single_tex(n, args.lang, paths=args.path, title=args.title,
-                                  author=args.author) for n in args.names]
+                                  author=args.author, cache_dir=cache_dir)
+                for n in args.names]
     out = Path(args.out)
     written = []
     for doc in docs:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SymbpError
+from . import cache
 from .build import DerivationView, derivation_view, error_view
 from .render import render
 from .results import load_results
@@ -60,14 +61,40 @@ def _view(args) -> tuple[DerivationView, str | None]:
 
 def views_for(names: list[str], lang: str, paths: list[str] | None = None,
               known: dict[str, str] | None = None, strict: bool = True,
-              jobs: int | None = None) -> list[tuple[DerivationView, str | None]]:
-    """Views of ``names`` (in order), derived in parallel processes when there are many."""
-    jobs = jobs or min(len(names), os.cpu_count() or 1)
-    tasks = [(n, lang, list(paths or []), dict(known or {}), strict) for n in names]
-    if jobs <= 1 or len(names) < 3:
-        return [_view(t) for t in tasks]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(_view, tasks, chunksize=1))
+              jobs: int | None = None, cache_dir: str | os.PathLike | None = None
+              ) -> list[tuple[DerivationView, str | None]]:
+    """Views of ``names`` (in order): from the cache, else derived (in parallel when many)."""
+    cache_dir = Path(cache_dir) if cache_dir is not None else None
+    known = dict(known or {})
+    got: dict[int, tuple[DerivationView, str | None]] = {}
+    for i, n in enumerate(names):
+        hit = cache.load(cache_dir, n, lang, paths, known)
+        if hit is not None:
+            got[i] = (hit, None)
+    todo = [i for i in range(len(names)) if i not in got]
+    tasks = {i: (names[i], lang, list(paths or []), known, strict) for i in todo}
+    jobs = jobs or min(len(todo), os.cpu_count() or 1)
+    if jobs <= 1 or len(todo) < 3:
+        fresh = {i: _view(tasks[i]) for i in todo}
+    else:
+        # likely-slow entries (matrix and network derivations) first, so none starts last
+        order = sorted(todo, key=lambda i: _HEAVY.get(_group(names[i]), 9))
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            fresh = dict(zip(order, pool.map(_view, [tasks[i] for i in order], chunksize=1)))
+    for view, _ in fresh.values():
+        cache.store(cache_dir, view, lang, paths, known)
+    got.update(fresh)
+    return [got[i] for i in range(len(names))]
+
+
+_HEAVY = {"backprop": 0, "matrix": 1, "losses": 2}
+
+
+def _group(name: str) -> str:
+    from ..catalog import _REGISTRY
+
+    entry = _REGISTRY.get(name)
+    return entry.group if entry else ""
 
 
 @dataclass
@@ -80,25 +107,26 @@ class Report:
 
 
 def single_tex(name: str, lang: str = "en", *, paths=None, title=None, author="",
-               date=None) -> Report:
+               date=None, cache_dir=None) -> Report:
     from ..catalog import get
 
     get(name)  # unknown names fail here, with suggestions
-    view, _ = views_for([name], lang, paths)[0]
+    view, _ = views_for([name], lang, paths, cache_dir=cache_dir)[0]
     groups = {name: get(name).group}
     tex = render([view], groups, lang=lang, title=title, author=author, date=date)
     return Report(name if lang == "en" else f"{name}-zh", tex, [])
 
 
 def coursework_tex(lang: str = "en", *, paths=None, title=None, author="", results_dir=None,
-                   date=None, jobs=None) -> Report:
+                   date=None, jobs=None, cache_dir=None) -> Report:
     """Every catalog entry in one document, grouped, with a results appendix if any."""
     from ..catalog import entries, load
 
     load(paths)
     ents = entries()
     known = {e.name: rf"\ref{{sec:{e.name}}}" for e in ents}
-    pairs = views_for([e.name for e in ents], lang, paths, known, strict=False, jobs=jobs)
+    pairs = views_for([e.name for e in ents], lang, paths, known, strict=False, jobs=jobs,
+                      cache_dir=cache_dir)
     failed = [(v.name, err) for v, err in pairs if err]
     runs, where = load_results(results_dir)
     tex = render([v for v, _ in pairs], {e.name: e.group for e in ents}, lang=lang,

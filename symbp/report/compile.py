@@ -23,12 +23,13 @@ from ..errors import MissingToolError, ToolFailedError
 ENGINES = {"en": ("-pdf", "pdflatex"), "zh": ("-xelatex", "xelatex")}
 PACKAGES = {
     "en": ["latexmk", "texlive-latex-base", "texlive-latex-recommended",
-           "texlive-latex-extra", "texlive-fonts-recommended"],
+           "texlive-latex-extra"],
     "zh": ["latexmk", "texlive-latex-base", "texlive-latex-recommended",
-           "texlive-latex-extra", "texlive-xetex", "texlive-lang-chinese",
-           "fonts-noto-cjk"],
+           "texlive-latex-extra", "texlive-xetex", "texlive-lang-chinese"],
 }
-REQUIRED_STY = {"en": ["amsmath.sty", "adjustbox.sty"], "zh": ["ctexart.cls", "adjustbox.sty"]}
+# one file per package the templates need: a missing package is exit 4, not a LaTeX error
+REQUIRED_STY = {"en": ["amsmath.sty", "mathtools.sty", "adjustbox.sty", "booktabs.sty"],
+                "zh": ["ctexart.cls", "mathtools.sty", "adjustbox.sty", "booktabs.sty"]}
 TIMEOUT = 300
 
 

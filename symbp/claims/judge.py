@@ -294,7 +294,11 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
                                   f"{str(exc)[:160]})") from None
     texts = [t for _, t, _ in problem.sides]
     result = Judgement(claim)
-    ctx = problem.context() if problem.conflict is None or problem.values else None
+    try:
+        ctx = problem.context()
+    except Exception as exc:  # noqa: BLE001 - a context that cannot be formed: not read
+        raise LatexInputError(f"the claim's context could not be formed ({type(exc).__name__}: "
+                              f"{str(exc)[:160]})") from None
     for i in range(len(texts) - 1):
         if problem.conflict and problem.conflict[0] == i:
             result.steps.append(Step(texts[i], texts[i + 1], Verdict.FALSE,

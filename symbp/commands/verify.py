@@ -103,7 +103,15 @@ def run(args) -> int:
     if args.timeout is None or not (0 < args.timeout <= 600):
         raise UsageError("--timeout must be between 0 and 600 seconds")
     try:
-        result = judge(claim, args.context, args.define, args.assume, timeout=args.timeout)
+        try:
+            result = judge(claim, args.context, args.define, args.assume, timeout=args.timeout)
+        except (InputError, UsageError):
+            raise
+        except RecursionError:
+            raise InputError("the claim is nested too deeply to read") from None
+        except Exception as exc:  # noqa: BLE001 - never a traceback: report what failed
+            raise InputError(f"the claim could not be read ({type(exc).__name__}: "
+                             f"{str(exc)[:160]})") from None
     except InputError as err:
         if args.json:
             print(json.dumps({"claim": claim, "verdict": "error", "reason": err.message(),

@@ -329,7 +329,11 @@ class Scanner:
             out.append(r"\log_{" + self.flatten(sub, base + t) + "} ")
             return k
         if name == "lim":
-            out.append(r"\lim_{" + self.flatten(sub, base + t) + "} ")
+            m = re.fullmatch(r"\s*([a-zA-Z])\s*(?:\\to|\\rightarrow)\s*(.+)", sub, re.S)
+            if not m:
+                self.error("a limit is written \\lim_{c \\to \\infty}", base + t)
+            out.append(r"\lim_{" + m.group(1) + r" \to " + self.flatten(m.group(2), base + t)
+                       + "} ")
             return k
         if "=" in sub:
             var, lo = sub.split("=", 1)

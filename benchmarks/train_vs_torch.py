@@ -23,7 +23,8 @@ import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
+THREADS = next((a.split("=")[1] for a in sys.argv if a.startswith("--threads=")), "2")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", THREADS)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import itertools
@@ -63,7 +64,7 @@ class TorchRun:
         import torch
         import torch.nn.functional as F
 
-        torch.set_num_threads(2)
+        torch.set_num_threads(int(THREADS))
         self.torch, self.F, self.cfg, self.prep = torch, F, cfg, prep
         self.act = {"sigmoid": torch.sigmoid, "relu": torch.relu, "tanh": torch.tanh}[cfg.hidden]
         self.params = []
@@ -114,6 +115,47 @@ class TorchRun:
         return float(np.mean(pred == self.prep.labels_test))
 
 
+def breakdown(sgd, cfg, prep) -> None:
+    """Where a generated epoch goes: gather, loss_and_gradients, update vs bare BLAS."""
+    X, Y, B, lag = prep.x_train, prep.y_train, sgd.B, sgd.module.loss_and_gradients
+    order = np.random.default_rng(0).permutation(len(X))
+    parts = {"gather": 0.0, "loss_and_gradients": 0.0, "update": 0.0}
+    lr = np.float32(1e-3)
+    for k in range(len(X) // B):
+        t0 = time.perf_counter()
+        np.take(X, order[k * B:(k + 1) * B], axis=0, out=sgd.xbuf)
+        np.take(Y, order[k * B:(k + 1) * B], axis=0, out=sgd.ybuf)
+        t1 = time.perf_counter()
+        _, grads = (lag(sgd.params, sgd.xbuf, sgd.ybuf, out=sgd.out) if sgd.out
+                    else lag(sgd.params, sgd.xbuf, sgd.ybuf))
+        t2 = time.perf_counter()
+        sgd._update(grads, lr, np.float32(cfg.momentum), np.float32(0))
+        parts["gather"] += t1 - t0
+        parts["loss_and_gradients"] += t2 - t1
+        parts["update"] += time.perf_counter() - t2
+    # the same matrix products with preallocated outputs: what BLAS alone needs
+    rng = np.random.default_rng(0)
+    layers = cfg.layers
+    A = [rng.standard_normal((B, n), dtype=np.float32) for n in layers]
+    W = [rng.standard_normal((a, b), dtype=np.float32) for a, b in itertools.pairwise(layers)]
+    Z = [np.empty((B, b), np.float32) for b in layers[1:]]
+    G = [np.empty_like(w) for w in W]
+    D = [np.empty((B, a), np.float32) for a in layers[:-1]]
+    t0 = time.perf_counter()
+    for _ in range(len(X) // B):
+        for i in range(len(W)):
+            np.matmul(A[i], W[i], out=Z[i])
+            np.matmul(A[i].T, A[i + 1], out=G[i])
+            if i > 0:
+                np.matmul(A[i + 1], W[i].T, out=D[i])
+    blas = time.perf_counter() - t0
+    total = sum(parts.values())
+    print("breakdown of one generated epoch (seconds): " + ", ".join(
+        f"{k} {v:.3f}" for k, v in parts.items()) + f"; total {total:.3f}")
+    print(f"bare BLAS products of the same shapes: {blas:.3f}s; generated loss_and_gradients "
+          f"spends {parts['loss_and_gradients'] - blas:.3f}s outside them")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--layers", default="784,100,10")
@@ -127,6 +169,11 @@ def main(argv=None):
     p.add_argument("--init", default="xavier")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--module", default=None, help="generated module (default: codegen cache)")
+    p.add_argument("--threads", default=THREADS, help="BLAS/torch threads, as --threads=N "
+                   "(default 2)")
+    p.add_argument("--breakdown", action="store_true",
+                   help="also time the parts of one generated epoch (gather, generated "
+                        "loss_and_gradients, update) against the bare BLAS products")
     args = p.parse_args(argv)
     cfg = tr.TrainConfig(layers=tuple(int(s) for s in args.layers.split(",")),
                          hidden=args.hidden, output=args.output, loss=args.loss,
@@ -150,7 +197,7 @@ def main(argv=None):
     flops = flops_per_epoch(cfg.layers, len(prep.x_train), cfg.batch_size)
 
     print(f"network {args.layers} {cfg.hidden}/{cfg.output}/{cfg.loss}, batch {cfg.batch_size}, "
-          f"float32, 2 threads, {cfg.epochs} epochs, module {path}")
+          f"float32, {THREADS} thread(s), {cfg.epochs} epochs, module {path}")
     print(f"matmul ceiling (NumPy float32 1024^3): {ceiling:.1f} GFLOP/s; "
           f"{flops / 1e9:.1f} GFLOP per epoch")
     g, t = min(g_secs), min(t_secs)  # best epoch of each (noise on a shared machine)
@@ -162,6 +209,8 @@ def main(argv=None):
               f"ceiling)  test accuracy {100 * acc:.2f}%")
     print(f"ratio generated/pytorch (best epoch): {g / t:.3f}   "
           f"(median epochs: {np.median(g_secs) / np.median(t_secs):.3f})")
+    if args.breakdown:
+        breakdown(sgd, cfg, prep)
 
 
 if __name__ == "__main__":

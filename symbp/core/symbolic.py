@@ -26,6 +26,7 @@ from .timeout import TimeLimitExceeded, time_limit
 from .verdict import Evidence, Verdict
 
 DEFAULT_TIMEOUT = 4.0
+GENERAL_FORM_BUDGET = 1.5  # seconds for simplify on the general (symbolic-n) form
 
 
 def discharge_index_ranges(e, ctx: Context):
@@ -129,8 +130,10 @@ def _symbolic(lhs, rhs, ctx: Context, rel: str) -> Evidence:
                             "difference reduces to 0 with the defined functions (σ, …) kept "
                             "abstract, so it holds for any such function (general form)")
         try:
-            general = _general_form(L, R, ctx)
-        except NotImplementedError:  # e.g. a limit over a sum of symbolic length n
+            # bounded on its own, so the exact concrete instances below still get their turn
+            with time_limit(GENERAL_FORM_BUDGET):
+                general = _general_form(L, R, ctx)
+        except (NotImplementedError, TimeLimitExceeded):  # e.g. a limit over a sum of length n
             general = None  # the concrete instances below may still decide it
         if general is not None:
             return general

@@ -46,3 +46,16 @@ def test_kronecker_hadamard_transpose_step_dummy():
 def test_limit_prints():
     h = sp.Symbol("h")
     assert latex(sp.Limit(sp.sin(h) / h, h, 0)).startswith(r"\lim_{h \to 0")
+
+
+def test_bold_matrix_form_for_reports():
+    W, D = sp.MatrixSymbol("W_2", 3, 3), sp.MatrixSymbol("Delta", 3, 3)
+    x = sp.MatrixSymbol("a", 3, 1)
+    assert latex(W * x, bold_matrices=True) == r"\mathbf{W}_{2} \mathbf{a}"
+    assert latex(D.T, bold_matrices=True) == r"\boldsymbol{\Delta}^{T}"
+    assert latex(W * x) == "W_{2} a"  # plain by default (derive --format latex)
+
+
+def test_transpose_of_a_fraction_is_parenthesised():
+    assert latex(sp.Transpose(sp.Derivative(sp.MatrixSymbol("Z", 2, 2), x))).startswith(
+        r"\left(\frac")

@@ -10,6 +10,9 @@ coefficients and symbols before functions), the Heaviside step as ``\\operatorna
 
 from __future__ import annotations
 
+import re
+from typing import ClassVar
+
 import sympy as sp
 from sympy.core.function import AppliedUndef, _coeff_isneg
 from sympy.matrices.expressions.matexpr import MatrixElement
@@ -37,6 +40,9 @@ def _factor_rank(f) -> int:
 
 
 class NNLatexPrinter(LatexPrinter):
+    _default_settings: ClassVar[dict] = {**LatexPrinter._default_settings,
+                                         "bold_matrices": False}
+
     def __init__(self, settings=None):
         settings = dict(settings or {})
         settings.setdefault("ln_notation", True)
@@ -62,7 +68,10 @@ class NNLatexPrinter(LatexPrinter):
                                for a in expr.args)
 
     def _print_Transpose(self, expr):
-        return f"{self.parenthesize(expr.arg, PRECEDENCE['Pow'], strict=True)}^{{T}}"
+        tex = self.parenthesize(expr.arg, PRECEDENCE["Pow"], strict=True)
+        if tex.startswith(r"\frac"):  # (∂z/∂x)^T, not ∂z/∂x^T
+            tex = rf"\left({tex}\right)"
+        return f"{tex}^{{T}}"
 
     def _print_KroneckerDelta(self, expr, exp=None):
         i, j = (self._print(a) for a in expr.args)
@@ -70,8 +79,18 @@ class NNLatexPrinter(LatexPrinter):
         return f"{tex}^{{{exp}}}" if exp else tex
 
     def _print_MatrixSymbol(self, expr):
+        """Bold when declared with ``bold()``, or every matrix with ``bold_matrices=True``
+        (reports: matrix form in bold, ``\\mathbf{W}_{2}``; the subscript stays plain)."""
         name = super()._print_MatrixSymbol(expr)
-        return rf"\mathbf{{{name}}}" if expr.name in BOLD else name
+        if expr.name in BOLD:
+            return rf"\mathbf{{{name}}}"
+        if self._settings["bold_matrices"]:
+            m = re.match(r"(\\[A-Za-z]+|[A-Za-z]+)(.*)$", name, re.DOTALL)
+            if m:
+                base = m.group(1)
+                bold = rf"\boldsymbol{{{base}}}" if base.startswith("\\") else rf"\mathbf{{{base}}}"
+                return bold + m.group(2)
+        return name
 
     def _prime(self, func, order: int) -> str:
         name = self._print(sp.Symbol(func.__name__)) if isinstance(func, type) else self._print(func)

@@ -15,9 +15,12 @@ import re
 from dataclasses import dataclass, field
 
 from ..core.verdict import Verdict
-from ..notation.latex_out import REL_LATEX, latex
+from ..notation.latex_out import REL_LATEX, NNLatexPrinter
 from .labels import LABELS, SYMBOLIC_ZH, SYMBOLIC_ZH_PREFIX, VERDICT_WORDS
 from .tex import escape, prose
+
+# matrix form in bold (W, Δ), as in the course's matrix-calculus notes
+latex = NNLatexPrinter({"bold_matrices": True}).doprint
 
 MARK = {Verdict.TRUE: r"\ok", Verdict.FALSE: r"\bad", Verdict.UNDECIDED: r"\undecided"}
 

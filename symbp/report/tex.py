@@ -34,7 +34,8 @@ MATH_CHARS: dict[str, str] = {
     "∞": r"\infty", "∈": r"\in", "∑": r"\sum", "∏": r"\prod", "√": r"\surd",
     "′": "'", "″": "''", "ᵀ": "^{T}", "⁻": "^{-}", "¹": "^{1}", "²": "^{2}", "³": "^{3}",
     "ℓ": r"\ell", "ℝ": r"\mathbb{R}", "∀": r"\forall", "∃": r"\exists", "⊤": "^{T}",
-    "‖": r"\|", "⟨": r"\langle", "⟩": r"\rangle", "∫": r"\int",
+    "½": r"\tfrac{1}{2}", "¼": r"\tfrac{1}{4}", "‖": r"\|", "⟨": r"\langle",
+    "⟩": r"\rangle", "∫": r"\int",
 }
 
 # text characters pdfLaTeX's utf8 input cannot set on its own
@@ -46,7 +47,10 @@ TEXT_CHARS: dict[str, str] = {
 _GREEK = "".join(ch for ch in MATH_CHARS if ch.isalpha())
 _ARG = r"(?:\{[^{}]*\}|[A-Za-z0-9" + _GREEK + r"′]+)"
 # a single letter (or Greek letter) with sub/superscripts: a_j, w^l_jk, δ^L, e^{z_j}
-_SCRIPTED = re.compile(r"(?<![A-Za-z0-9])([A-Za-z" + _GREEK + r"])((?:[_^]" + _ARG + r")+)")
+_SCRIPTED = re.compile(r"(?<![A-Za-z0-9])(d(?=[A-Za-z" + _GREEK + r"][_^]))?([A-Za-z" + _GREEK
+                       + r"])((?:[_^]" + _ARG + r")+)")
+# a differential: dz, da, dW (d and one letter; "do" is a word)
+_DIFF = re.compile(r"(?<![A-Za-z0-9_\\])d[a-np-zA-Z" + _GREEK + r"](?![A-Za-z0-9_])")
 _IDENT = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+")
 # a lone letter is a variable ("C = …", "since k ≤ n"); the English words a, A, I are not
 _LONE = re.compile(r"(?<![A-Za-z0-9_\\])[A-Za-z](?![A-Za-z0-9_'′])")
@@ -95,7 +99,8 @@ def prose(text: str) -> str:
     segments: list[tuple[bool, str]] = []  # (is_math, tex)
     pos = 0
     text = str(text)
-    pattern = re.compile(f"{_FUNC.pattern}|{_IDENT.pattern}|{_SCRIPTED.pattern}|{_LONE.pattern}")
+    pattern = re.compile(f"{_FUNC.pattern}|{_IDENT.pattern}|{_SCRIPTED.pattern}|"
+                         f"{_DIFF.pattern}|{_LONE.pattern}")
     for m in pattern.finditer(text):
         segments += _chars(text[pos:m.start()])
         token = m.group(0)
@@ -107,7 +112,13 @@ def prose(text: str) -> str:
             segments.append((True, r"\mathtt{" + token.replace("_", r"\_") + "}"))
         else:
             sm = _SCRIPTED.fullmatch(token)
-            segments.append((True, _scripted(sm.group(1), sm.group(2)) if sm else _math(token)))
+            if sm:
+                diff = r"\mathrm{d}" if sm.group(1) else ""
+                segments.append((True, diff + _scripted(sm.group(2), sm.group(3))))
+            elif _DIFF.fullmatch(token):
+                segments.append((True, r"\mathrm{d}" + _math(token[1:])))
+            else:
+                segments.append((True, _math(token)))
         pos = m.end()
     segments += _chars(text[pos:])
     return _join(segments)

@@ -79,11 +79,11 @@ sigma = _generic()
 sigma_prime = sigma(sp.Symbol("x")).diff(sp.Symbol("x")).func
 
 GENERIC_SIGMA_NOTE = (
-    "σ is a generic differentiable activation: the symbolic witness treats σ and σ′ as "
-    "unknown functions (so each step is proved for every σ); the numeric witness evaluates "
-    "them as the logistic sigmoid and its derivative.",
-    "σ 为一般的可微激活函数：符号验证把 σ 与 σ′ 视为未知函数（故每一步对任意 σ 成立）；"
-    "数值验证用 logistic sigmoid 及其导数代入。")
+    ("σ is a generic differentiable activation: the symbolic witness treats σ and σ′ as "
+     "unknown functions (so each step is proved for every σ); the numeric witness evaluates "
+     "them as the logistic sigmoid and its derivative."),
+    ("σ 为一般的可微激活函数：符号验证把 σ 与 σ′ 视为未知函数（故每一步对任意 σ 成立）；"
+     "数值验证用 logistic sigmoid 及其导数代入。"))
 
 _x = sp.Dummy("x", real=True)
 SIGMA = sp.Lambda(_x, sigma(_x))

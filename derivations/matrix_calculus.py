@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derivations.backprop import GENERIC_SIGMA_NOTE, T, dsig, had, mm, sig, sigma  # noqa: F401
 from symbp.catalog import derivation
 from symbp.core.expr import size
 from symbp.core.justify import because
 from symbp.core.matrixcalc import EntrySum, Grad, at_zero, differential
-
-from derivations.backprop import dsig, had, mm, sig, sigma, T, GENERIC_SIGMA_NOTE  # noqa: F401
 
 m, n, p = size("m"), size("n"), size("p")
 q = size("q")  # side of the square matrices (inverse, determinant)

@@ -89,7 +89,7 @@ def test_undefined_cost_is_not_differentiated_to_zero(capsys):
     ("x = " + "x+" * 60000 + "x", "too long"), ("= x", "empty"),
 ])
 def test_bad_input_exits_2_with_a_clear_message(capsys, claim, hint):
-    code, out, err = run(capsys, "verify", claim)
+    code, _, err = run(capsys, "verify", claim)
     assert code == 2
     assert hint in err and "Traceback" not in err
 

@@ -25,8 +25,17 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from ..core.expr import LayerLabel
 from ..nn.activations import sigma as SIGMA
 from ..notation.latex_in import TRANSPOSE, Atom, LatexInputError, Raw, placeholder_name
-from .network import (Logistic, MatrixGradient, NetCost, NetDerivative, NetGradient, NetMatrix,
-                      NetSum, Network, mentions_network)
+from .network import (
+    Logistic,
+    MatrixGradient,
+    NetCost,
+    NetDerivative,
+    NetGradient,
+    NetMatrix,
+    NetSum,
+    Network,
+    mentions_network,
+)
 
 SCALAR_CAPITALS = {"L", "N", "T"}
 SIZE_KEY = placeholder_name("SIZE")
@@ -198,7 +207,7 @@ class Builder:
         return env.scalar(a.name)
 
     # -- the tree --------------------------------------------------------
-    def conv(self, t):  # noqa: C901 - a dispatch over node types
+    def conv(self, t):
         if isinstance(t, sp.Symbol):
             if t.name in self.table:
                 return self.entry(self.table[t.name])
@@ -388,6 +397,9 @@ class Builder:
         return x
 
     def elementwise(self, name, x, primes=0, func=None):
+        if name in ("exp", "ln") and is_matrix(x) and x.shape[1] != 1:
+            raise NotUnderstood(f"{name} of a matrix is ambiguous (matrix {name} or entrywise?)",
+                                hint="apply it to a column vector or to entries")
         if func is None:
             fn = ELEMENTWISE[name]
             if primes:

@@ -9,10 +9,9 @@ the reason; nothing here ever turns doubt into TRUE.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
-
-import re
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
@@ -23,7 +22,8 @@ from ..core.timeout import TimeLimitExceeded, time_limit
 from ..core.verdict import Verdict
 from ..core.witness import check_equation
 from ..errors import InputError
-from ..nn.activations import ACTIVATIONS, sigma as SIGMA
+from ..nn.activations import ACTIVATIONS
+from ..nn.activations import sigma as SIGMA
 from ..notation.contexts import defines_of, get_context
 from ..notation.latex_in import LatexInputError, read_claim
 from .build import Builder, Env, NotUnderstood, Retry, ShapeConflict, is_matrix, shape_text
@@ -107,6 +107,17 @@ def _assumption(lhs, rhs, text) -> Assumption:
             return sum_equals_one(f.base, hi, int(lo) if lo.is_Integer else lo)
     raise LatexInputError(f"the assumption '{text}' is not understood",
                           hint=r"assumptions of the form \sum_{j=1}^{n} y_j = 1 are understood")
+
+
+DEPENDENT = {"a", "C", "L", "J", "E", "h", "o"}  # names that usually depend on z, w, b
+
+
+def _head(x):
+    return x.base if isinstance(x, sp.Indexed) else x
+
+
+def _name(x) -> str:
+    return str(x.base.label) if isinstance(x, sp.Indexed) else str(x)
 
 
 class Problem:
@@ -218,8 +229,14 @@ class Problem:
                 f = node.expr
                 head = f.base if isinstance(f, sp.Indexed) else f
                 var_heads = {x.base if isinstance(x, sp.Indexed) else x for x in node.variables}
-                if isinstance(f, (sp.Symbol, sp.Indexed)) and head not in heads \
-                        and head not in var_heads:
+                labels = {x.base.label for x in f.atoms(sp.Indexed)}
+                dependent = {x for x in f.free_symbols - labels
+                             if isinstance(x, (sp.Symbol, sp.Indexed))
+                             and _name(x) in DEPENDENT and _head(x) not in heads
+                             and _head(x) not in var_heads}
+                if dependent or (isinstance(f, (sp.Symbol, sp.Indexed)) and head not in heads
+                                 and head not in var_heads):
+                    f = next(iter(dependent)) if dependent else f
                     raise NotUnderstood(
                         f"{sp.sstr(f)} is differentiated but not defined, so its dependence "
                         "on the variable is unknown",
@@ -279,7 +296,7 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
         raise
     except RecursionError:
         raise LatexInputError("the claim is nested too deeply") from None
-    except Exception as exc:  # a construct the notation layer does not understand
+    except Exception as exc:  # noqa: BLE001 - a construct the notation layer does not read
         raise LatexInputError(f"the claim could not be read ({type(exc).__name__}: "
                               f"{str(exc)[:160]})",
                               hint="see `symbp verify --help` for the notation") from None
@@ -323,7 +340,7 @@ def _check(lt, rt, lhs, rhs, ctx, timeout) -> Step:
         return Step(lt, rt, Verdict.UNDECIDED, f"the check did not finish in {timeout * 3 + 2:g} s")
     except RecursionError:
         return Step(lt, rt, Verdict.UNDECIDED, "SymPy recursion limit reached")
-    except Exception as exc:  # SymPy can raise anything; doubt is UNDECIDED, never TRUE
+    except Exception as exc:  # noqa: BLE001 - SymPy can raise anything: UNDECIDED, never TRUE
         return Step(lt, rt, Verdict.UNDECIDED, f"SymPy raised {type(exc).__name__}: "
                                                f"{str(exc)[:160]}")
     return Step(lt, rt, check.verdict, check.reason,

@@ -29,7 +29,7 @@ import sympy as sp
 from sympy.core.symbol import Str
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-NETWORKS: dict[str, "Network"] = {}
+NETWORKS: dict[str, Network] = {}
 _ids = itertools.count(1)
 KINDS = ("a", "z", "b", "W", "delta")
 
@@ -98,11 +98,11 @@ class Network:
             return self.sizes[o], self.sizes[o - 1]
         return self.sizes[o], sp.Integer(1)
 
-    def matrix(self, kind: str, o: int) -> "NetMatrix":
+    def matrix(self, kind: str, o: int) -> NetMatrix:
         rows, cols = self.shape(kind, o)
         return NetMatrix(Str(self.id), Str(kind), sp.Integer(o), rows, cols, self.size_tuple())
 
-    def cost(self) -> "NetCost":
+    def cost(self) -> NetCost:
         return NetCost(Str(self.id), self.size_tuple())
 
     # -- the forward computation on explicit matrices --------------------
@@ -143,10 +143,10 @@ class Network:
         for o in self.offsets:
             if o == r:
                 continue
-            v[("W", o)] = get("W", o, lambda: self.root_symbol("W", o, n).as_explicit())
-            v[("b", o)] = get("b", o, lambda: self.root_symbol("b", o, n).as_explicit())
-            v[("z", o)] = get("z", o, lambda: v[("W", o)] * v[("a", o - 1)] + v[("b", o)])
-            v[("a", o)] = get("a", o, lambda: v[("z", o)].applyfunc(self.activation))
+            v[("W", o)] = get("W", o, lambda o=o: self.root_symbol("W", o, n).as_explicit())
+            v[("b", o)] = get("b", o, lambda o=o: self.root_symbol("b", o, n).as_explicit())
+            v[("z", o)] = get("z", o, lambda o=o: v[("W", o)] * v[("a", o - 1)] + v[("b", o)])
+            v[("a", o)] = get("a", o, lambda o=o: v[("z", o)].applyfunc(self.activation))
         top = v[("a", self.top)]
         u = sp.MatrixSymbol("u_C", n[self.top], 1).as_explicit()
         w = sp.MatrixSymbol("v_C", n[self.top], 1).as_explicit()

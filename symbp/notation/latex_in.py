@@ -36,9 +36,7 @@ from ..errors import InputError
 
 MAX_LENGTH = 4000  # characters per claim; longer input is refused, not parsed slowly
 
-GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda "
-         "mu nu xi rho varrho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta "
-         "Lambda Xi Sigma Upsilon Phi Psi Omega").split()
+GREEK = ["alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "rho", "varrho", "sigma", "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"]
 FUNC_GREEK = {"sigma", "phi", "varphi", "psi"}  # σ(x), φ(x): functions when applied
 LETTER_FUNCS = {"f", "g", "h"}  # f(x), g(x), h(x): functions when applied
 NAMED_FUNCS = {"tr": "tr", "Tr": "tr", "trace": "tr", "diag": "diag", "softmax": "softmax",
@@ -168,7 +166,7 @@ class Scanner:
         return self.new(("group", self.parse(s, base)))
 
     # -- the scanner -----------------------------------------------------
-    def flatten(self, s: str, base: int) -> str:  # noqa: C901 - one pass over the grammar
+    def flatten(self, s: str, base: int) -> str:
         out: list[str] = []
         i = 0
         n = len(s)
@@ -292,7 +290,7 @@ class Scanner:
                 self.error("total differentials (dX) are not supported", base + i,
                            r"write derivatives as \frac{\partial f}{\partial x}")
             bold = name in ("mathbf", "boldsymbol", "bm", "vec")
-            inner = arg[1:] if arg.startswith("\\") else arg
+            inner = arg.removeprefix("\\")
             if not re.fullmatch(r"[A-Za-z]+", inner) or (len(inner) > 1 and not arg.startswith("\\")
                                                          and bold):
                 if not (re.fullmatch(r"[A-Za-z]+", inner)):
@@ -329,7 +327,7 @@ class Scanner:
             out.append(r"\log_{" + self.flatten(sub, base + t) + "} ")
             return k
         if name == "lim":
-            m = re.fullmatch(r"\s*([a-zA-Z])\s*(?:\\to|\\rightarrow)\s*(.+)", sub, re.S)
+            m = re.fullmatch(r"\s*([a-zA-Z])\s*(?:\\to|\\rightarrow)\s*(.+)", sub, re.DOTALL)
             if not m:
                 self.error("a limit is written \\lim_{c \\to \\infty}", base + t)
             out.append(r"\lim_{" + m.group(1) + r" \to " + self.flatten(m.group(2), base + t)
@@ -354,13 +352,13 @@ class Scanner:
     def fraction(self, s: str, k: int, base: int, out: list[str]) -> int:
         num, k1 = self.brace_arg(s, k, base)
         den, k2 = self.brace_arg(s, k1, base)
-        dm = re.match(r"^\s*(\\partial|\\mathrm\{d\}|d(?=[\\a-zA-Z{ ]))\s*(.*)$", den, re.S)
+        dm = re.match(r"^\s*(\\partial|\\mathrm\{d\}|d(?=[\\a-zA-Z{ ]))\s*(.*)$", den, re.DOTALL)
         nm = re.match(r"^\s*(\\partial|\\mathrm\{d\}|d(?![a-zA-Z]{2}))\s*(\^\{?(\d)\}?)?\s*(.*)$",
-                      num, re.S)
+                      num, re.DOTALL)
         if dm and nm:
             order = int(nm.group(3) or 1)
             var_text = dm.group(2).strip()
-            vm = re.match(r"^(.*?)(\^\{?(\d)\}?)?$", var_text, re.S)
+            vm = re.match(r"^(.*?)(\^\{?(\d)\}?)?$", var_text, re.DOTALL)
             var_text = vm.group(1).strip()
             if vm.group(3) and int(vm.group(3)) != order:
                 self.error("the orders of the derivative do not match", base + k)
@@ -461,6 +459,11 @@ class Scanner:
             return self.function(s, end, base, out, name, i)
         if name == "sigma" and not (s[t:t + 1] in ("^", "_")):
             self.error(r"\sigma must be applied with parentheses, as in \sigma(z)", base + i)
+        if name in FUNC_GREEK or name in LETTER_FUNCS:
+            after = self.scripts(s, end, base)[2]
+            if after != end and s[skip_space(s, after):skip_space(s, after) + 1] == "(":
+                self.error(f"{name} with a sub/superscript before '(' is ambiguous", base + i,
+                           r"write \sigma(z)^2 for a power, or name the function differently")
         return self.atom(s, end, base, out, name, False, i)
 
     def atom(self, s, k, base, out, name, bold, start) -> int:
@@ -615,7 +618,7 @@ def run_latex2sympy(flat: str, scanner: Scanner, base: int):
             return latex2sympy2.latex2sympy(flat)
     except RecursionError:
         scanner.error("the expression is nested too deeply", base)
-    except Exception as exc:  # latex2sympy2 raises bare Exception with its own caret
+    except Exception as exc:  # noqa: BLE001 - latex2sympy2 raises bare Exception
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         scanner.error(f"cannot parse this expression ({msg})", base,
                       "check the operators between terms; see `symbp verify --help`")

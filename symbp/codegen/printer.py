@@ -69,7 +69,7 @@ class SymbpNumPyPrinter(NumPyPrinter):
         if e == -sp.S.Half:
             return f"1/np.sqrt({self._print(base)})"
         if e.is_Integer:
-            return f"{self.parenthesize(base, PRECEDENCE['Pow'], strict=True)}**{e}"
+            return f"{self.parenthesize(base, PRECEDENCE['Pow'])}**{e}"
         return super()._print_Pow(expr, rational=rational)
 
     def _print_Rational(self, expr):
@@ -127,7 +127,7 @@ class SymbpNumPyPrinter(NumPyPrinter):
         return expr.name
 
     def _print_Transpose(self, expr):
-        return f"{self.parenthesize(expr.arg, PRECEDENCE['Atom'], strict=True)}.T"
+        return f"{self.parenthesize(expr.arg, PRECEDENCE['Atom'])}.T"
 
     def _print_MatMul(self, expr):
         coeff, mats = expr.as_coeff_matrices()
@@ -141,7 +141,7 @@ class SymbpNumPyPrinter(NumPyPrinter):
             mats = [_BatchSum(mats[1], 0)]
         elif len(mats) == 2 and isinstance(mats[1], sp.OneMatrix):  # Δ 1: row sums
             mats = [_BatchSum(mats[0], 1)]
-        text = " @ ".join(self.parenthesize(m, PRECEDENCE["Mul"], strict=True)
+        text = " @ ".join(self.parenthesize(m, PRECEDENCE["Mul"])
                           if not isinstance(m, _BatchSum) else self._print(m) for m in mats)
         if coeff != 1:
             return f"{self._print(coeff)}*({text})" if len(mats) > 1 else \
@@ -152,7 +152,7 @@ class SymbpNumPyPrinter(NumPyPrinter):
         return " + ".join(self._print(a) for a in expr.args)
 
     def _print_HadamardProduct(self, expr):
-        return " * ".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=True)
+        return " * ".join(self.parenthesize(a, PRECEDENCE["Mul"])
                           for a in expr.args)
 
     def _print_OneMatrix(self, expr):
@@ -171,7 +171,7 @@ class SymbpNumPyPrinter(NumPyPrinter):
             return None
         ones = [isinstance(m, sp.OneMatrix) for m in mats]
         if not any(ones):
-            x, y = (self.parenthesize(m, PRECEDENCE["Mul"], strict=True) for m in mats)
+            x, y = (self.parenthesize(m, PRECEDENCE["Mul"]) for m in mats)
             return f"np.matmul({x}, {y}, out={out})"
         if ones[0] and mats[0].shape[0] == 1:  # 1ᵀ Δ: column sums
             return f"np.sum({self._print(mats[1])}, axis=0, out={out})"
@@ -195,7 +195,7 @@ class SymbpNumPyPrinter(NumPyPrinter):
         prec = precedence(item)
         if isinstance(item, sp.Transpose):
             prec = PRECEDENCE["Atom"]
-        if (prec < level) or (strict and prec <= level):
+        if (prec < level) or ((not strict) and prec <= level):  # SymPy's convention
             return f"({self._print(item)})"
         return self._print(item)
 

@@ -18,7 +18,7 @@ import sympy as sp
 
 from .. import __version__
 from ..errors import DerivationError, InputError
-from .init_schemes import SCHEMES
+from .init_schemes import ALIASES, SCHEMES
 from .plan import CODE_NAMES, Block, Plan
 from .printer import SymbpNumPyPrinter
 
@@ -138,5 +138,6 @@ def render(plan: Plan, command: str) -> str:
         hidden_expr=str(plan.hidden.expr), affine=printer.doprint(affine.xreplace(inputs)),
         unit_axis=plan.unit_axis, batch_axis=plan.batch_axis,
         blocks=[render_block(b, printer) for b in plan.blocks],
-        init_blocks=[render_block(b, printer) for b in plan.init], schemes=schemes)
+        init_blocks=[render_block(b, printer) for b in plan.init], schemes=schemes,
+        aliases=sorted(ALIASES.items()))
     return text

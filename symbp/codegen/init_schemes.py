@@ -25,6 +25,9 @@ class Scheme:
     doc: str
 
 
+#: other names people use for the same schemes
+ALIASES = {"glorot": "xavier", "kaiming": "he"}
+
 DRAWS = {"uniform": "rng.uniform(-s, s, shape)", "normal": "rng.normal(0.0, s, shape)",
          "zeros": "np.zeros(shape)"}
 

@@ -167,6 +167,8 @@ def main(argv=None):
     p.add_argument("--momentum", type=float, default=0.0)
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--init", default="xavier")
+    p.add_argument("--lr-schedule", default="const")
+    p.add_argument("--normalize", default="whiten")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--module", default=None, help="generated module (default: codegen cache)")
     p.add_argument("--threads", default=THREADS, help="BLAS/torch threads, as --threads=N "
@@ -178,7 +180,8 @@ def main(argv=None):
     cfg = tr.TrainConfig(layers=tuple(int(s) for s in args.layers.split(",")),
                          hidden=args.hidden, output=args.output, loss=args.loss,
                          epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                         seed=args.seed, init=args.init, momentum=args.momentum)
+                         seed=args.seed, init=args.init, momentum=args.momentum,
+                         lr_schedule=args.lr_schedule, normalize=args.normalize)
     cfg.validate()
     path = args.module or tr.generate_module(cfg)
     module = tr.load_module(path)
@@ -188,11 +191,13 @@ def main(argv=None):
     ceiling = matmul_ceiling()
     sgd, torch_run = tr.SGD(module, cfg, prep), TorchRun(cfg, prep, init)
     g_secs, t_secs = [], []
+    g_accs, t_accs = [], []
     for _ in range(cfg.epochs):  # interleaved, so both see the same machine load
         g_secs.append(sgd.train_epoch()[1])
         t_secs.append(torch_run.epoch())
-    g_acc = tr.evaluate_params(module, sgd.params, prep)["test_accuracy"]
-    t_acc = torch_run.accuracy()
+        g_accs.append(tr.evaluate_params(module, sgd.params, prep)["test_accuracy"])
+        t_accs.append(torch_run.accuracy())  # evaluation is not timed
+    g_acc, t_acc = g_accs[-1], t_accs[-1]
     ceiling = max(ceiling, matmul_ceiling())  # measured before and after: the better one
     flops = flops_per_epoch(cfg.layers, len(prep.x_train), cfg.batch_size)
 
@@ -209,6 +214,10 @@ def main(argv=None):
               f"ceiling)  test accuracy {100 * acc:.2f}%")
     print(f"ratio generated/pytorch (best epoch): {g / t:.3f}   "
           f"(median epochs: {np.median(g_secs) / np.median(t_secs):.3f})")
+    for name, secs, accs in (("generated", g_secs, g_accs), ("pytorch", t_secs, t_accs)):
+        cum = np.cumsum(secs)
+        print(f"{name:>9}: test accuracy per epoch "
+              + " ".join(f"{100 * a:.2f}% ({c:.2f}s)" for a, c in zip(accs, cum)))
     if args.breakdown:
         breakdown(sgd, cfg, prep)
 

@@ -7,7 +7,8 @@ import sympy as sp
 from sympy.matrices.expressions.hadamard import HadamardProduct
 
 from symbp.claims.judge import Problem
-from symbp.notation.latex_in import LatexInputError, read_claim, split_indices
+from symbp.claims.scanner import split_indices
+from symbp.notation.latex_in import LatexInputError, read_claim
 
 
 def sides(claim, *contexts, defines=()):

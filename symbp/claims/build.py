@@ -188,7 +188,11 @@ class Builder:
                     raise NotUnderstood(f"{a.name}^{a.layer} takes {need} index(es)")
                 for i, dim in zip(idx, m.shape):
                     if isinstance(i, sp.Symbol):
-                        env.index_bounds.setdefault(i, dim)
+                        known = env.index_bounds.setdefault(i, dim)
+                        if known != dim:
+                            raise ShapeConflict(
+                                f"the index {i} runs over 1..{known} in one place and over "
+                                f"1..{dim} in {a.name}^{a.layer}_{''.join(a.indices)}")
                 return MatrixElement(m, idx[0] - 1, (idx[1] - 1) if need == 2 else 0)
             label = sp.Symbol(base, integer=True) + off
             if idx:
@@ -481,6 +485,10 @@ class Builder:
                 raise NotUnderstood("differentiating by C is not understood")
         if is_matrix(f) and f.shape == (1, 1):
             f = f[0, 0]
+        if isinstance(f, sp.MatrixSymbol) and f != x:
+            raise NotUnderstood(f"{f} is differentiated but not defined, so its dependence on "
+                                "the variable is unknown",
+                                hint="use --context (e.g. backprop, softmax_ce) or --define it")
         if isinstance(x, sp.MatrixSymbol):
             if is_matrix(f):
                 raise NotUnderstood("the derivative of a matrix by a matrix is not supported")

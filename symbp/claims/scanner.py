@@ -1,0 +1,556 @@
+"""Layer 1 of the claim reader: scanning LaTeX into placeholders for latex2sympy2.
+
+See :mod:`symbp.notation.latex_in` for why.  :class:`Scanner` walks a claim
+left to right; every construct latex2sympy2 gets wrong (scripted names,
+groups, calls with primes, derivative fractions, norms, ⊙, transposes) is
+parsed recursively and replaced by ``\\variable{pN}``; latex2sympy2 parses the
+rest.  The placeholder table says what each ``pN`` stands for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+
+from ..notation.latex_in import (
+    FUNC_GREEK,
+    GREEK,
+    LAYER,
+    LETTER_FUNCS,
+    NAMED_FUNCS,
+    NATIVE_FUNCS,
+    PRIME_SUP,
+    TRANSPOSE,
+    Atom,
+    Raw,
+    fail,
+    placeholder_name,
+)
+
+
+class Scanner:
+    """Pre-processing of one claim (see module docstring, layer 1)."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.table: dict[str, tuple] = {}
+        self.atoms: list[Atom] = []
+        self.counter = 0
+
+    # -- helpers ---------------------------------------------------------
+    def new(self, entry: tuple) -> str:
+        self.counter += 1
+        key = f"p{self.counter}"
+        self.table[placeholder_name(key)] = entry
+        return rf" \variable{{{key}}} "
+
+    def error(self, message, pos, hint=None):
+        fail(message, self.source, pos, hint)
+
+    @staticmethod
+    def match_close(s: str, i: int) -> int:
+        """Index of the bracket closing the one at ``s[i]`` (any of ( [ {)."""
+        depth = 0
+        j = i
+        while j < len(s):
+            c = s[j]
+            if c == "\\" and j + 1 < len(s) and s[j + 1] in "{}":
+                j += 2
+                continue
+            if c in "([{":
+                depth += 1
+            elif c in ")]}":
+                depth -= 1
+                if depth == 0:
+                    return j
+            j += 1
+        return -1
+
+    def brace_arg(self, s: str, i: int, base: int) -> tuple[str, int]:
+        """The argument at ``s[i]``: ``{...}`` or a single character / macro."""
+        while i < len(s) and s[i] == " ":
+            i += 1
+        if i >= len(s):
+            self.error("an argument is missing at the end", base + i)
+        if s[i] == "{":
+            j = self.match_close(s, i)
+            if j < 0:
+                self.error("unbalanced braces", base + i)
+            return s[i + 1:j], j + 1
+        if s[i] == "\\":
+            m = re.match(r"\\[a-zA-Z]+", s[i:])
+            if m:
+                return m.group(0), i + m.end()
+        return s[i], i + 1
+
+    # -- entry point -----------------------------------------------------
+    def parse(self, s: str, base: int = 0) -> Raw:
+        """Flatten ``s`` to placeholders, then hand it to latex2sympy2."""
+        if not s.strip():
+            self.error("an expression is empty", base)
+        flat = self.flatten(s, base)
+        return Raw(run_latex2sympy(flat, self, base), self.table)
+
+    def parse_group(self, s: str, base: int) -> str:
+        return self.new(("group", self.parse(s, base)))
+
+    # -- the scanner -----------------------------------------------------
+    def flatten(self, s: str, base: int) -> str:
+        out: list[str] = []
+        i = 0
+        n = len(s)
+        while i < n:
+            c = s[i]
+            if c.isspace():
+                out.append(" ")
+                i += 1
+                continue
+            if c in "([":
+                j = self.match_close(s, i)
+                if j < 0:
+                    self.error("unbalanced parenthesis", base + i)
+                inner = s[i + 1:j]
+                if top_level_split(inner, ","):
+                    self.error("a comma list is only allowed as function arguments", base + i,
+                               "write products without commas")
+                out.append(self.parse_group(inner, base + i + 1))
+                i = j + 1
+                if i < n and s[i] == "_":
+                    self.error("a subscript on a parenthesised group is not understood",
+                               base + i, "index the quantity itself, e.g. z_j")
+                continue
+            if c == "{":
+                j = self.match_close(s, i)
+                if j < 0:
+                    self.error("unbalanced braces", base + i)
+                out.append(self.parse_group(s[i + 1:j], base + i + 1))
+                i = j + 1
+                continue
+            if c in ")]}":
+                self.error("unbalanced closing bracket", base + i)
+            if c == "|":
+                j = s.find("|", i + 1)
+                if j < 0:
+                    self.error("unmatched |", base + i)
+                out.append(self.new(("abs", self.parse(s[i + 1:j], base + i + 1))))
+                i = j + 1
+                continue
+            if c == "^":
+                m = TRANSPOSE.match(s, i)
+                if m:
+                    out.append(self.new(("transpose",)).join(["^{", "}"]))
+                    i = m.end()
+                    continue
+                arg, j = self.brace_arg(s, i + 1, base)
+                out.append("^{" + self.flatten(arg, base + i + 1) + "}")
+                i = j
+                continue
+            if c == "_":
+                self.error("a subscript must follow a name (like z_j)", base + i)
+            if c == "'":
+                self.error("a prime must follow a function name, as in \\sigma'(z)", base + i)
+            if c == "&":
+                i += 1
+                continue
+            if c == "\\":
+                i = self.macro(s, i, base, out)
+                continue
+            if c.isalpha():
+                i = self.letter(s, i, base, out)
+                continue
+            if c.isdigit() or c in "+-*/.!,<>":
+                out.append(c)
+                i += 1
+                continue
+            if c == "=":
+                self.error("'=' inside an expression is not understood here", base + i)
+            self.error(f"character {c!r} is not understood", base + i)
+        return "".join(out)
+
+    def macro(self, s: str, i: int, base: int, out: list[str]) -> int:
+        m = re.match(r"\\([a-zA-Z]+|.)", s[i:])
+        name = m.group(1)
+        end = i + m.end()
+        if name == "|":
+            j = s.find(r"\|", end)
+            if j < 0:
+                self.error(r"unmatched \|", base + i)
+            inner = self.parse(s[end:j], base + end)
+            k = j + 2
+            sub = None
+            if s[k:k + 1] == "_":
+                sub, k = self.brace_arg(s, k + 1, base)
+                if sub.strip() not in ("2", "F"):
+                    self.error("only the 2-norm and Frobenius norm are understood", base + j)
+            out.append(self.new(("norm", inner)))
+            return k
+        if name in ("frac", "dfrac", "tfrac"):
+            return self.fraction(s, end, base, out)
+        if name == "nabla":
+            sub, k = self.brace_arg(s, end + 1, base) if s[end:end + 1] == "_" else (None, end)
+            if sub is None:
+                self.error(r"\nabla needs a subscript, as in \nabla_a C", base + i)
+            var = self.parse(sub, base + end)
+            operand_end = self.primary_end(s, k, base)
+            operand = self.parse(s[k:operand_end], base + k)
+            out.append(self.new(("deriv", operand, var, 1)))
+            return operand_end
+        if name in ("sum", "prod", "lim", "log"):
+            return self.limits(s, end, base, out, name)
+        if name in ("to", "infty", "pi", "cdot", "times", "partial"):
+            out.append(f"\\{name} ")
+            return end
+        if name in ("odot", "circ"):
+            out.append(r" \cdot " + self.new(("hadamard",)) + r" \cdot ")
+            return end
+        if name in ("cdots", "ldots"):
+            self.error("ellipses (\\cdots) are not understood", base + i,
+                       "write the sum with \\sum")
+        if name in ("mathbf", "boldsymbol", "bm", "vec", "mathrm", "operatorname", "text",
+                    "mathit", "mathsf", "rm"):
+            arg, k = self.brace_arg(s, end, base)
+            arg = arg.strip()
+            if name in ("mathrm", "operatorname", "text", "mathsf", "rm", "mathit") \
+                    and arg in NAMED_FUNCS:
+                return self.function(s, k, base, out, NAMED_FUNCS[arg], i)
+            if name in ("mathrm", "operatorname", "text") and arg in NATIVE_FUNCS:
+                return self.function(s, k, base, out, NATIVE_FUNCS[arg], i)
+            if name == "mathrm" and arg == "d":
+                self.error("total differentials (dX) are not supported", base + i,
+                           r"write derivatives as \frac{\partial f}{\partial x}")
+            bold = name in ("mathbf", "boldsymbol", "bm", "vec")
+            inner = arg.removeprefix("\\")
+            if not re.fullmatch(r"[A-Za-z]+", inner) or (len(inner) > 1 and not arg.startswith("\\")
+                                                         and bold):
+                if not (re.fullmatch(r"[A-Za-z]+", inner)):
+                    self.error(f"\\{name}{{{arg}}} is not understood", base + i)
+            return self.atom(s, k, base, out, inner, bold, i)
+        if name in NATIVE_FUNCS:
+            j = skip_space(s, end)
+            if name == "log" and s[j:j + 1] == "_":
+                out.append(r"\log")
+                return end
+            if s[j:j + 1] in ("(", "["):
+                return self.function(s, end, base, out, NATIVE_FUNCS[name], i)
+            out.append("\\" + ("ln" if name == "log" else name) + " ")
+            return end
+        if name in GREEK:
+            return self.letter(s, i, base, out, name=name, end=end)
+        if name == "ell":
+            return self.letter(s, i, base, out, name="l", end=end)
+        self.error(f"unknown macro \\{name}", base + i,
+                   "symbp reads the notation of backpropagation and matrix calculus; "
+                   "see `symbp verify --help`")
+        return end
+
+    def limits(self, s: str, k: int, base: int, out: list[str], name: str) -> int:
+        """``\\sum_{j=1}^{n}``, ``\\sum_j`` (1..n), ``\\lim_{c \\to \\infty}``, ``\\log_2``."""
+        t = skip_space(s, k)
+        if s[t:t + 1] != "_":
+            if name in ("sum", "prod"):
+                self.error(f"\\{name} needs a subscript, as in \\{name}_{{j=1}}^{{n}}", base + k)
+            out.append("\\ln " if name == "log" else "\\lim ")
+            return k
+        sub, k = self.brace_arg(s, t + 1, base)
+        if name == "log":
+            out.append(r"\log_{" + self.flatten(sub, base + t) + "} ")
+            return k
+        if name == "lim":
+            m = re.fullmatch(r"\s*([a-zA-Z])\s*(?:\\to|\\rightarrow)\s*(.+)", sub, re.DOTALL)
+            if not m:
+                self.error("a limit is written \\lim_{c \\to \\infty}", base + t)
+            out.append(r"\lim_{" + m.group(1) + r" \to " + self.flatten(m.group(2), base + t)
+                       + "} ")
+            return k
+        if "=" in sub:
+            var, lo = sub.split("=", 1)
+            if not re.fullmatch(r"\s*[a-zA-Z]\s*", var):
+                self.error("a sum index must be one letter", base + t)
+            t2 = skip_space(s, k)
+            if s[t2:t2 + 1] != "^":
+                self.error("a sum with a lower bound needs an upper bound", base + t2)
+            hi, k = self.brace_arg(s, t2 + 1, base)
+            out.append(f"\\{name}_{{{self.flatten(var, base + t)}={self.flatten(lo, base + t)}}}"
+                       f"^{{{self.flatten(hi, base + t2)}}} ")
+            return k
+        if not re.fullmatch(r"\s*[a-zA-Z]\s*", sub):
+            self.error("a sum index must be one letter", base + t)
+        out.append(f"\\{name}_{{{self.flatten(sub, base + t)}=1}}^{{\\variable{{SIZE}}}} ")
+        return k
+
+    def fraction(self, s: str, k: int, base: int, out: list[str]) -> int:
+        num, k1 = self.brace_arg(s, k, base)
+        den, k2 = self.brace_arg(s, k1, base)
+        dm = re.match(r"^\s*(\\partial|\\mathrm\{d\}|d(?=[\\a-zA-Z{ ]))\s*(.*)$", den, re.DOTALL)
+        nm = re.match(r"^\s*(\\partial|\\mathrm\{d\}|d(?![a-zA-Z]{2}))\s*(\^\{?(\d)\}?)?\s*(.*)$",
+                      num, re.DOTALL)
+        if dm and nm:
+            order = int(nm.group(3) or 1)
+            var_text = dm.group(2).strip()
+            vm = re.match(r"^(.*?)(\^\{?(\d)\}?)?$", var_text, re.DOTALL)
+            var_text = vm.group(1).strip()
+            if vm.group(3) and int(vm.group(3)) != order:
+                self.error("the orders of the derivative do not match", base + k)
+            if not var_text:
+                self.error("a derivative needs a variable", base + k1)
+            var = self.parse(var_text, base + k1)
+            body = nm.group(4).strip()
+            if body:
+                operand = self.parse(body, base + k)
+                out.append(self.new(("deriv", operand, var, order)))
+                return k2
+            j = skip_space(s, k2)
+            if j >= len(s):
+                self.error("a derivative operator needs something to act on", base + j)
+            operand_end = self.primary_end(s, j, base)
+            operand = self.parse(s[j:operand_end], base + j)
+            out.append(self.new(("deriv", operand, var, order)))
+            return operand_end
+        out.append(r"\frac{" + self.flatten(num, base + k) + "}{" + self.flatten(den, base + k1)
+                   + "}")
+        return k2
+
+    def primary_end(self, s: str, j: int, base: int) -> int:
+        """End of the operand after an operator: a group, or a name with scripts and call."""
+        j = skip_space(s, j)
+        if j >= len(s):
+            self.error("an operand is missing", base + j)
+        if re.match(r"\\(sum|prod|frac|dfrac|lim)(?![a-zA-Z])", s[j:]):
+            return term_end(s, j)  # an operator before a sum acts on the whole term
+        if s[j] in "([{":
+            k = self.match_close(s, j) + 1
+            if k <= 0:
+                self.error("unbalanced bracket", base + j)
+        elif s.startswith("\\|", j):
+            close = s.find("\\|", j + 2)
+            if close < 0:
+                self.error("unmatched \\|", base + j)
+            k = close + 2
+        elif s[j] == "|":
+            close = s.find("|", j + 1)
+            if close < 0:
+                self.error("unmatched |", base + j)
+            k = close + 1
+        elif s[j] == "\\":
+            m = re.match(r"\\[a-zA-Z]+", s[j:])
+            if not m:
+                self.error("an operand is missing", base + j)
+            k = j + m.end()
+            if m.group(0)[1:] in NATIVE_FUNCS and s[skip_space(s, k):skip_space(s, k) + 1] \
+                    not in ("(", "["):
+                return self.primary_end(s, k, base)
+            if m.group(0) in (r"\mathbf", r"\boldsymbol", r"\bm", r"\vec", r"\mathrm",
+                              r"\operatorname", r"\text"):
+                k = self.brace_arg(s, k, base)[1]
+        elif s[j].isalpha():
+            k = j + 1
+        else:
+            self.error("an operand is missing here", base + j)
+        while k < len(s):  # scripts, primes, a call
+            t = skip_space(s, k)
+            if t < len(s) and s[t] in "_^":
+                k = self.brace_arg(s, t + 1, base)[1]
+            elif t < len(s) and s[t] == "'":
+                k = t + 1
+            elif t < len(s) and s[t] == "(" and k == t:
+                k = self.match_close(s, t) + 1
+            else:
+                break
+        return k
+
+    def scripts(self, s: str, k: int, base: int):
+        """Optional ``_{…}`` and ``^{…}`` (either order).  Returns sub, sup, end."""
+        sub = sup = None
+        for _ in range(2):
+            t = skip_space(s, k)
+            if t < len(s) and s[t] == "_" and sub is None:
+                sub, k = self.brace_arg(s, t + 1, base)
+            elif t < len(s) and s[t] == "^" and sup is None and not TRANSPOSE.match(s, t) \
+                    and not PRIME_SUP.match(s, t):
+                sup, k = self.brace_arg(s, t + 1, base)
+            else:
+                break
+        return sub, sup, k
+
+    def letter(self, s, i, base, out, name=None, end=None) -> int:
+        if name is None:
+            name, end = s[i], i + 1
+            if name == "e" and not (end < len(s) and s[end] == "_"):
+                out.append("e")
+                return end
+            if name == "d" and end < len(s) and (s[end].isupper() or s[end:end + 7] in
+                                                  (r"\mathbf", r"\boldsy")):
+                self.error("total differentials (dX) are not supported", base + i,
+                           r"write derivatives as \frac{\partial f}{\partial x}")
+        t = skip_space(s, end)
+        primes = prime_count(s, t)
+        if (name in FUNC_GREEK or name in LETTER_FUNCS) and (primes[0] or s[t:t + 1] == "("):
+            return self.function(s, end, base, out, name, i)
+        if name == "sigma" and not (s[t:t + 1] in ("^", "_")):
+            self.error(r"\sigma must be applied with parentheses, as in \sigma(z)", base + i)
+        if name in FUNC_GREEK or name in LETTER_FUNCS:
+            after = self.scripts(s, end, base)[2]
+            if after != end and s[skip_space(s, after):skip_space(s, after) + 1] == "(":
+                self.error(f"{name} with a sub/superscript before '(' is ambiguous", base + i,
+                           r"write \sigma(z)^2 for a power, or name the function differently")
+        return self.atom(s, end, base, out, name, False, i)
+
+    def atom(self, s, k, base, out, name, bold, start) -> int:
+        sub, sup, k = self.scripts(s, k, base)
+        layer = None
+        power = None
+        if sup is not None:
+            m = LAYER.match(sup.strip())
+            if m:
+                layer = m.group(1) + (m.group(2) + m.group(3) if m.group(2) else "")
+            else:
+                power = sup
+        indices: tuple[str, ...] = ()
+        if sub is not None:
+            indices = split_indices(sub)
+            if indices is None:
+                self.error(f"the subscript {{{sub}}} is not understood", base + start,
+                           "indices are single letters or numbers, as in w_{jk} or w_{j,k}")
+        a = Atom(name, bold, layer, indices)
+        self.atoms.append(a)
+        out.append(self.new(("atom", a)))
+        if power is not None:
+            out.append("^{" + self.flatten(power, base + start) + "}")
+        t = skip_space(s, k)
+        if t < len(s) and s[t] == "^" and not TRANSPOSE.match(s, t):
+            arg, k2 = self.brace_arg(s, t + 1, base)
+            out.append("^{" + self.flatten(arg, base + t + 1) + "}")
+            return k2
+        return k
+
+    def function(self, s, k, base, out, fname, start) -> int:
+        t = skip_space(s, k)
+        primes, t = prime_count(s, t)
+        t = skip_space(s, t)
+        if t < len(s) and s[t] in "([":
+            j = self.match_close(s, t)
+            if j < 0:
+                self.error("unbalanced parenthesis", base + t)
+            parts = top_level_split(s[t + 1:j], ",") or [s[t + 1:j]]
+            args, pos = [], t + 1
+            for p in parts:
+                args.append(self.parse(p, base + pos))
+                pos += len(p) + 1
+            k = j + 1
+        elif fname in ("tr", "det", "diag", "softmax"):
+            j = self.primary_end(s, t, base)
+            args = [self.parse(s[t:j], base + t)]
+            k = j
+        else:
+            self.error(f"{fname} must be applied with parentheses", base + start)
+        index = None
+        if k < len(s) and s[k] == "_":
+            index, k = self.brace_arg(s, k + 1, base)
+            if fname != "softmax" or split_indices(index) is None:
+                self.error("a subscript after a function call is only understood for "
+                           "softmax(z)_j", base + k)
+        out.append(self.new(("call", fname, primes, args, index)))
+        t = skip_space(s, k)
+        if t < len(s) and s[t] == "^" and not TRANSPOSE.match(s, t):
+            arg, k2 = self.brace_arg(s, t + 1, base)
+            out.append("^{" + self.flatten(arg, base + t + 1) + "}")
+            return k2
+        return k
+
+
+def term_end(s: str, j: int) -> int:
+    """End of the term starting at ``j``: the next top-level + or − (or the end)."""
+    depth = 0
+    k = j
+    while k < len(s):
+        c = s[k]
+        if c == "\\":
+            k += 2
+            continue
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth < 0:
+                return k
+        elif c in "+-" and depth == 0 and k > j:
+            return k
+        k += 1
+    return k
+
+
+def skip_space(s: str, i: int) -> int:
+    while i < len(s) and s[i].isspace():
+        i += 1
+    return i
+
+
+def prime_count(s: str, t: int) -> tuple[int, int]:
+    count = 0
+    while t < len(s) and s[t] == "'":
+        count += 1
+        t += 1
+    m = PRIME_SUP.match(s, t)
+    if m:
+        count += m.group(0).count(r"\prime")
+        t = m.end()
+    return count, t
+
+
+def split_indices(sub: str) -> tuple[str, ...] | None:
+    """``jk`` → (j, k); ``j,k`` → (j, k); ``12`` → ('12',); ``i`` → (i,)."""
+    sub = sub.replace(" ", "")
+    if "," in sub:
+        parts = sub.split(",")
+        return tuple(parts) if all(re.fullmatch(r"[a-zA-Z]|\d+", p) for p in parts) else None
+    if re.fullmatch(r"\d+", sub):
+        return (sub,)
+    if re.fullmatch(r"[a-zA-Z]{1,3}", sub):
+        return tuple(sub)
+    return None
+
+
+def top_level_split(s: str, sep: str) -> list[str] | None:
+    """Split at ``sep`` outside brackets; None when there is no such separator."""
+    depth = 0
+    parts, start = [], 0
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif depth == 0 and s.startswith(sep, i):
+            parts.append(s[start:i])
+            start = i + len(sep)
+        i += 1
+    if not parts:
+        return None
+    parts.append(s[start:])
+    return parts
+
+
+def run_latex2sympy(flat: str, scanner: Scanner, base: int):
+    """latex2sympy2 on a flattened string, quietly (it prints, and keeps global state)."""
+    import latex2sympy2
+
+    latex2sympy2.var = {}
+    latex2sympy2.variances = {}
+    latex2sympy2.is_real = None
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            return latex2sympy2.latex2sympy(flat)
+    except RecursionError:
+        scanner.error("the expression is nested too deeply", base)
+    except Exception as exc:  # noqa: BLE001 - latex2sympy2 raises bare Exception
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        scanner.error(f"cannot parse this expression ({msg})", base,
+                      "check the operators between terms; see `symbp verify --help`")
+
+

@@ -286,7 +286,7 @@ def sigmoid_mse(d):
     through z^L_i = Σ_q w^L_iq a^{L−1}_q + b^L_i (Nielsen eq. 55; BP4 for the last layer)."""
     build_output_delta(d, "sigmoid", "mse")
     L = sp.Symbol("L", integer=True, positive=True)
-    m = d.size(sp.Symbol("m", integer=True, positive=True), 3)
+    m = d.size(sp.Symbol("m", integer=True, positive=True), 2)
     d.size(n, 2, 3)  # numeric instances of the weight part are costly (σ of a sum, per instance)
     d.index(k, 1, m)
     i, q = fresh("i"), fresh("q")
@@ -298,9 +298,21 @@ def sigmoid_mse(d):
     def sigma_prime(arg):  # σ′(arg), printed σ′(z^L_j)
         return sp.Subs(Derivative(sig(x), x), x, arg)
 
+    r = d.index(sp.Symbol("r", integer=True), 1, n)
+    d.goal(Derivative(zl[L, r], w[L, j, k]), KroneckerDelta(r, j) * al[L - 1, k], tag="rows",
+           title="z^L_r depends on w^L_jk only for r = j",
+           title_zh="z^L_r 仅当 r = j 时依赖 w^L_jk")
+    d.step(Derivative(Sum(w[L, r, q] * al[L - 1, q], (q, 1, m)) + b[L, r], w[L, j, k]),
+           because("definition", "z^L_r = Σ_q w^L_rq a^{L−1}_q + b^L_r"))
+    d.step(Sum(KroneckerDelta(r, j) * KroneckerDelta(q, k) * al[L - 1, q], (q, 1, m)),
+           because("linearity", "∂w^L_rq/∂w^L_jk = δ_rj δ_qk; b^L_r does not depend on w",
+                   "∂w^L_rq/∂w^L_jk = δ_rj δ_qk；b^L_r 与 w 无关"))
+    d.step(KroneckerDelta(r, j) * al[L - 1, k],
+           because("kronecker_sum", "Σ_q δ_qk a^{L−1}_q = a^{L−1}_k, since 1 ≤ k ≤ m",
+                   "Σ_q δ_qk a^{L−1}_q = a^{L−1}_k，因为 1 ≤ k ≤ m"))
     unit = (sig(zl[L, j]) - y[j]) ** 2 / 2
-    d.note("Only the j-th term ½(a^L_j − y_j)² of C depends on w^L_jk (z^L_i uses row i of "
-           "w^L; part 1 collapsed the same Σ_i with δ_ij), so ∂C/∂w^L_jk = ∂C_j/∂w^L_jk. "
+    d.note("By the part 'rows', only the j-th term ½(a^L_j − y_j)² of C = Σ_r C_r depends on "
+           "w^L_jk, so ∂C/∂w^L_jk = ∂C_j/∂w^L_jk. "
            "Here a^L_j = σ(z^L_j) is written out, so that C_j depends on w^L_jk through "
            "z^L_j = Σ_q w^L_jq a^{L−1}_q + b^L_j.",
            "C 中只有第 j 项 ½(a^L_j − y_j)² 依赖 w^L_jk，故 ∂C/∂w^L_jk = ∂C_j/∂w^L_jk；"

@@ -20,7 +20,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from ..train import evaluate_run
+    from ..runs import evaluate_run
 
     res = evaluate_run(args.run_dir, data_dir=args.data_dir)
     if args.format == "json":

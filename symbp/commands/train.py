@@ -72,6 +72,7 @@ def config_from_args(args):
 
 def run(args) -> int:
     from .. import data as data_mod
+    from .. import runs
     from .. import train as tr
 
     t_start = time.perf_counter()
@@ -92,7 +93,7 @@ def run(args) -> int:
 
     result = tr.fit(module, cfg, prep, stream=None if args.quiet else sys.stderr,
                     on_epoch=report)
-    tr.save_run(out, cfg, result, prep, module_path, time.perf_counter() - t_start)
+    runs.save_run(out, cfg, result, prep, module_path, time.perf_counter() - t_start)
     print(f"test accuracy {100 * result.epochs[-1]['test_accuracy']:.2f}% after "
           f"{cfg.epochs} epoch(s), training {sum(e['seconds'] for e in result.epochs):.2f}s; "
           f"wrote {out}/metrics.json, loss.png, model.npz, model.py")

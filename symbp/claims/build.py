@@ -483,6 +483,11 @@ class Builder:
                 return NetDerivative(f, x)
             if isinstance(x, NetCost):
                 raise NotUnderstood("differentiating by C is not understood")
+            if mentions_network(f):
+                raise NotUnderstood(
+                    f"{sp.sstr(x)} is not a quantity of the network, so how C depends on it "
+                    "is unknown", hint="differentiate by a layer quantity such as z^l_j, "
+                                       "a^L, w^l_{jk}, W^l or b^l")
         if is_matrix(f) and f.shape == (1, 1):
             f = f[0, 0]
         if isinstance(f, sp.MatrixSymbol) and f != x:

@@ -159,6 +159,18 @@ class Scanner:
             if c.isalpha():
                 i = self.letter(s, i, base, out)
                 continue
+            if c == "/":
+                j = skip_space(s, i + 1)
+                if j < n and (s[j].isdigit() or s[j] == "."):
+                    while j < n and (s[j].isdigit() or s[j] == "."):
+                        j += 1
+                else:
+                    j = self.primary_end(s, i + 1, base)
+                t = skip_space(s, j)
+                if t < n and s[t] not in "+-=)]}*/,&" and not s.startswith((r"\cdot", r"\times",
+                                                                             r"\odot"), t):
+                    self.error("a '/' followed by a product is ambiguous", base + i,
+                               r"write \frac{a}{bc} or (a/b)c")
             if c.isdigit() or c in "+-*/.!,<>":
                 out.append(c)
                 i += 1

@@ -90,8 +90,14 @@ def resolve_output(output) -> Activation | str:
     return ACTIVATIONS.get(output, option="--output")
 
 
+# a loss added to the registry later: any elementwise output, as for mse
+_DEFAULT_RULE = (lambda out: out != SOFTMAX,
+                 "a softmax output is supported with the ce loss only",
+                 "use an elementwise output (sigmoid, linear, …) with this loss")
+
+
 def _check_pair(out, loss: Loss) -> None:
-    ok, why, hint = _PAIR_RULES[loss.name]
+    ok, why, hint = _PAIR_RULES.get(loss.name, _DEFAULT_RULE)
     if not ok(out):
         name = out if isinstance(out, str) else out.name
         raise UsageError(f"invalid output/loss pair: {name} with {loss.name}: {why}",
@@ -198,7 +204,7 @@ def _tidy(term):
 def build_output_delta(d: Builder, output, loss, jj=j) -> None:
     """Record the δ_jj chain for ``output``/``loss`` on builder ``d`` (tag "delta")."""
     out = resolve_output(output)
-    loss = LOSSES.get(loss, option="--loss") if isinstance(loss, str) else loss
+    loss = _resolve_loss(loss)
     _check_pair(out, loss)
     d.size(n, 2, 3, 4)
     d.index(jj, 1, n)
@@ -212,11 +218,12 @@ def build_output_delta(d: Builder, output, loss, jj=j) -> None:
         d.step(rhs, why)
 
 
-def output_delta_derivation(output, loss: str) -> Derivation:
-    """The (unverified) derivation of δ_j = ∂C/∂z_j for ``output`` and ``loss``."""
+def output_delta_derivation(output, loss) -> Derivation:
+    """The (unverified) derivation of δ_j = ∂C/∂z_j for ``output`` and ``loss`` (a name or Loss)."""
     out = resolve_output(output)
     name = out if isinstance(out, str) else out.name
-    lname = loss if isinstance(loss, str) else loss.name
+    loss = _resolve_loss(loss)
+    lname = loss.name
     d = Builder(f"delta_{name}_{lname}")
     build_output_delta(d, out, loss)
     return d.build(f"Output error for a {name} output with the {lname} loss",
@@ -226,10 +233,10 @@ def output_delta_derivation(output, loss: str) -> Derivation:
 
 
 @lru_cache(maxsize=64)
-def _result(out, lname: str) -> sp.Expr:
+def _result(out, loss: Loss) -> sp.Expr:
     from symbp.api import verify
 
-    v = verify(output_delta_derivation(out, lname))
+    v = verify(output_delta_derivation(out, loss))
     if not v.verified:
         bad = ", ".join(str(r.index) for r in v.failures)
         raise DerivationError(f"the output-delta derivation for {v.name} did not verify "
@@ -241,6 +248,12 @@ def _result(out, lname: str) -> sp.Expr:
     return plain
 
 
-def output_delta_result(output, loss: str) -> sp.Expr:
-    """δ_j from the verified derivation, in Symbols ``a``, ``y`` (losses) and ``z`` (activations)."""
-    return _result(resolve_output(output), loss if isinstance(loss, str) else loss.name)
+def output_delta_result(output, loss) -> sp.Expr:
+    """δ_j from the verified derivation, in Symbols ``a``, ``y`` (losses) and ``z`` (activations).
+
+    ``loss``: a registered name or a :class:`~symbp.nn.losses.Loss` object."""
+    return _result(resolve_output(output), _resolve_loss(loss))
+
+
+def _resolve_loss(loss) -> Loss:
+    return loss if isinstance(loss, Loss) else LOSSES.get(loss, option="--loss")

@@ -18,7 +18,7 @@ from derivations import exercises
 from derivations.losses import output_delta_derivation, output_delta_result
 from symbp.errors import UnknownName, UsageError
 from symbp.nn.activations import ACTIVATIONS, custom, z
-from symbp.nn.losses import LOSSES, a, y
+from symbp.nn.losses import LOSSES, Loss, a, y
 
 VALID = [("sigmoid", "bce"), ("linear", "mse"), ("sigmoid", "mse"), ("tanh", "mse"),
          ("relu", "mse"), ("softplus", "mse"), ("tanh_scaled", "mse")]
@@ -154,3 +154,10 @@ def test_sigmoid_outputs_need_not_sum_to_one():
     assert float(s.subs(z, 1) + s.subs(z, 2)) > 1.5
     v = symbp.derive("sigmoid_not_normalized")
     assert v.verified and v.part_result("counterexample")[1] == ">"
+
+
+def test_a_users_own_loss_object_gets_a_verified_delta():
+    quartic = Loss("quartic", (a - y) ** 4 / 4, "quartic ¼(a − y)⁴", "linear")
+    assert sp.expand(output_delta_result("tanh", quartic) - (a - y) ** 3 * (1 - a ** 2)) == 0
+    with pytest.raises(UsageError):
+        output_delta_derivation("softmax", quartic)

@@ -59,3 +59,7 @@ def test_bold_matrix_form_for_reports():
 def test_transpose_of_a_fraction_is_parenthesised():
     assert latex(sp.Transpose(sp.Derivative(sp.MatrixSymbol("Z", 2, 2), x))).startswith(
         r"\left(\frac")
+
+
+def test_bold_keeps_decorated_names_intact():
+    assert latex(sp.MatrixSymbol(r"\hat{Y}", 2, 2), bold_matrices=True) == r"\boldsymbol{\hat{Y}}"

@@ -216,3 +216,15 @@ def test_unverified_views_are_not_cached(tmp_path):
     view = derivation_view(symbp.verify(wrong), "en")
     cache.store(tmp_path, view, "en", None, {})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_unverified_derivation_is_written_but_exits_1(tmp_path, monkeypatch, capsys):
+    import symbp.api
+
+    d = symbp.build("softmax_ce")
+    wrong = symbp.verify(d.with_step(len(d.steps) - 1, d.steps[-1].rhs + 1))
+    monkeypatch.setattr(symbp.api, "derive", lambda name, **kw: wrong)
+    assert main(["report", "softmax_ce", "--out", str(tmp_path), "--no-cache"]) == 1
+    assert "softmax_ce is NOT verified" in capsys.readouterr().err
+    tex = (tmp_path / "softmax_ce.tex").read_text()
+    assert "NOT verified" in tex and r"\bad" in tex

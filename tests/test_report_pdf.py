@@ -127,3 +127,10 @@ def test_coursework_pdf_with_every_entry(tmp_path):
     text = _text(tmp_path / "coursework.pdf")
     assert "Contents" in text
     assert _pages(tmp_path / "coursework.pdf") >= len(names())
+
+
+def test_log_errors_keeps_the_line_number_after_a_blank_line():
+    log = ("! Extra }, or forgotten $.\n<recently read> }\n                 \n"
+           "l.991 ...}} = - Y + Z}\n            \\label{x}\n \nHere is how much\n")
+    out = log_errors(log)
+    assert out.startswith("! Extra }") and "l.991" in out and "Here is" not in out

@@ -70,9 +70,13 @@ def run(args) -> int:
         print(f"wrote {tex_path}")
         written.append((doc, tex_path))
     code = EXIT_OK
-    for doc, _ in written:
+    for doc, tex_path in written:
         for name, err in doc.failed:
             sys.stderr.write(f"warning: {name} could not be built: {err}\n")
+            code = EXIT_FALSE
+        for name in doc.unverified:
+            sys.stderr.write(f"warning: {name} is NOT verified (the report in {tex_path} "
+                             f"marks the failing steps; `symbp derive {name}` shows why)\n")
             code = EXIT_FALSE
     if args.pdf:
         for _, tex_path in written:

@@ -85,11 +85,14 @@ class NNLatexPrinter(LatexPrinter):
         if expr.name in BOLD:
             return rf"\mathbf{{{name}}}"
         if self._settings["bold_matrices"]:
-            m = re.match(r"(\\[A-Za-z]+|[A-Za-z]+)(.*)$", name, re.DOTALL)
-            if m:
-                base = m.group(1)
-                bold = rf"\boldsymbol{{{base}}}" if base.startswith("\\") else rf"\mathbf{{{base}}}"
-                return bold + m.group(2)
+            m = re.match(r"(\\[A-Za-z]+|[A-Za-z]+)((?:[_^].*)?)$", name, re.DOTALL)
+            if not m:  # \hat{Y} and other decorated names: bold as a whole
+                return rf"\boldsymbol{{{name}}}"
+            base = m.group(1)
+            if re.fullmatch(r"d[A-Z]", base):  # a differential dX: upright d, bold X
+                return rf"\mathrm{{d}}\mathbf{{{base[1]}}}" + m.group(2)
+            bold = rf"\boldsymbol{{{base}}}" if base.startswith("\\") else rf"\mathbf{{{base}}}"
+            return bold + m.group(2)
         return name
 
     def _prime(self, func, order: int) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SymbpError
@@ -99,11 +99,13 @@ def _group(name: str) -> str:
 
 @dataclass
 class Report:
-    """A rendered document: its file stem, its LaTeX source, and entries that failed."""
+    """A rendered document: its file stem, its LaTeX source, and entries that failed
+    to build (``failed``: name, error) or are not verified (``unverified``: names)."""
 
     stem: str
     tex: str
     failed: list[tuple[str, str]]
+    unverified: list[str] = field(default_factory=list)
 
 
 def single_tex(name: str, lang: str = "en", *, paths=None, title=None, author="",
@@ -114,7 +116,8 @@ def single_tex(name: str, lang: str = "en", *, paths=None, title=None, author=""
     view, _ = views_for([name], lang, paths, cache_dir=cache_dir)[0]
     groups = {name: get(name).group}
     tex = render([view], groups, lang=lang, title=title, author=author, date=date)
-    return Report(name if lang == "en" else f"{name}-zh", tex, [])
+    return Report(name if lang == "en" else f"{name}-zh", tex, [],
+                  [] if view.verified else [name])
 
 
 def coursework_tex(lang: str = "en", *, paths=None, title=None, author="", results_dir=None,
@@ -132,4 +135,5 @@ def coursework_tex(lang: str = "en", *, paths=None, title=None, author="", resul
     tex = render([v for v, _ in pairs], {e.name: e.group for e in ents}, lang=lang,
                  coursework=True, title=title, author=author, results=runs,
                  results_path=where, date=date)
-    return Report("coursework" if lang == "en" else "coursework-zh", tex, failed)
+    unverified = [v.name for v, err in pairs if not err and not v.verified]
+    return Report("coursework" if lang == "en" else "coursework-zh", tex, failed, unverified)

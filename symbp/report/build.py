@@ -87,7 +87,21 @@ def _fmt_err(x) -> str:
     return f"${mant} \\times 10^{{{int(exp)}}}$"
 
 
+def _short_cases(detail: str, keep: int = 2) -> str:
+    """``exact … for m = 2, n = 3; m = 2, n = 4; …`` → the first cases and how many."""
+    head, sep, cases = detail.partition(" for ")
+    parts = cases.split("; ")
+    if not sep or len(parts) <= keep + 1:
+        return detail
+    rest = parts[-1]
+    tail = ""
+    if " (" in rest:  # a trailing remark such as "(general form not reduced by SymPy)"
+        tail = " (" + rest.split(" (", 1)[1]
+    return f"{head} for {'; '.join(parts[:keep])}; … ({len(parts)} cases){tail}"
+
+
 def _symbolic_note(detail: str, lang: str) -> str:
+    detail = _short_cases(detail)
     if lang == "zh":
         if detail in SYMBOLIC_ZH:
             return SYMBOLIC_ZH[detail]

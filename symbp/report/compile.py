@@ -55,17 +55,24 @@ def check_toolchain(lang: str) -> None:
 
 
 def log_errors(log: str, max_blocks: int = 3) -> str:
-    """The relevant part of a TeX log: each ``!`` line up to the next blank line."""
+    """The relevant part of a TeX log: each ``!`` line up to the next blank line,
+    plus the ``l.<number>`` line (and the one after it) that says where."""
     blocks = []
     lines = log.splitlines()
     i = 0
     while i < len(lines) and len(blocks) < max_blocks:
-        if lines[i].startswith("!"):
+        if lines[i].startswith("!") and "==> Fatal error occurred" not in lines[i]:
             block = [lines[i]]
             i += 1
             while i < len(lines) and lines[i].strip() and not lines[i].startswith("!"):
                 block.append(lines[i])
                 i += 1
+            # TeX may put a blank line before "l.<number> <source>": keep that line too
+            ahead = lines[i:i + 6]
+            at = next((k for k, ln in enumerate(ahead) if re.match(r"l\.\d+", ln)), None)
+            if at is not None and not any(ln.startswith("!") for ln in ahead[:at]):
+                block += [ln for ln in ahead[:at + 2] if ln.strip()]
+                i += at + 2
             blocks.append("\n".join(block))
         else:
             i += 1

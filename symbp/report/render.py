@@ -67,7 +67,13 @@ def render(views: list[DerivationView], groups: dict[str, str], *, lang: str = "
         title_tex = escape(doc_title) if doc_title else views[0].title
     else:
         title_tex = escape(title)
+    ok = sum(v.verified for v in views)
+    bad = [r"\texttt{" + escape(v.name) + "}" for v in views if not v.verified]
+    status = L["status_line"].format(n=len(views), ok=ok)
+    if bad:
+        status += " " + L["status_bad"].format(names=", ".join(bad))
     return environment().get_template("document.tex.j2").render(
+        status_line=status,
         lang=lang, L=L, coursework=coursework, title=title_tex, author=escape(author),
         date=escape(date if date is not None else _dt.date.today().isoformat()),
         groups=group_views(views, groups, lang), results=results or [],

@@ -140,7 +140,7 @@ def three_layer_net(d):
     """Rows layout (one example per row); every gradient by the chain rule on Z2, H, Z1."""
     d.size(B, 2)
     d.size(n0, 1)
-    d.size(n1, 3)
+    d.size(n1, 2)
     d.size(n2, 2)
     d.note(*GENERIC_SIGMA_NOTE)
     d.define(Z1, mm(X, W1) + mm(ONES_B, b1), "hidden pre-activation (bias broadcast)")

@@ -71,7 +71,7 @@ def _quadratic(d, a_out, layer, length):
             source="Nielsen, Neural Networks and Deep Learning, ch. 2, eq. (BP1)")
 def bp1(d):
     zL, aL, dL = family("z", "L"), family("a", "L"), family("delta", "L")
-    d.size(n, 2, 3)
+    d.size(n, 2)
     d.index(j, 1, n)
     kk = fresh("k")
     d.define(aL[L, j], sigma(zL[L, j]), "a^L_j = σ(z^L_j)")
@@ -101,8 +101,8 @@ def bp1(d):
 def bp2(d):
     z0, a0, d0 = family("z", "l"), family("a", "l"), family("delta", "l")
     z1, a1, d1 = family("z", "l+1"), family("a", "l+1"), family("delta", "l+1")
-    d.size(n, 2, 3)
-    d.size(m, 3, 2)
+    d.size(n, 2)
+    d.size(m, 3)
     d.index(j, 1, n)
     d.index(k, 1, m)
     i, kk = fresh("i"), fresh("k")
@@ -140,8 +140,8 @@ def bp2(d):
 def _layer_l(d):
     """z^l_j = Σ_k w^l_{jk} a^{l−1}_k + b^l_j, a^l = σ(z^l), C after layer l, δ^l = ∂C/∂z^l."""
     zl, al, dl, ap = family("z", "l"), family("a", "l"), family("delta", "l"), family("a", "l-1")
-    d.size(n, 2, 3)
-    d.size(m, 3, 2)
+    d.size(n, 2)
+    d.size(m, 3)
     d.index(j, 1, n)
     d.index(k, 1, m)
     p = fresh("p")

@@ -40,9 +40,9 @@ def _taylor(d, at_t, title):
             source="course notes: matrix differentials (Magnus & Neudecker)")
 def matrix_differentials(d):
     """Each rule from dF = d/dt F(X + t dX)|_{t=0}."""
-    d.size(m, 2, 3)
-    d.size(n, 3, 2)
-    d.size(p, 2, 3)
+    d.size(m, 2)
+    d.size(n, 3)
+    d.size(p, 2)
     d.size(q, 2)
     d.note(*GENERIC_SIGMA_NOTE)
     d.note("dX, dY are arbitrary directions (matrices of the shape of X, Y); "
@@ -139,8 +139,8 @@ f = sp.Symbol("f", real=True)
             source="course notes: matrix differentials, identification theorem")
 def trace_identities(d):
     """Each identity through the sum of entries Σ_ij M_ij, with A, B non-square."""
-    d.size(m, 2, 3)
-    d.size(n, 3, 2)
+    d.size(m, 2)
+    d.size(n, 3)
     d.define(f, sp.Trace(mm(T(A), sig(X))) + sp.Trace(mm(T(X), K, X)),
              "a representative smooth scalar function of X")
     d.note(*GENERIC_SIGMA_NOTE)

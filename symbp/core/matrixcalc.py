@@ -33,6 +33,11 @@ def _entries(M):
     return [M[i, j] for i in range(M.rows) for j in range(M.cols)]
 
 
+# written-out gradients, shared by the steps and witnesses that meet the same ∂f/∂X
+# (a derivation repeats ∂CE/∂Z2 in many steps; each is a full entrywise differentiation)
+_GRAD_CACHE: dict = {}
+
+
 class Grad(sp.MatrixExpr):
     """``Grad(f, X)`` = ∂f/∂X;  ``Grad(f, X_held, X)`` = ∂f/∂X_held at X_held = X."""
 
@@ -58,6 +63,14 @@ class Grad(sp.MatrixExpr):
         return X.shape
 
     def _symbp_explicit(self, explicit):
+        key = (self, explicit)
+        if key not in _GRAD_CACHE:
+            if len(_GRAD_CACHE) > 256:
+                _GRAD_CACHE.clear()
+            _GRAD_CACHE[key] = self._write_out(explicit)
+        return _GRAD_CACHE[key]
+
+    def _write_out(self, explicit):
         F = explicit(self.args[0])
         Xe = explicit(self.args[1])
         if isinstance(F, sp.MatrixBase):

@@ -104,7 +104,7 @@ def symbolic_witness(lhs, rhs, ctx: Context, *, rel: str = "=",
                      timeout: float | None = DEFAULT_TIMEOUT) -> Evidence:
     try:
         with time_limit(timeout):
-            return _symbolic(lhs, rhs, ctx, rel)
+            return _symbolic(lhs, rhs, ctx, rel, _general_budget(timeout))
     except TimeLimitExceeded:
         return Evidence("symbolic", Verdict.UNDECIDED,
                         f"simplification timed out after {timeout:g} s")
@@ -115,7 +115,14 @@ def symbolic_witness(lhs, rhs, ctx: Context, *, rel: str = "=",
                         f"SymPy raised {type(exc).__name__}: {str(exc)[:200]}")
 
 
-def _symbolic(lhs, rhs, ctx: Context, rel: str) -> Evidence:
+def _general_budget(timeout) -> float:
+    """The general-form budget grows with a generous caller timeout (a third of it):
+    ``symbp verify --timeout 10`` gives simplify 3.3 s before the instances run."""
+    return max(GENERAL_FORM_BUDGET, (timeout or 0) / 3)
+
+
+def _symbolic(lhs, rhs, ctx: Context, rel: str,
+              general_budget: float = GENERAL_FORM_BUDGET) -> Evidence:
     L = ctx.rewrite(ctx.expand(sp.sympify(lhs)))
     R = ctx.rewrite(ctx.expand(sp.sympify(rhs)))
     matrix = is_matrix_valued(L) or is_matrix_valued(R) or _mentions_matrices(L, R)
@@ -131,7 +138,7 @@ def _symbolic(lhs, rhs, ctx: Context, rel: str) -> Evidence:
                             "abstract, so it holds for any such function (general form)")
         try:
             # bounded on its own, so the exact concrete instances below still get their turn
-            with time_limit(GENERAL_FORM_BUDGET):
+            with time_limit(general_budget):
                 general = _general_form(L, R, ctx)
         except (NotImplementedError, TimeLimitExceeded):  # e.g. a limit over a sum of length n
             general = None  # the concrete instances below may still decide it

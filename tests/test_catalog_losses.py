@@ -8,10 +8,11 @@ are checked against an independent oracle: SymPy's own derivative of
 from __future__ import annotations
 
 import math
-import random
 
 import pytest
 import sympy as sp
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 import symbp
 from derivations import exercises
@@ -33,18 +34,16 @@ def _oracle(act, loss, zv, yv):
 
 
 @pytest.mark.parametrize("out,loss", VALID)
-def test_output_delta_matches_the_derivative_of_the_loss(out, loss):
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(zv=st.floats(-3, 3), yv=st.floats(0.05, 0.95))
+def test_output_delta_matches_the_derivative_of_the_loss(out, loss, zv, yv):
     act = ACTIVATIONS.get(out)
-    delta = output_delta_result(out, loss)
+    delta = output_delta_result(out, loss)  # verified once per process (cached)
     assert delta.free_symbols <= {a, y, z}
-    rng = random.Random(1)
-    for _ in range(5):
-        zv, yv = rng.uniform(-3, 3), rng.uniform(0.05, 0.95)
-        if out == "relu" and abs(zv) < 1e-3:
-            continue
-        av = float(act.expr.subs(z, zv).evalf(30))
-        got = float(delta.subs({a: av, y: yv, z: zv}).evalf(30))
-        assert math.isclose(got, _oracle(act, loss, zv, yv), rel_tol=1e-9, abs_tol=1e-12)
+    assume(not (out == "relu" and abs(zv) < 1e-3))  # the kink
+    av = float(act.expr.subs(z, zv).evalf(30))
+    got = float(delta.subs({a: av, y: yv, z: zv}).evalf(30))
+    assert math.isclose(got, _oracle(act, loss, zv, yv), rel_tol=1e-9, abs_tol=1e-12)
 
 
 @pytest.mark.parametrize("out,loss", [("softmax", "ce"), ("sigmoid", "bce"), ("linear", "mse")])

@@ -19,6 +19,8 @@ from derivations import exercises
 from derivations.losses import output_delta_derivation, output_delta_result
 from symbp.errors import UnknownName, UsageError
 from symbp.nn.activations import ACTIVATIONS, custom, z
+
+t = sp.Symbol("t", real=True)
 from symbp.nn.losses import LOSSES, Loss, a, y
 
 VALID = [("sigmoid", "bce"), ("linear", "mse"), ("sigmoid", "mse"), ("tanh", "mse"),
@@ -160,3 +162,24 @@ def test_a_users_own_loss_object_gets_a_verified_delta():
     assert sp.expand(output_delta_result("tanh", quartic) - (a - y) ** 3 * (1 - a ** 2)) == 0
     with pytest.raises(UsageError):
         output_delta_derivation("softmax", quartic)
+
+
+# --- the engine edits these entries rely on ----------------------------------------
+def test_keeping_a_defined_function_abstract_never_proves_a_false_step():
+    from symbp.core.context import Context, Definition
+    from symbp.core.verdict import Verdict
+    from symbp.core.witness import check_equation
+    from symbp.nn.activations import sigma
+
+    x = sp.Symbol("x", real=True)
+    ctx = Context([Definition(sigma(z), ACTIVATIONS.get("sigmoid").expr)])
+    wrong = check_equation(sp.Derivative(sigma(x), x), sigma(x), ctx)
+    assert wrong.verdict is Verdict.FALSE  # σ′ ≠ σ
+    right = check_equation(sp.Derivative(sigma(x), x), sigma(x) * (1 - sigma(x)), ctx)
+    assert right.verdict is Verdict.TRUE  # needs the definition: not an identity for any σ
+    from symbp.core.symbolic import _opaque_zero
+
+    chain = (sp.Derivative(sigma(x ** 2), x), 2 * x * sp.Subs(sp.Derivative(sigma(t), t), t, x ** 2))
+    assert _opaque_zero(*chain, ctx)  # the chain rule holds for any σ
+    assert not _opaque_zero(sp.Derivative(sigma(x), x), sigma(x) * (1 - sigma(x)), ctx)
+    assert not _opaque_zero(sp.Derivative(sigma(x), x), sigma(x), ctx)

@@ -134,3 +134,32 @@ def test_log_errors_keeps_the_line_number_after_a_blank_line():
            "l.991 ...}} = - Y + Z}\n            \\label{x}\n \nHere is how much\n")
     out = log_errors(log)
     assert out.startswith("! Extra }") and "l.991" in out and "Here is" not in out
+
+
+def test_jupyter_repr_latex_compiles(tmp_path):
+    """What Jupyter shows (``_repr_latex_``) is valid LaTeX, not just a string."""
+    import symbp
+
+    body = symbp.derive("softmax_ce")._repr_latex_()
+    tex = tmp_path / "repr.tex"
+    tex.write_text("\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n"
+                   "\\usepackage[margin=1cm,paperwidth=40cm]{geometry}\n"
+                   f"\\begin{{document}}\n{body}\n\\end{{document}}\n")
+    pdf = compile_pdf(tex, "en")
+    text = _text(pdf)
+    assert "verified" in text and re.search(r"a\s*k\s*[−-]\s*y\s*k", text)
+
+
+def test_missing_latex_package_is_exit_4(tmp_path, monkeypatch):
+    from symbp.errors import MissingToolError
+    from symbp.report import compile as comp
+
+    monkeypatch.setitem(comp.REQUIRED_STY, "zh", ["ctexart.cls", "no-such-package-xyz.sty"])
+    tex = tmp_path / "x.tex"
+    tex.write_text(BROKEN)
+    with pytest.raises(MissingToolError) as info:
+        compile_pdf(tex, "zh")
+    assert info.value.exit_code == 4
+    assert "no-such-package-xyz.sty" in info.value.message()
+    assert "texlive-lang-chinese" in info.value.message()
+    _no_leftovers(tmp_path, ["x.tex"])

@@ -48,9 +48,11 @@ def check_toolchain(lang: str) -> None:
             raise _missing(tool, lang)
     kpse = shutil.which("kpsewhich")
     if kpse:
-        for sty in REQUIRED_STY[lang]:
-            found = subprocess.run([kpse, sty], check=False, capture_output=True, text=True)
-            if found.returncode != 0 or not found.stdout.strip():
+        wanted = REQUIRED_STY[lang]
+        found = subprocess.run([kpse, *wanted], check=False, capture_output=True, text=True)
+        have = {Path(line.strip()).name for line in found.stdout.splitlines() if line.strip()}
+        for sty in wanted:
+            if sty not in have:
                 raise _missing(f"the LaTeX file {sty}", lang)
 
 

@@ -94,9 +94,14 @@ LABELS: dict[str, dict[str, str]] = {
 SYMBOLIC_ZH: dict[str, str] = {
     "difference reduces to 0 (general form)": "两边之差化简为 0（一般形式）",
     "difference simplifies to 0 (general form)": "两边之差经化简为 0（一般形式）",
+    "difference cancels to 0 as a rational function (general form)":
+        "两边之差作为有理函数约简为 0（一般形式）",
+    "difference reduces to 0 with the defined functions (σ, …) kept abstract, so it holds "
+    "for any such function (general form)":
+        "保持所定义的函数（σ 等）抽象时两边之差化简为 0，故对任意这样的函数成立（一般形式）",
 }
 SYMBOLIC_ZH_PREFIX: dict[str, str] = {
-    "exact, with symbolic entries, for": "以符号元素精确验证，情形：",
+    "exact, with symbolic entries, for": "以符号元素对具体尺寸精确验证，情形：",
     "positive by sign analysis of": "符号分析表明为正：",
     "non-negative by sign analysis of": "符号分析表明非负：",
 }

@@ -50,6 +50,8 @@ _ARG = r"(?:\{[^{}]*\}|[A-Za-z0-9" + _GREEK + r"′]+)"
 _SCRIPTED = re.compile(r"(?<![A-Za-z0-9])(d(?=[A-Za-z" + _GREEK + r"][_^]))?([A-Za-z" + _GREEK
                        + r"])((?:[_^]" + _ARG + r")+)")
 # a differential: dz, da, dW (d and one letter; "do" is a word)
+# a power of a bracket: (e^z + 1)^2
+_POST = re.compile(r"\)((?:\^" + _ARG + r")+)")
 _DIFF = re.compile(r"(?<![A-Za-z0-9_\\])d[a-np-zA-Z" + _GREEK + r"](?![A-Za-z0-9_])")
 _IDENT = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+")
 # a lone letter is a variable ("C = …", "since k ≤ n"); the English words a, A, I are not
@@ -100,7 +102,7 @@ def prose(text: str) -> str:
     pos = 0
     text = str(text)
     pattern = re.compile(f"{_FUNC.pattern}|{_IDENT.pattern}|{_SCRIPTED.pattern}|"
-                         f"{_DIFF.pattern}|{_LONE.pattern}")
+                         f"{_POST.pattern}|{_DIFF.pattern}|{_LONE.pattern}")
     for m in pattern.finditer(text):
         segments += _chars(text[pos:m.start()])
         token = m.group(0)
@@ -115,6 +117,8 @@ def prose(text: str) -> str:
             if sm:
                 diff = r"\mathrm{d}" if sm.group(1) else ""
                 segments.append((True, diff + _scripted(sm.group(2), sm.group(3))))
+            elif _POST.fullmatch(token):
+                segments.append((True, ")" + _scripted("", token[1:])))
             elif _DIFF.fullmatch(token):
                 segments.append((True, r"\mathrm{d}" + _math(token[1:])))
             else:

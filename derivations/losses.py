@@ -226,9 +226,9 @@ def ce_form(d):
         other = (1 - _a) * log(1 - _y) if end == 0 else _a * log(_y)
         own = log(_y) if end == 0 else log(1 - _y)
         d.goal(sp.Limit(Cs(_a, _y) / log_end, _y, end, direction), coeff, tag=tag,
-               title=f"the swapped form grows like {text(coeff)}·{text(log_end)} → ∞ "
+               title=f"the swapped form grows like ({text(coeff)})·({text(log_end)}) → ∞ "
                      f"as y → {end}",
-               title_zh=f"y → {end} 时交换后的形式按 {text(coeff)}·{text(log_end)} 趋于 ∞")
+               title_zh=f"y → {end} 时交换后的形式按 ({text(coeff)})·({text(log_end)}) 趋于 ∞")
         d.step(sp.Limit(swap / log_end, _y, end, direction),
                because("definition", "C_swap(a, y) = −[a ln y + (1−a) ln(1−y)]"))
         d.step(sp.Limit(coeff + other / own, _y, end, direction),
@@ -259,7 +259,7 @@ def sigmoid_not_normalized(d):
     sig = _acts.sigma
     d.define(*ACTIVATIONS.get("sigmoid").definition(), "logistic sigmoid")
     e = sp.E
-    d.goal(sig(0) + sig(0), 1, tag="equal", title="σ(0) + σ(0) = 1 (by coincidence)",
+    d.goal(sp.Add(sig(0), sig(0), evaluate=False), 1, tag="equal", title="σ(0) + σ(0) = 1 (by coincidence)",
            title_zh="σ(0) + σ(0) = 1（巧合）")
     d.step(2 * sig(0), because("algebra", "σ(0) + σ(0) = 2σ(0)"))
     d.step(sp.Integer(1), because("evaluation", "σ(0) = 1/(1 + e⁰) = 1/2"))

@@ -178,6 +178,9 @@ class UnicodePrinter(StrPrinter):
         return (f"lim_{{{self._print(x)}→{self._print(x0)}{side}}} "
                 f"{self.parenthesize(f, PRECEDENCE['Mul'])}")
 
+    def _print_Exp1(self, expr):
+        return "e"
+
     def _print_Infinity(self, expr):
         return "∞"
 

@@ -91,6 +91,8 @@ class UnicodePrinter(StrPrinter):
         if isinstance(inner, sp.Derivative) and isinstance(inner.expr, AppliedUndef):
             return f"{_name(inner.expr.func.__name__)}{'′' * len(inner.variables)}" \
                    f"({self._print(new[0])})"
+        if len(old) == 1:  # f(a)|_{a=y}
+            return f"({self._print(inner)})|_{{{self._print(old[0])}={self._print(new[0])}}}"
         return super()._print_Subs(expr)
 
     def _print_Transpose(self, expr):

@@ -2,9 +2,11 @@
 
 Verifying the whole catalog takes minutes; the views it produces (plain LaTeX
 strings) depend only on the code and the catalog.  The cache key is a hash of
-every ``*.py`` file of the ``symbp`` and ``derivations`` packages, of the
-``--path`` folders, of the SymPy/mpmath versions and of the entry name and
-language; any change to any of them is a miss, and a miss verifies again.  So
+the engine's files (:data:`ENGINE`: witnesses, notation, report code), of the
+shared catalog helpers ``derivations/_*.py``, of the entry's own catalog file
+(and the catalog files it names), of the ``--path`` folders, of the
+SymPy/mpmath versions, and of the entry name, language and cross-references;
+any change to any of them is a miss, and a miss verifies again.  So
 a cached view is the output of a real verification of exactly the same inputs
 (as ``make`` reuses a build).  ``symbp report --no-cache`` ignores it.
 Entries live as JSON files in ``<out>/.cache/`` (git-ignored with ``reports/out``).
@@ -14,17 +16,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
+from time import time_ns
 
 from .build import DerivationView, PartView, StepView
 
 VERSION = "1"
 
 
+# what a derivation's verification can depend on, besides its own catalog file
+ENGINE = ("core", "nn", "notation", "report", "api.py", "catalog.py", "verified.py",
+          "errors.py", "__init__.py")
+
+
 @lru_cache(maxsize=8)
 def code_hash(paths: tuple[str, ...] = ()) -> str:
+    """Hash of the engine (witnesses, notation, report code), the shared catalog helpers
+    (``derivations/_*.py``), the ``--path`` folders and the SymPy/mpmath versions."""
     import mpmath
     import sympy
 
@@ -32,18 +43,48 @@ def code_hash(paths: tuple[str, ...] = ()) -> str:
     import symbp
 
     h = hashlib.sha256(f"{VERSION} {sympy.__version__} {mpmath.__version__}".encode())
-    roots = [Path(symbp.__file__).parent, *map(Path, derivations.__path__)]
-    roots += [Path(p) for p in paths]
-    for root in roots:
-        for f in sorted(root.rglob("*.py")):
-            h.update(str(f.relative_to(root)).encode())
+    pkg = Path(symbp.__file__).parent
+    files = []
+    for part in ENGINE:
+        target = pkg / part
+        files += sorted(target.rglob("*.py")) if target.is_dir() else [target]
+    for root in map(Path, derivations.__path__):
+        files += sorted(root.glob("_*.py"))
+    for p in paths:
+        files += sorted(Path(p).rglob("*.py"))
+    for f in files:
+        if f.is_file():
+            h.update(str(f).encode())
             h.update(f.read_bytes())
     return h.hexdigest()[:32]
 
 
+def entry_hash(name: str) -> str:
+    """Hash of the catalog file that defines ``name`` and of the catalog files it names."""
+    import sys
+
+    from ..catalog import get
+
+    h = hashlib.sha256()
+    module = sys.modules.get(get(name).origin)
+    source = Path(getattr(module, "__file__", "") or "")
+    files = [source] if source.is_file() else []
+    if files:
+        text = source.read_text(encoding="utf-8", errors="replace")
+        for other in re.findall(r"(?:derivations\.|from \.)([A-Za-z_][A-Za-z0-9_]*)", text):
+            files.append(source.parent / f"{other}.py")
+    for f in files:
+        if f.is_file():
+            h.update(f.read_bytes())
+    if not files:
+        h.update(b"unknown origin " + str(time_ns()).encode())  # never a hit
+    return h.hexdigest()[:16]
+
+
 def _file(cache_dir: Path, name: str, lang: str, paths, known) -> Path:
     refs = hashlib.sha256(json.dumps(sorted((known or {}).items())).encode()).hexdigest()
-    return cache_dir / f"{name}.{lang}.{code_hash(tuple(paths or ()))[:16]}.{refs[:12]}.json"
+    code = hashlib.sha256(f"{code_hash(tuple(paths or ()))} {entry_hash(name)}".encode())
+    return cache_dir / f"{name}.{lang}.{code.hexdigest()[:16]}.{refs[:12]}.json"
 
 
 def load(cache_dir: Path | None, name: str, lang: str, paths, known

@@ -143,3 +143,10 @@ def test_check_markdown_all_true_exits_0(tmp_path, capsys):
 def test_check_missing_file_exits_2(capsys):
     code, _, err = run(capsys, "check", "/nonexistent/file.tex")
     assert code == 2 and "no such file" in err
+
+
+def test_total_differentials():
+    assert judge("d(XY) = (dX)Y + X(dY)").verdict is Verdict.TRUE
+    assert judge("d(XY) = (dX)Y + (dY)X").verdict is Verdict.FALSE
+    # no dX written: every variable varies, so d(XY) is not 0
+    assert judge("d(XY) = 0").verdict is Verdict.FALSE

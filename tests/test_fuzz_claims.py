@@ -38,14 +38,14 @@ def verify(argv, capsys):
     return code
 
 
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=100, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(max_size=60))
 def test_random_text(capsys, text):
     verify([text], capsys)
 
 
-@settings(max_examples=120, deadline=None,
+@settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.sampled_from(VALID), st.lists(st.tuples(st.integers(0, 200), st.sampled_from(PIECES),
                                                     st.booleans()), max_size=3))

@@ -25,6 +25,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from ..core.expr import LayerLabel
 from ..nn.activations import sigma as SIGMA
 from ..notation.latex_in import TRANSPOSE, Atom, LatexInputError, Raw, placeholder_name
+from .differential import differential, differential_of_variable
 from .network import (
     Logistic,
     MatrixGradient,
@@ -268,6 +269,12 @@ class Builder:
             return self.derivative(self.build(e[1]), self.build(e[2]), e[3])
         if kind == "call":
             return self.call(e[1], e[2], e[3], e[4])
+        if kind == "dvar":
+            return differential_of_variable(self.atom(e[1]))
+        if kind == "differential":
+            written = [differential_of_variable(self.atom(x[1])) for x in self.table.values()
+                       if x[0] == "dvar"]
+            return differential(self.build(e[1]), written)
         raise NotUnderstood("a transpose or ⊙ is misplaced",
                             hint="write X^T after a name or a parenthesised group, "
                                  "and ⊙ between two factors")

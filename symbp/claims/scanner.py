@@ -229,8 +229,7 @@ class Scanner:
             if name in ("mathrm", "operatorname", "text") and arg in NATIVE_FUNCS:
                 return self.function(s, k, base, out, NATIVE_FUNCS[arg], i)
             if name == "mathrm" and arg == "d":
-                self.error("total differentials (dX) are not supported", base + i,
-                           r"write derivatives as \frac{\partial f}{\partial x}")
+                return self.differential(s, k, base, out, i)
             bold = name in ("mathbf", "boldsymbol", "bm", "vec")
             inner = arg.removeprefix("\\")
             if not re.fullmatch(r"[A-Za-z]+", inner) or (len(inner) > 1 and not arg.startswith("\\")
@@ -323,6 +322,22 @@ class Scanner:
                    + "}")
         return k2
 
+    def differential(self, s: str, k: int, base: int, out: list[str], start: int) -> int:
+        """``dX``, ``d\\mathbf{x}``, ``\\mathrm{d}x``: the differential of a variable;
+        ``d(…)``, ``\\mathrm{d}\\,\\mathrm{tr}(X)``: the differential of an expression."""
+        t = skip_space(s, k)
+        if t >= len(s):
+            self.error("a differential d needs something after it", base + start)
+        m = re.match(r"\\(mathbf|boldsymbol|bm)\s*\{\s*([A-Za-z])\s*\}|([A-Za-z])(?![A-Za-z(])",
+                     s[t:])
+        if m and not s[t:t + 1] == "(":
+            name = m.group(2) or m.group(3)
+            out.append(self.new(("dvar", Atom(name, bold=bool(m.group(2))))))
+            return t + m.end()
+        j = self.primary_end(s, t, base)
+        out.append(self.new(("differential", self.parse(s[t:j], base + t))))
+        return j
+
     def primary_end(self, s: str, j: int, base: int) -> int:
         """End of the operand after an operator: a group, or a name with scripts and call."""
         j = skip_space(s, j)
@@ -391,10 +406,9 @@ class Scanner:
             if name == "e" and not (end < len(s) and s[end] == "_"):
                 out.append("e")
                 return end
-            if name == "d" and end < len(s) and (s[end].isupper() or s[end:end + 7] in
-                                                  (r"\mathbf", r"\boldsy")):
-                self.error("total differentials (dX) are not supported", base + i,
-                           r"write derivatives as \frac{\partial f}{\partial x}")
+            if name == "d" and end < len(s) and (s[end].isupper() or s[end] == "(" or
+                                                  s[end:end + 7] in (r"\mathbf", r"\boldsy")):
+                return self.differential(s, end, base, out, i)
         t = skip_space(s, end)
         primes = prime_count(s, t)
         if (name in FUNC_GREEK or name in LETTER_FUNCS) and (primes[0] or s[t:t + 1] == "("):

@@ -17,7 +17,7 @@ EPILOG = r"""notation understood (latex2sympy2 plus symbp's notation layer):
   layer superscripts are labels: a^L a^{l-1} W^{l+1} \delta^l z^L_j w^l_{jk}  (x^2 is a power)
   matrices: bold names, capitals (with --context matrix or next to ^T, \odot, tr, det);
   ^T ^\top ^{\mathsf T}, \odot, \mathrm{tr}, \mathrm{diag}, |X| \det, X^{-1}, \|v\|_2^2
-  \mathrm{softmax}(z)_j; assumptions \sum_{j=1}^{n} y_j = 1
+  \mathrm{softmax}(z)_j; differentials dX, d(XY), \mathrm{d}x; assumptions \sum_{j=1}^{n} y_j = 1
 exit codes: 0 true, 1 false, 3 undecided, 2 input error"""
 
 

@@ -1,0 +1,102 @@
+"""Total differentials: ``dX`` and ``d(F)`` (matrix calculus in differential form).
+
+``dX`` is an independent variable of X's shape (a :class:`DMatrix` or
+:class:`DSymbol`).  ``d(F)`` is the directional derivative
+``d/dt F(X + t·dX, y + t·dy, …)`` at ``t = 0`` over every variable of F, so
+``d(XY) = (dX)Y + X(dY)`` and ``d(X^{-1}) = −X^{-1}(dX)X^{-1}`` are checked like
+any other claim.  It is written out on explicit matrices (entrywise), never by
+SymPy's matrix calculus.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
+
+from ..notation.latex_in import LatexInputError
+
+
+class DMatrix(sp.MatrixSymbol):
+    """dX: the differential of the matrix X (same shape)."""
+
+
+class DSymbol(sp.Symbol):
+    """dx: the differential of the scalar x."""
+
+
+def differential_of_variable(v):
+    if isinstance(v, sp.MatrixSymbol) and not isinstance(v, DMatrix):
+        return DMatrix(f"d{v.name}", *v.shape)
+    if isinstance(v, sp.Symbol) and not isinstance(v, DSymbol) and v.is_real:
+        return DSymbol(f"d{v.name}", real=True)
+    raise LatexInputError(f"the differential d{v} is not understood",
+                          hint="differentials are of plain names: dX, d\\mathbf{x}, \\mathrm{d}x")
+
+
+def _variables(f):
+    mats = {m for m in f.atoms(sp.MatrixSymbol) if not isinstance(m, DMatrix)}
+    syms = {s for s in f.free_symbols if isinstance(s, sp.Symbol) and s.is_real
+            and not isinstance(s, DSymbol) and not s.is_integer}
+    return mats, syms
+
+
+class _Differential:
+    """args: (F, Tuple of the differentials written in the claim).  The variables of
+    d(F) are those whose differential the claim writes (dX present ⇒ X varies, the
+    others are constants); when it writes none, every variable of F varies."""
+
+    def _symbp_explicit(self, explicit):
+        f, written = self.args
+        t = sp.Dummy("t", real=True)
+        mats, syms = _variables(f)
+        names = {str(d.name) for d in written}
+        if names:
+            mats = {m for m in mats if f"d{m.name}" in names}
+            syms = {x for x in syms if f"d{x.name}" in names}
+        shift = {}
+        for m in mats:
+            dm = DMatrix(f"d{m.name}", *m.shape)
+            rows, cols = int(m.shape[0]), int(m.shape[1])
+            for i in range(rows):
+                for j in range(cols):
+                    shift[MatrixElement(m, i, j)] = MatrixElement(m, i, j) + \
+                        t * MatrixElement(dm, i, j)
+        for s in syms:
+            shift[s] = s + t * DSymbol(f"d{s.name}", real=True)
+        fx = explicit(f)
+        moved = fx.xreplace(shift)
+        if isinstance(moved, sp.MatrixBase):
+            return moved.applyfunc(lambda e: sp.diff(e, t).subs(t, 0))
+        return sp.diff(moved, t).subs(t, 0)
+
+    def _sympystr(self, printer):
+        return f"d({printer.doprint(self.args[0])})"
+
+
+class MatrixDifferential(_Differential, sp.MatrixExpr):
+    is_commutative = False
+
+    def __new__(cls, f, written=sp.Tuple()):
+        return sp.Basic.__new__(cls, f, written)
+
+    @property
+    def shape(self):
+        return self.args[0].shape
+
+    def _entry(self, i, j, **kwargs):
+        return MatrixElement(self, i, j)
+
+
+class ScalarDifferential(_Differential, sp.Expr):
+    is_commutative = True
+
+    def __new__(cls, f, written=sp.Tuple()):
+        return sp.Basic.__new__(cls, f, written)
+
+
+def differential(f, written=()):
+    """d(F) for a scalar or matrix expression F; ``written``: the dX of the claim."""
+    written = sp.Tuple(*written)
+    if getattr(f, "is_Matrix", False):
+        return MatrixDifferential(f, written)
+    return ScalarDifferential(f, written)

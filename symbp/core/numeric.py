@@ -194,8 +194,8 @@ def numeric_witness(lhs, rhs, ctx: Context, *, rel: str = "=", points: int = 3,
     for sizes in size_assignments(sizes_syms, ctx):
         for indices in index_assignments(index_syms, sizes, ctx):
             try:
-                L = instantiate(lhs, ctx, sizes, indices, rewrite=False)
-                R = instantiate(rhs, ctx, sizes, indices, rewrite=False)
+                L = instantiate(expanded[0], ctx, sizes, indices, rewrite=False)
+                R = instantiate(expanded[1], ctx, sizes, indices, rewrite=False)
             except Exception as exc:  # a shape that does not conform is a finding
                 if _is_shape_error(exc):
                     return Evidence("numeric", Verdict.FALSE,

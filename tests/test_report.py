@@ -114,12 +114,14 @@ def test_results_appendix(tmp_path):
     run = tmp_path / "run1"
     run.mkdir()
     (run / "metrics.json").write_text(json.dumps(
-        {"test_accuracy": 0.9712, "epochs": 3, "loss": [0.9, 0.5, 0.31], "config": {"lr": 0.5}}))
+        {"test_accuracy": 0.9712, "epochs": 3, "loss": [0.9, 0.5, 0.31], "config": {"lr": 0.5},
+         "iteration_loss": [1.0 / (i + 1) for i in range(100)]}))
     runs, where = load_results(tmp_path)
     assert runs[0].name == "run1"
     rows = dict(runs[0].rows)
     assert rows["test\\_accuracy"] == "0.9712" and rows["config.lr"] == "0.5"
-    assert "last of 3" in rows["loss"]
+    assert rows["loss"] == "0.9, 0.5, 0.31"  # a short list in full
+    assert rows["iteration\\_loss"] == "0.01 (last of 100)"  # a curve: its final value
     vd = symbp.derive("softmax_ce")
     tex = render([derivation_view(vd, "en")], {"softmax_ce": "losses"}, coursework=True,
                  results=runs, results_path=where)

@@ -2,8 +2,8 @@
 
 ``symbp train --out DIR`` writes a ``metrics.json`` per run.  Its exact fields
 belong to the trainer, so this reads any JSON object: numbers and short strings
-are shown as they are, a list of numbers (a per-epoch curve) by its last value
-and length, nested objects flattened with dotted keys.  A missing folder means
+are shown as they are, a short list of numbers in full (``784, 100, 10``), a
+long one (a curve) by its last value and length, nested objects flattened with dotted keys.  A missing folder means
 no appendix; an unreadable file is an :class:`InputError`.
 """
 
@@ -16,6 +16,7 @@ from ..errors import InputError
 from .tex import escape
 
 MAX_ROWS = 40
+SHORT_LIST = 8
 
 
 def _fmt(value) -> str | None:
@@ -29,7 +30,9 @@ def _fmt(value) -> str | None:
         return value if len(value) <= 60 else value[:57] + "..."
     if isinstance(value, list) and value and all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-        return f"{_fmt(value[-1])} (last of {len(value)})"
+        if len(value) <= SHORT_LIST:  # a setting such as layers = [784, 100, 10]
+            return ", ".join(_fmt(v) for v in value)
+        return f"{_fmt(value[-1])} (last of {len(value)})"  # a curve: its final value
     return None
 
 

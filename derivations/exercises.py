@@ -15,6 +15,7 @@ import sympy as sp
 
 from symbp.catalog import derivation
 from symbp.core.justify import because
+from symbp.errors import DerivationError
 
 x1, x2, t = sp.symbols("x_1 x_2 t", real=True)
 step = sp.Function("step", real=True)
@@ -150,7 +151,7 @@ def _no_single_unit(d):
 
 def _sign_changes(d):
     """Try every single sign change; verify the tables of the parameter flips and the fix."""
-    xor = [_H_eval(sp.Integer(int((1 - u1 * u2) / 2))) for u1, u2 in INPUTS]
+    xor = [(1 - u1 * u2) // 2 for u1, u2 in INPUTS]
     flips = []
     for i, name in enumerate(PARAM_NAMES):
         p = list(PARAMS)
@@ -174,7 +175,8 @@ def _sign_changes(d):
     NX = sp.Function("N_xor", real=True)
     d.define(NX(x1, x2), step(-(2 * h1(x1, x2) - 2 * h2(x1, x2) + 1)),
              "output unit with its input negated")
-    assert table(PARAMS, sign=-1) == xor, "the negated output unit should give XOR"
+    if table(PARAMS, sign=-1) != xor:
+        raise DerivationError("xor_perceptron: negating the output unit's input does not give XOR")
     d.goal(_column(NX), _column(XOR), tag="fix",
            title="one sign change: step(−(2h1 − 2h2 + 1)) computes XOR",
            title_zh="一处符号改动：step(−(2h1 − 2h2 + 1)) 计算 XOR")
@@ -184,7 +186,8 @@ def _sign_changes(d):
             "1 exactly when x1 ≠ x2 (its input is ±1, never 0, so step(−s) = 1 − step(s))")
     d.step(_column(XOR), because("definition", "XOR(x1, x2) = (1 − x1x2)/2 on ±1 inputs"))
 
-    assert table(PARAMS, flip_input=-1) == xor
+    if table(PARAMS, flip_input=-1) != xor:
+        raise DerivationError("xor_perceptron: negating the input x1 does not give XOR")
     d.goal(_column(lambda u1, u2: N(-u1, u2)), _column(XOR), tag="fix_input",
            title="equally: negating one input, N(−x1, x2) = XOR(x1, x2)",
            title_zh="同样：对一个输入取负，N(−x1, x2) = XOR(x1, x2)")

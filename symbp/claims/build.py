@@ -157,7 +157,7 @@ def is_matrix(e) -> bool:
 def shape_text(e) -> str:
     if not is_matrix(e):
         return "a scalar"
-    return f"{sp.sstr(e)} ({sp.sstr(e.shape[0])}×{sp.sstr(e.shape[1])})"
+    return f"{sp.sstr(e).replace('.T', 'ᵀ')} ({sp.sstr(e.shape[0])}×{sp.sstr(e.shape[1])})"
 
 
 class Builder:

@@ -7,16 +7,20 @@ variable held independent and evaluated at its forward-pass value
 (:mod:`symbp.core.intermediate`).
 
 For the code generator: each part's goal right-hand side is a clean matrix
-formula (MatMul → @, Transpose → .T, HadamardProduct → *, σ′(·) is an
-``ElementwiseApplyFunction`` of ``Derivative(sigma(x), x)``, ``OneMatrix(1, B)``
+formula (MatMul → @, Transpose → .T, HadamardProduct → *, ``OneMatrix(1, B)``
 on the left is a sum over the batch, ``OneMatrix(B, 1)`` times a row vector is
-broadcasting).  Symbols, per entry:
+broadcasting).  σ′(M) is ``ElementwiseApplyFunction(Lambda(x, Derivative(sigma(x), x)), M)``
+with ``sigma`` = :data:`sigma` of this module, a *generic* activation (an undefined
+function named "sigma"; its ``_imp_`` is the logistic sigmoid, used only by the
+numeric witness): substitute the derivative of the activation you generate for.
+Find the formulas with ``symbp.derive(name).part_result(tag)`` or
+``derivation.parts[i].goal_rhs``.  Symbols, per entry:
 
 ``three_layer_net`` (rows layout, batch × features; ``Z1 = X W1 + 1 b1``,
 ``H = σ(Z1)``, ``Z2 = H W2 + 1 b2``, ``Yhat = softmax_rows(Z2)``,
 ``CE = −tr(Yᵀ log Yhat)`` summed over the batch):
     X (B×n0), W1 (n0×n1), b1 (1×n1), Z1, H (B×n1), W2 (n1×n2), b2 (1×n2),
-    Z2, Yhat, Y (B×n2).
+    Z2, Yhat, Y (B×n2); witnesses use B = 2, n0 = 1, n1 = 2, n2 = 2.
     tag ``delta2``: ∂CE/∂Z2 = Yhat − Y
     tag ``dW2``:    ∂CE/∂W2 = Hᵀ (Yhat − Y)
     tag ``db2``:    ∂CE/∂b2 = 1ᵀ (Yhat − Y)            (1 = OneMatrix(1, B))

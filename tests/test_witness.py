@@ -73,3 +73,13 @@ def test_disagreeing_witnesses_are_undecided():
     sym = Evidence("symbolic", Verdict.TRUE, "said zero")
     num = Evidence("numeric", Verdict.FALSE, "differ")
     assert combine([sym, num]) is Verdict.UNDECIDED
+
+
+def test_an_expression_the_evaluator_cannot_print_is_undecided():
+    class Opaque(sp.Function):
+        """A function with no numeric meaning: neither witness may call it true or false."""
+
+    c = check_equation(Opaque(x) + 1, Opaque(x) + 1 + sp.Integer(0) * x)
+    assert c.verdict is not Verdict.FALSE
+    c2 = check_equation(Opaque(x), Opaque(x) ** 2)
+    assert c2.verdict is Verdict.UNDECIDED

@@ -237,6 +237,10 @@ def numeric_witness(lhs, rhs, ctx: Context, *, rel: str = "=", points: int = 3,
                 except (ValueError, ZeroDivisionError, OverflowError, TypeError):
                     skipped += 1
                     continue
+                except Exception as exc:  # e.g. lambdify cannot print a node: never a verdict
+                    return Evidence("numeric", Verdict.UNDECIDED,
+                                    f"could not evaluate: {type(exc).__name__}: "
+                                    f"{str(exc)[:160]}")
                 lv, rv = results[-1]
                 if limits:
                     errs = [max(_rel_error(a, b) for a, b in zip(x, y)) for x, y in results]

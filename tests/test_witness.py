@@ -83,3 +83,9 @@ def test_an_expression_the_evaluator_cannot_print_is_undecided():
     assert c.verdict is not Verdict.FALSE
     c2 = check_equation(Opaque(x), Opaque(x) ** 2)
     assert c2.verdict is Verdict.UNDECIDED
+
+
+def test_a_side_that_is_a_size_symbol():
+    i = sp.Symbol("i", integer=True)
+    assert check_equation(sp.Sum(1, (i, 1, n)), n).verdict is Verdict.TRUE
+    assert check_equation(sp.Sum(1, (i, 1, n)), n + 1).verdict is Verdict.FALSE

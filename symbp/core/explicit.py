@@ -247,7 +247,7 @@ def instantiate(expr, ctx: Context, sizes: dict, indices: dict, *, rewrite: bool
     e = ctx.expand(sp.sympify(expr))
     if rewrite:
         e = ctx.rewrite(e)
-    subs = {**sizes, **indices}
+    subs = {k: sp.sympify(v) for k, v in {**sizes, **indices}.items()}
     if subs:
         e = e.xreplace(subs)
     e = expand_finite_sums(e)

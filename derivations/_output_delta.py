@@ -15,12 +15,15 @@ API used by the code generator (one derivation logic for every pair)
     cancellation when it simplifies (σ+bce, softmax+ce, linear+mse end at
     a_j − y_j).  Invalid pairs raise :class:`symbp.errors.UsageError`:
     ``ce`` needs a softmax output; ``bce`` needs outputs in (0, 1); ``softmax``
-    is supported with ``ce`` only (with other losses δ couples all units).
+    is supported with ``ce`` and ``mse`` (with mse δ couples all units: the chain of
+    :mod:`derivations.softmax_mse`, whose δ_j keeps a ``Sum`` over the output units).
 ``output_delta_result(output, loss) -> sympy.Expr``
     δ_j from the *verified* derivation (raises ``DerivationError`` if it does
     not verify), in the plain real Symbols ``symbp.nn.losses.a`` (the output
     a_j), ``symbp.nn.losses.y`` (the target y_j) and ``symbp.nn.activations.z``
-    (the weighted input z_j, e.g. ``Heaviside(z)`` for ReLU).
+    (the weighted input z_j, e.g. ``Heaviside(z)`` for ReLU).  A sum over the output
+    units (softmax + mse) stays a ``Sum`` over a bound index of the IndexedBases
+    ``a``, ``y``, ``z`` of :mod:`derivations._notation`.
 
 Both are re-exported by :mod:`derivations.losses`, whose catalog entries
 (softmax_ce, sigmoid_bce, sigmoid_mse, linear_mse) are built on
@@ -72,9 +75,7 @@ _PAIR_RULES = {
     "bce": (lambda out: out != SOFTMAX and _in_unit_interval(out),
             "binary cross-entropy needs every output in (0, 1) (it takes ln a and ln(1 − a))",
             "use a sigmoid output with bce, or the mse loss"),
-    "mse": (lambda out: out != SOFTMAX,
-            "a softmax output couples all units, so its δ for mse has no per-unit form",
-            "use softmax with ce, or an elementwise output (sigmoid, linear, …) with mse"),
+    "mse": (lambda out: True, "", ""),  # softmax: the coupled chain of softmax_mse.py
 }
 
 
@@ -201,6 +202,17 @@ def _tidy(term):
     return sp.Mul(sign, *factors) if sign == -1 and len(factors) > 1 else sp.Mul(*factors) * sign
 
 
+def _coupled_softmax_chain(d: Builder, loss: Loss, jj) -> list:
+    """δ_jj = a_jj[ℓ′(a_jj) − Σ_i a_i ℓ′(a_i)] (derivations/softmax_mse.py; softmax + mse)."""
+    from derivations.softmax_mse import softmax_chain
+
+    return softmax_chain(d, loss, jj)
+
+
+#: softmax output: loss → its chain (ce cancels to a − y; others keep the coupling sum)
+_SOFTMAX_CHAINS = {"ce": _softmax_chain}
+
+
 def build_output_delta(d: Builder, output, loss, jj=j) -> None:
     """Record the δ_jj chain for ``output``/``loss`` on builder ``d`` (tag "delta")."""
     out = resolve_output(output)
@@ -208,8 +220,8 @@ def build_output_delta(d: Builder, output, loss, jj=j) -> None:
     _check_pair(out, loss)
     d.size(n, 2, 3, 4)
     d.index(jj, 1, n)
-    steps = _softmax_chain(d, loss, jj) if out == SOFTMAX else \
-        _elementwise_chain(d, out, loss, jj)
+    steps = _SOFTMAX_CHAINS.get(loss.name, _coupled_softmax_chain)(d, loss, jj) \
+        if out == SOFTMAX else _elementwise_chain(d, out, loss, jj)
     name = out if isinstance(out, str) else out.name
     d.goal(Derivative(C, z[jj]), steps[-1][0], tag="delta",
            title=f"output error δ_{jj} ({name} output, {loss.name} loss)",
@@ -243,7 +255,8 @@ def _result(out, loss: Loss) -> sp.Expr:
                               f"(step(s) {bad})", hint="run symbp.verify on it to see why")
     rhs = v.part_result("delta")[2]
     plain = rhs.xreplace({a[j]: _A, y[j]: _Y, z[j]: _Z})
-    if plain.atoms(sp.Indexed):
+    outside_sums = plain.replace(lambda e: isinstance(e, Sum), lambda e: sp.Integer(0))
+    if outside_sums.atoms(sp.Indexed):
         raise DerivationError(f"δ_j for {v.name} is not a per-unit expression: {plain}")
     return plain
 

@@ -26,7 +26,7 @@ from symbp.nn.losses import LOSSES, Loss, a, y
 VALID = [("sigmoid", "bce"), ("linear", "mse"), ("sigmoid", "mse"), ("tanh", "mse"),
          ("relu", "mse"), ("softplus", "mse"), ("tanh_scaled", "mse")]
 INVALID = [("sigmoid", "ce"), ("tanh", "bce"), ("relu", "bce"), ("linear", "bce"),
-           ("softmax", "mse"), ("softmax", "bce"), ("softplus", "ce")]
+           ("softmax", "bce"), ("softplus", "ce")]
 
 
 def _oracle(act, loss, zv, yv):

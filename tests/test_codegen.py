@@ -154,7 +154,7 @@ BAD = [
      "sigmoid"),
     (["--layers", "4,3,2", "--hidden", "softmax", "--output", "softmax", "--loss", "ce"],
      "hidden"),
-    (["--layers", "4,3,2", "--hidden", "sigmoid", "--output", "softmax", "--loss", "mse"],
+    (["--layers", "4,3,2", "--hidden", "sigmoid", "--output", "softmax", "--loss", "bce"],
      "softmax"),
     (["--layers", "4,3,2", "--hidden", "sigmoid", "--output", "linear", "--loss", "ce"], "ce"),
     (["--layers", "4,3,2", "--hidden", "sigmoid", "--output", "softmax", "--loss", "hinge"],

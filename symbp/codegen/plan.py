@@ -201,7 +201,8 @@ def _loss_block(output, loss: str) -> Block:
 
 def _delta_block(output, loss: str) -> Block:
     f = sources.output_delta(output, loss)
-    expr, extra = stabilize(f.expr)
+    # a coupled δ (softmax + mse) keeps Σ_i over the output units: the unit-axis UnitSum
+    expr, extra = stabilize(batch_form(f.expr))
     return Block("_output_delta", ("z", "a", "Y"), [Line("delta", expr, _cite(f, extra))],
                  "per-sample output error δ = ∂C/∂z of the output layer")
 

@@ -142,6 +142,8 @@ def _symbolic(lhs, rhs, ctx: Context, rel: str,
                 general = _general_form(L, R, ctx)
         except (NotImplementedError, TimeLimitExceeded):  # e.g. a limit over a sum of length n
             general = None  # the concrete instances below may still decide it
+        except StopIteration:  # SymPy's sum_simplify bug (next() on a term without a Sum)
+            general = None
         if general is not None:
             return general
     return _concrete(L, R, ctx, general_failed=not matrix)

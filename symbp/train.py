@@ -33,7 +33,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -272,7 +271,7 @@ class SGD:
     """Mini-batch SGD state for one run; :meth:`epoch` trains one epoch (see module doc)."""
 
     def __init__(self, module, cfg: TrainConfig, prep: Prepared, stream=None,
-                 watch_every: int = WATCH_EVERY, prefetch: bool = False):
+                 watch_every: int = WATCH_EVERY):
         self.module, self.cfg, self.prep, self.stream = module, cfg, prep, stream
         self.dtype = dtype = np.dtype(module.DTYPE)
         self.params = [(np.ascontiguousarray(W, dtype), np.ascontiguousarray(b, dtype))
@@ -290,11 +289,8 @@ class SGD:
         self.rng = np.random.default_rng(cfg.seed)
         n, B = len(prep.x_train), min(cfg.batch_size, len(prep.x_train))
         self.n, self.B, self.batches = n, B, -(-n // B)
-        # two buffer pairs: one being computed on, one being filled with the next batch
-        self.bufs = [(np.empty((B, prep.x_train.shape[1]), dtype),
-                      np.empty((B, prep.y_train.shape[1]), dtype)) for _ in range(2)]
-        self.xbuf, self.ybuf = self.bufs[0]
-        self.prefetch = prefetch
+        self.xbuf = np.empty((B, prep.x_train.shape[1]), dtype)
+        self.ybuf = np.empty((B, prep.y_train.shape[1]), dtype)
         self.result = Result(self.params)
         self.watch = _Watch(self.result, (lambda m: stream.write("\n" + m + "\n")) if stream
                             else (lambda m: None))
@@ -320,19 +316,14 @@ class SGD:
                 W += vW
                 b += vb
 
-    def _gather(self, idx, slot, pool):
-        """Copy the rows ``idx`` into preallocated buffer ``slot`` (in a helper thread when
-        ``pool`` is given: np.take releases the GIL, so the copy overlaps the BLAS work)."""
-        xb, yb = self.bufs[slot]
+    def _gather(self, idx):
+        """Copy the rows ``idx`` into the preallocated batch buffers."""
+        xb, yb = self.xbuf, self.ybuf
         if len(idx) != self.B:
             xb, yb = xb[:len(idx)], yb[:len(idx)]
-
-        def copy():
-            np.take(self.prep.x_train, idx, axis=0, out=xb)
-            np.take(self.prep.y_train, idx, axis=0, out=yb)
-            return xb, yb
-
-        return pool.submit(copy) if pool else copy()
+        np.take(self.prep.x_train, idx, axis=0, out=xb)
+        np.take(self.prep.y_train, idx, axis=0, out=yb)
+        return xb, yb
 
     def train_epoch(self) -> tuple[float, float]:
         """One pass over the shuffled training set: (mean batch loss, seconds)."""
@@ -343,31 +334,22 @@ class SGD:
         tty = stream is not None and stream.isatty()
         t0 = last_draw = time.perf_counter()
         order = self.rng.permutation(self.n)
-        batches = [order[k * B:(k + 1) * B] for k in range(self.batches)]
         running = 0.0
-        pool = ThreadPoolExecutor(1) if self.prefetch else None
-        try:
-            pending = self._gather(batches[0], 0, pool)
-            for k in range(self.batches):
-                xb, yb = pending.result() if pool else pending
-                if k + 1 < self.batches:  # gather the next batch while this one computes
-                    pending = self._gather(batches[k + 1], (k + 1) % 2, pool)
-                loss, grads = (lag(self.params, xb, yb, out=self.out) if self.out
-                               else lag(self.params, xb, yb))
-                loss = float(loss)
-                if self.it % self.watch_every == 0 or not np.isfinite(loss):
-                    self.watch.check(self.it, loss, grads)
-                self.result.iter_loss.append(loss)
-                running += loss
-                self._update(grads, lr, mu, l2)
-                self.it += 1
-                if tty and (time.perf_counter() - last_draw > 0.2):
-                    last_draw = time.perf_counter()
-                    _progress(stream, epoch + 1, cfg.epochs, k + 1, self.batches,
-                              running / (k + 1), t0)
-        finally:
-            if pool:
-                pool.shutdown(wait=True)
+        for k in range(self.batches):
+            xb, yb = self._gather(order[k * B:(k + 1) * B])
+            loss, grads = (lag(self.params, xb, yb, out=self.out) if self.out
+                           else lag(self.params, xb, yb))
+            loss = float(loss)
+            if self.it % self.watch_every == 0 or not np.isfinite(loss):
+                self.watch.check(self.it, loss, grads)
+            self.result.iter_loss.append(loss)
+            running += loss
+            self._update(grads, lr, mu, l2)
+            self.it += 1
+            if tty and (time.perf_counter() - last_draw > 0.2):
+                last_draw = time.perf_counter()
+                _progress(stream, epoch + 1, cfg.epochs, k + 1, self.batches,
+                          running / (k + 1), t0)
         seconds = time.perf_counter() - t0
         if stream:
             _progress(stream, epoch + 1, cfg.epochs, self.batches, self.batches,

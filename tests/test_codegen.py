@@ -118,7 +118,7 @@ def test_contract_shapes_and_float32_without_float64_creep():
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("output,loss", [("softmax", "ce"), ("sigmoid", "bce"),
-                                         ("linear", "mse")])
+                                         ("linear", "mse"), ("softmax", "mse")])
 @pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu", "softplus"])
 def test_stable_for_huge_weighted_inputs(hidden, output, loss, dtype):
     m = load(generate((4, 5, 3), resolve(hidden, None, "--hidden", allow_softmax=False),

@@ -210,13 +210,14 @@ def _delta_block(output, loss: str) -> Block:
 def _layer_blocks(layout: str, fresh_delta: bool) -> list[Block]:
     rules = LAYOUTS[layout]["rules"]
     z = sources.catalog_definition(rules, "dense layer")
-    out = [Block("_affine", ("A", "W", "b"), [Line("Z", z.expr, z.citation)],
-                 "weighted input of a layer")]
+    out = [Block("_affine", ("A", "W", "b", "out=None"), [Line("Z", z.expr, z.citation)],
+                 "weighted input of a layer", into=True)]
     spec = [("_mean", ("D", "N"), "mean", "Delta", "D" if fresh_delta else None,
              "Δ = ∂L/∂Z of the batch mean, from the per-sample deltas D"),
             ("_grad_W", ("A", "Delta", "out=None"), "dW", "dW", None, "∂L/∂W"),
             ("_grad_b", ("Delta", "out=None"), "db", "db", None, "∂L/∂b"),
-            ("_grad_A", ("Delta", "W"), "dA", "G", None, "∂L/∂A, passed to the layer below"),
+            ("_grad_A", ("Delta", "W", "out=None"), "dA", "G", None,
+             "∂L/∂A, passed to the layer below"),
             ("_hadamard", ("G", "Fp"), "hadamard", "Delta", "G",
              "Δ of the layer below: through its activation")]
     for name, params, tag, target, inplace, doc in spec:

@@ -164,6 +164,19 @@ class SymbpNumPyPrinter(NumPyPrinter):
 
     def print_into(self, expr, out: str) -> str | None:
         """``expr`` computed straight into the array ``out`` (None: not possible)."""
+        if isinstance(expr, sp.MatAdd):  # A W + 1 b: the product into out, then += b
+            products = [a for a in expr.args if isinstance(a, sp.MatMul)
+                        and not any(isinstance(m, sp.OneMatrix)
+                                    for m in a.as_coeff_matrices()[1])]
+            if len(products) != 1:
+                return None
+            first = self.print_into(products[0], out)
+            rest = [a for a in expr.args if a is not products[0]]
+            if first is None or out in {getattr(s, "name", None) for s in expr.free_symbols}:
+                return None  # out is also an operand: it would be read after being written
+            for term in rest:
+                first = f"np.add({first}, {self._print(term)}, out={out})"
+            return first
         if not isinstance(expr, sp.MatMul):
             return None
         coeff, mats = expr.as_coeff_matrices()

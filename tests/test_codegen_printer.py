@@ -64,7 +64,7 @@ def test_stable_primitives_and_forms():
 def test_unit_and_matrix_forms():
     rows = SymbpNumPyPrinter(unit_axis=1)
     cols = SymbpNumPyPrinter(unit_axis=0)
-    assert rows.doprint(UnitSum(z)) == "np.sum(z, axis=1, keepdims=True)"
+    assert rows.doprint(UnitSum(z)) == "np.sum(np.ascontiguousarray(z.T), axis=0)[:, None]"
     assert cols.doprint(UnitMax(z)) == "np.max(z, axis=0, keepdims=True)"
     assert rows.doprint(TotalSum(z * a)) == "np.sum(a*z)"
     N, p, q = sp.symbols("N p q", integer=True, positive=True)

@@ -55,7 +55,9 @@ def test_stable_primitives_and_forms():
     assert numpy_code(1 - sp.exp(-a)) == "-np.expm1(-a)"
     assert numpy_code(sp.log(1 + a)) == "np.log1p(a)"
     assert numpy_code(1 / (1 + z)) == "1/(z + 1)"
-    assert numpy_code(sp.Heaviside(z)) == "np.heaviside(z, 0)"
+    assert numpy_code(sp.Heaviside(z)) == "np.greater(z, 0).astype(z.dtype)"
+    assert numpy_code(sp.Heaviside(z - 1)) == "np.heaviside(z - 1, 0)"
+    assert list(run(numpy_code(sp.Heaviside(z)), z=np.array([-1.0, 0.0, 2.0]))) == [0, 0, 1]
     big = np.array([-1e4, 0.0, 1e4])
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         assert np.all(np.isfinite(run(numpy_code(sp.log(1 + sp.exp(z))), z=big)))

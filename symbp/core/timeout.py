@@ -12,6 +12,9 @@ import threading
 from contextlib import contextmanager
 
 
+RETRY_INTERVAL = 0.05  # seconds between repeated alarms once the limit is up
+
+
 class TimeLimitExceeded(BaseException):
     """Raised inside the guarded block when its time is up."""
 
@@ -30,16 +33,24 @@ def time_limit(seconds: float | None):
     if previous_remaining and previous_remaining < seconds:
         seconds = previous_remaining  # an outer limit is tighter: keep it
 
+    active = [True]
+
     def _raise(signum, frame):
-        raise TimeLimitExceeded()
+        if active[0]:
+            raise TimeLimitExceeded()
 
     old_handler = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # Re-fire every RETRY_INTERVAL: an exception raised while the interpreter
+    # runs a gc or weakref callback is "unraisable" and swallowed, which would
+    # otherwise leave the block running unbounded.
+    signal.setitimer(signal.ITIMER_REAL, seconds, RETRY_INTERVAL)
     try:
         yield
     finally:
+        active[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old_handler)
         if previous_remaining:
             # give the outer block what is left of its own limit
-            signal.setitimer(signal.ITIMER_REAL, max(previous_remaining - seconds, 1e-3))
+            signal.setitimer(signal.ITIMER_REAL, max(previous_remaining - seconds, 1e-3),
+                             RETRY_INTERVAL)

@@ -75,6 +75,18 @@ def test_disagreeing_witnesses_are_undecided():
     assert combine([sym, num]) is Verdict.UNDECIDED
 
 
+def test_a_true_equation_in_a_broken_chain_is_false():
+    from symbp.core.verdict import Evidence, combine
+
+    sym = Evidence("symbolic", Verdict.TRUE, "said zero")
+    num = Evidence("numeric", Verdict.TRUE, "agree")
+    broken = Evidence("structure", Verdict.FALSE, "does not start where the last step ended")
+    assert combine([sym, num]) is Verdict.TRUE
+    assert combine([sym, num, broken]) is Verdict.FALSE
+    assert combine([Evidence("symbolic", Verdict.UNDECIDED, "timed out"), num, broken]) \
+        is Verdict.FALSE
+
+
 def test_an_expression_the_evaluator_cannot_print_is_undecided():
     class Opaque(sp.Function):
         """A function with no numeric meaning: neither witness may call it true or false."""

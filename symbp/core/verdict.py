@@ -35,20 +35,26 @@ class Evidence:
 
 
 def combine(evidence: list[Evidence]) -> Verdict:
-    """TRUE iff every witness is TRUE; FALSE iff one is FALSE and none TRUE-contradicts.
+    """TRUE iff every witness is TRUE; FALSE when a witness refutes; else UNDECIDED.
 
     A symbolic TRUE and a numeric FALSE disagree: that is UNDECIDED, never TRUE
-    and never a silent FALSE (the reason is in the evidence).
+    and never a silent FALSE (the reason is in the evidence).  A FALSE from a
+    witness that is not one of that pair (the chain's ``structure``, ``shape``)
+    is decisive on its own: a true equation in the wrong place is a wrong step.
     """
     verdicts = [e.verdict for e in evidence]
     if not verdicts:
         return Verdict.UNDECIDED
+    if any(e.verdict is Verdict.FALSE and e.witness not in _PAIR for e in evidence):
+        return Verdict.FALSE
     if Verdict.FALSE in verdicts:
-        if Verdict.TRUE in verdicts and any(
-            e.witness == "symbolic" and e.verdict is Verdict.TRUE for e in evidence
-        ):
+        if any(e.witness == "symbolic" and e.verdict is Verdict.TRUE for e in evidence):
             return Verdict.UNDECIDED
         return Verdict.FALSE
     if all(v is Verdict.TRUE for v in verdicts):
         return Verdict.TRUE
     return Verdict.UNDECIDED
+
+
+#: the two independent witnesses whose disagreement means "undecided"
+_PAIR = ("symbolic", "numeric")

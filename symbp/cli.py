@@ -11,10 +11,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import sys
+import traceback
 
 from . import __version__
-from .errors import EXIT_USAGE, SymbpError
+from .errors import EXIT_INTERNAL, EXIT_USAGE, SymbpError
 
 COMMANDS = ["list", "derive", "report", "verify", "check", "codegen", "gradcheck",
             "train", "evaluate", "experiment"]
@@ -60,3 +62,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except (MemoryError, RecursionError) as err:
+        sys.stderr.write(f"error: the input is too large or too deeply nested to process "
+                         f"({type(err).__name__})\n  hint: split it into smaller pieces\n")
+        return EXIT_USAGE
+    except Exception as err:  # a bug: one clear line, never a traceback (unless asked for)
+        if os.environ.get("SYMBP_DEBUG"):
+            traceback.print_exc()
+        sys.stderr.write(f"error: internal error in symbp ({type(err).__name__}: {err})\n"
+                         f"  hint: this is a bug; please report it with the command line. "
+                         f"SYMBP_DEBUG=1 shows the traceback\n")
+        return EXIT_INTERNAL

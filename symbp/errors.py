@@ -12,6 +12,8 @@ Exit codes (documented in the README):
 3    undecided (the checker could not decide; it never guesses)
 4    a required external tool is missing (e.g. TeX for ``--pdf``)
 5    an external tool ran and failed (e.g. a LaTeX compile error)
+70   internal error: a bug in symbp (the CLI says so in one line; ``SYMBP_DEBUG=1``
+     shows the traceback)
 ==== ==========================================================
 """
 
@@ -26,6 +28,7 @@ EXIT_USAGE = 2
 EXIT_UNDECIDED = 3
 EXIT_MISSING_TOOL = 4
 EXIT_TOOL_FAILED = 5
+EXIT_INTERNAL = 70  # sysexits EX_SOFTWARE
 
 
 class SymbpError(Exception):

@@ -108,3 +108,16 @@ def test_a_broken_user_file_is_an_input_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "symbp", "list", "--path", str(folder)],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "oops.py" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_an_unexpected_exception_is_one_line_and_exit_70(monkeypatch, capsys):
+    """A bug inside a command never reaches the user as a traceback."""
+    import symbp.commands.list as list_command
+
+    def broken(args):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(list_command, "run", broken)
+    assert main(["list"]) == 70
+    err = capsys.readouterr().err
+    assert "internal error" in err and "KeyError" in err and "Traceback" not in err

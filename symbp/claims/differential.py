@@ -40,10 +40,24 @@ def _variables(f):
     return mats, syms
 
 
+#: names that matrix-calculus notes use for variables (X, Y, Z, U, V; x, y, z, u, v):
+#: inside d(F) they vary even when the claim does not write their differential
+CONVENTIONAL_VARIABLES = frozenset("UVXYZuvxyz")
+
+
+def _conventionally_variable(name: str) -> bool:
+    core = "".join(ch for ch in name.replace("mathbf", "").replace("boldsymbol", "")
+                   if ch.isalpha())
+    return core in CONVENTIONAL_VARIABLES
+
+
 class _Differential:
     """args: (F, Tuple of the differentials written in the claim).  The variables of
-    d(F) are those whose differential the claim writes (dX present ⇒ X varies, the
-    others are constants); when it writes none, every variable of F varies."""
+    d(F) are those whose differential the claim writes, and the names that matrix
+    calculus reserves for variables (X, Y, Z, U, V, x, y, z, u, v: so d(XY) = (dX)Y, with
+    the X(dY) term dropped, is false); the other names are constants (A, B, W, a, …, as
+    in d tr(AᵀX) = tr(Aᵀ dX)).  When the claim writes no differential, every variable of
+    F varies."""
 
     def _symbp_explicit(self, explicit):
         f, written = self.args
@@ -51,8 +65,10 @@ class _Differential:
         mats, syms = _variables(f)
         names = {str(d.name) for d in written}
         if names:
-            mats = {m for m in mats if f"d{m.name}" in names}
-            syms = {x for x in syms if f"d{x.name}" in names}
+            mats = {m for m in mats
+                    if f"d{m.name}" in names or _conventionally_variable(m.name)}
+            syms = {x for x in syms
+                    if f"d{x.name}" in names or _conventionally_variable(x.name)}
         shift = {}
         for m in mats:
             dm = DMatrix(f"d{m.name}", *m.shape)

@@ -284,7 +284,8 @@ class Problem:
                     sizes.update({d: (2, 3) for d in node.shape if isinstance(d, sp.Symbol)})
         if self.env.network is not None:
             sizes.update({s: (2, 3) for s in self.env.network.sizes.values()})
-        return Context(defs, list(self.assumptions), dict(self.domains), ranges, sizes)
+        return Context(defs, list(self.assumptions), dict(self.domains), ranges, sizes,
+                       thorough_sizes=True)
 
 
 def judge(claim: str, contexts=(), defines=(), assumes=(),

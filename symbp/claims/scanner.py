@@ -29,6 +29,17 @@ from ..notation.latex_in import (
 )
 
 
+#: what may follow a bare ``d`` for it to be a differential: dX, d(…), d|X|, d\mathbf{x},
+#: dx (one lowercase letter, not a longer name), d\ln x, d\,\mathrm{tr}(X), …
+_DIFFERENTIAL_AFTER = re.compile(
+    r"[A-Z(|]|[a-z](?![A-Za-z])|(?:\s|\\[,;!])*\\(?:mathbf|boldsymbol|bm|ln|log|exp|det|"
+    r"tanh|sigma|mathrm|operatorname|left)(?![a-zA-Z])")
+
+
+def _starts_differential(s: str, k: int) -> bool:
+    return k < len(s) and bool(_DIFFERENTIAL_AFTER.match(s, k))
+
+
 class Scanner:
     """Pre-processing of one claim (see module docstring, layer 1)."""
 
@@ -406,8 +417,7 @@ class Scanner:
             if name == "e" and not (end < len(s) and s[end] == "_"):
                 out.append("e")
                 return end
-            if name == "d" and end < len(s) and (s[end].isupper() or s[end] == "(" or
-                                                  s[end:end + 7] in (r"\mathbf", r"\boldsy")):
+            if name == "d" and _starts_differential(s, end):
                 return self.differential(s, end, base, out, i)
         t = skip_space(s, end)
         primes = prime_count(s, t)

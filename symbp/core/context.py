@@ -140,6 +140,9 @@ class Context:
     index_ranges: dict[sp.Symbol, tuple[Any, Any]] = field(default_factory=dict)
     # size symbols (n, m, …) -> candidate concrete values for numeric/explicit checks
     sizes: dict[sp.Symbol, tuple[int, ...]] = field(default_factory=dict)
+    # user claims: the numeric witness also tries larger sizes and every pair of sizes
+    # unequal at least once (see explicit.numeric_size_assignments)
+    thorough_sizes: bool = False
 
     def expand(self, expr: sp.Basic, max_rounds: int = 12) -> sp.Basic:
         """Expand every definition until nothing changes (definitions may nest).

@@ -20,8 +20,8 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from .context import Context
-from .explicit import (free_indices, index_assignments, instantiate, size_assignments,
-                       size_symbols)
+from .explicit import (free_indices, index_assignments, instantiate,
+                       numeric_size_assignments, size_symbols)
 from .verdict import Evidence, Verdict
 
 TOLERANCE = mpmath.mpf("1e-20")
@@ -191,7 +191,7 @@ def numeric_witness(lhs, rhs, ctx: Context, *, rel: str = "=", points: int = 3,
     checked = 0
     skipped = 0
     shapes_seen = []
-    for sizes in size_assignments(sizes_syms, ctx):
+    for sizes in numeric_size_assignments(sizes_syms, ctx):
         for indices in index_assignments(index_syms, sizes, ctx):
             try:
                 L = instantiate(expanded[0], ctx, sizes, indices, rewrite=False)

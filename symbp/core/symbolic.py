@@ -233,8 +233,9 @@ def _concrete(L, R, ctx: Context, *, general_failed: bool) -> Evidence:
                         key=lambda s: s.name)
     if not sizes_syms and not index_syms and general_failed:
         return Evidence("symbolic", Verdict.UNDECIDED, "difference did not simplify to 0")
-    cases = []
+    cases, checked_sizes = [], []
     for sizes in size_assignments(sizes_syms, ctx):
+        checked_sizes.append({str(k): int(v) for k, v in sizes.items()})
         for indices in index_assignments(index_syms, sizes, ctx, limit=4):
             a = instantiate(L, ctx, sizes, indices, rewrite=True)
             b = instantiate(R, ctx, sizes, indices, rewrite=True)
@@ -256,7 +257,7 @@ def _concrete(L, R, ctx: Context, *, general_failed: bool) -> Evidence:
     return Evidence("symbolic", Verdict.TRUE,
                     f"exact, with symbolic entries, for {scope}"
                     + (" (general form not reduced by SymPy)" if general_failed else ""),
-                    extra={"scope": "instances"})
+                    extra={"scope": "instances", "sizes": checked_sizes})
 
 
 def _inequality(L, R, ctx: Context, rel: str) -> Evidence:

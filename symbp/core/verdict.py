@@ -48,12 +48,24 @@ def combine(evidence: list[Evidence]) -> Verdict:
     if any(e.verdict is Verdict.FALSE and e.witness not in _PAIR for e in evidence):
         return Verdict.FALSE
     if Verdict.FALSE in verdicts:
-        if any(e.witness == "symbolic" and e.verdict is Verdict.TRUE for e in evidence):
+        if any(e.witness == "symbolic" and e.verdict is Verdict.TRUE
+               and not _outside_instances(e, evidence) for e in evidence):
             return Verdict.UNDECIDED
         return Verdict.FALSE
     if all(v is Verdict.TRUE for v in verdicts):
         return Verdict.TRUE
     return Verdict.UNDECIDED
+
+
+def _outside_instances(symbolic: Evidence, evidence: list[Evidence]) -> bool:
+    """A symbolic TRUE that holds only for the sizes it wrote out, and a numeric
+    counterexample at a size it did not write out: no disagreement, the claim is false."""
+    if symbolic.extra.get("scope") != "instances":
+        return False
+    checked = symbolic.extra.get("sizes", [])
+    return any(e.witness == "numeric" and e.verdict is Verdict.FALSE and e.counterexample
+               and e.counterexample.get("sizes") and e.counterexample["sizes"] not in checked
+               for e in evidence)
 
 
 #: the two independent witnesses whose disagreement means "undecided"

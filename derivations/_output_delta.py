@@ -114,6 +114,7 @@ def _unit(expr, i):
 def _softmax_chain(d: Builder, loss: Loss, jj) -> list:
     """δ_jj for a softmax output and ℓ = −y ln a (softmax_ce, Nielsen eq. 81)."""
     i, m = fresh("i"), fresh("m")
+    x = text(jj)  # the free index as the equations print it (k for softmax_ce)
     d.define(a[i], exp(z[i]) / Sum(exp(z[m]), (m, 1, n)), "softmax")
     d.define(C, Sum(_unit(loss.per_unit, i), (i, 1, n)), f"cost: {loss.description}")
     d.assume(sum_equals_one(y, n))
@@ -128,14 +129,16 @@ def _softmax_chain(d: Builder, loss: Loss, jj) -> list:
          because("chain_rule", "∂ ln a_i/∂z = (1/a_i) ∂a_i/∂z", "∂ ln a_i/∂z = (1/a_i) ∂a_i/∂z")),
         (-Sum(y[i] * (KroneckerDelta(i, jj) - a[jj]), (i, 1, n)),
          because("previous_result",
-                 "softmax Jacobian ∂a_i/∂z_j = a_i(δ_ij − a_j) (softmax_jacobian); a_i cancels",
-                 "softmax 雅可比 ∂a_i/∂z_j = a_i(δ_ij − a_j)（softmax_jacobian）；a_i 约去")),
+                 f"softmax Jacobian ∂a_i/∂z_{x} = a_i(δ_i{x} − a_{x}) (softmax_jacobian); "
+                 "a_i cancels",
+                 f"softmax 雅可比矩阵 ∂a_i/∂z_{x} = a_i(δ_i{x} − a_{x})（softmax_jacobian）；"
+                 "a_i 约去")),
         (-Sum(y[i] * KroneckerDelta(i, jj), (i, 1, n)) + a[jj] * Sum(y[i], (i, 1, n)),
-         because("sum_split", "split the sum; a_j does not depend on i",
-                 "拆分求和；a_j 与 i 无关")),
+         because("sum_split", f"split the sum; a_{x} does not depend on i",
+                 f"a_{x} 与 i 无关，可提到求和号外")),
         (-y[jj] + a[jj] * Sum(y[i], (i, 1, n)),
-         because("kronecker_sum", "Σ_i y_i δ_ij = y_j, since 1 ≤ j ≤ n",
-                 "Σ_i y_i δ_ij = y_j，因为 1 ≤ j ≤ n")),
+         because("kronecker_sum", f"Σ_i y_i δ_i{x} = y_{x}, since 1 ≤ {x} ≤ n",
+                 f"Σ_i y_i δ_i{x} = y_{x}，因为 1 ≤ {x} ≤ n")),
         (a[jj] - y[jj], because("assumption", "Σ_i y_i = 1", "Σ_i y_i = 1")),
     ]
 
@@ -143,6 +146,7 @@ def _softmax_chain(d: Builder, loss: Loss, jj) -> list:
 def _elementwise_chain(d: Builder, act: Activation, loss: Loss, jj) -> list:
     """δ_jj = ℓ′(a_j)·f′(z_j) for a_i = f(z_i), C = Σ_i ℓ(a_i, y_i) (Nielsen eq. BP1)."""
     i = fresh("i")
+    x = text(jj)  # the free index as the equations print it
     F = act.func
     d.define(a[i], F(z[i]), f"output activation: {act.name}")
     d.define(*act.definition(), act.description)
@@ -151,8 +155,9 @@ def _elementwise_chain(d: Builder, act: Activation, loss: Loss, jj) -> list:
     d.domain(z, *act.domain)
     la = sp.diff(loss.per_unit, _A)
     fp, g = activation_derivative_result(act)  # verified, see derivations/activations.py
-    cite = f" (catalog entry '{act.name}')" if act.name in ACTIVATIONS and \
-        ACTIVATIONS.get(act.name) == act else " (activation_derivation)"
+    registered = act.name in ACTIVATIONS and ACTIVATIONS.get(act.name) == act
+    cite = f" (catalog entry '{act.name}')" if registered else " (activation_derivation)"
+    cite_zh = f"（目录条目 {act.name}）" if registered else "（activation_derivation）"
     steps = [
         (Derivative(Sum(_unit(loss.per_unit, i), (i, 1, n)), z[jj]),
          because("definition", f"C = Σ_i ℓ(a_i, y_i), ℓ = {text(loss.per_unit)}",
@@ -162,21 +167,22 @@ def _elementwise_chain(d: Builder, act: Activation, loss: Loss, jj) -> list:
         (Sum(_unit(la, i) * Derivative(a[i], z[jj]), (i, 1, n)),
          because("chain_rule", f"∂ℓ/∂a = {text(la)}", f"∂ℓ/∂a = {text(la)}")),
         (Sum(_unit(la, i) * KroneckerDelta(i, jj) * Derivative(F(z[i]), z[i]), (i, 1, n)),
-         because("kronecker_delta", "a_i = f(z_i) depends on z_j only if i = j: "
-                 "∂a_i/∂z_j = δ_ij f′(z_i)", "a_i = f(z_i) 仅当 i = j 时依赖 z_j：∂a_i/∂z_j = δ_ij f′(z_i)")),
+         because("kronecker_delta", f"a_i = f(z_i) depends on z_{x} only if i = {x}: "
+                 f"∂a_i/∂z_{x} = δ_i{x} f′(z_i)",
+                 f"a_i = f(z_i) 仅当 i = {x} 时依赖 z_{x}：∂a_i/∂z_{x} = δ_i{x} f′(z_i)")),
         (_unit(la, jj) * Derivative(F(z[jj]), z[jj]),
-         because("kronecker_sum", "Σ_i g_i δ_ij = g_j, since 1 ≤ j ≤ n",
-                 "Σ_i g_i δ_ij = g_j，因为 1 ≤ j ≤ n")),
+         because("kronecker_sum", f"Σ_i g_i δ_i{x} = g_{x}, since 1 ≤ {x} ≤ n",
+                 f"Σ_i g_i δ_i{x} = g_{x}，因为 1 ≤ {x} ≤ n")),
     ]
     if g is not None and g.has(_A):
         f_text = f"{text(Derivative(F(_Z), _Z))} = {text(fp)} = {text(g.subs(_A, F(_Z)))}"
         expr = _unit(la, jj) * _unit(g, jj)
         steps.append((expr, because("previous_result", f"{f_text}, written in a = {text(F(_Z))}"
-                                    + cite, f"{f_text}，用输出 a 表示" + cite)))
+                                    + cite, f"{f_text}，用输出 a = {text(F(_Z))} 表示" + cite_zh)))
     else:
         expr = _unit(la, jj) * fp.xreplace({_Z: z[jj]})
         f_text = f"{text(Derivative(F(_Z), _Z))} = {text(fp)}"
-        steps.append((expr, because("previous_result", f_text + cite, f_text + cite)))
+        steps.append((expr, because("previous_result", f_text + cite, f_text + cite_zh)))
     final = sp.factor(sp.cancel(expr))
     if final != expr and sp.count_ops(final) < sp.count_ops(expr):
         fprime_a = expr / _unit(la, jj)

@@ -91,8 +91,9 @@ def _output_part(d: Builder, act: Activation, fz, fprime):
         d.step(fprime, because("previous_result", f"the derivative of {act.name} (part 1)",
                                f"{act.name} 的导数（第 1 部分）"))
         detail = (f"a = {text(act.expr)} solved for {text(s)}: {text(s)} = {text(k)}")
+        detail_zh = f"由 a = {text(act.expr)} 解出 {text(s)}：{text(s)} = {text(k)}"
         if raw != fprime:
-            d.step(raw, because("substitution", detail, detail))
+            d.step(raw, because("substitution", detail, detail_zh))
         if g != raw:
             d.step(g, because("algebra", "simplify", "化简"))
         return g
@@ -136,6 +137,7 @@ def activation_derivative_result(act: Activation) -> tuple[sp.Expr, sp.Expr | No
 # --------------------------------------------------------------------------
 
 NIELSEN = "Nielsen, Neural Networks and Deep Learning"
+NIELSEN_ZH = "Nielsen，《Neural Networks and Deep Learning》"
 HALF = sp.Rational(1, 2)
 
 
@@ -145,7 +147,9 @@ def _unevaluated(*factors):
 
 @derivation("sigmoid", "σ′(z) = σ(z)(1 − σ(z)); its maximum is 1/4, at z = 0",
             group="activations", title="Sigmoid: σ′ = σ(1 − σ) ≤ 1/4",
-            title_zh="Sigmoid：σ′ = σ(1 − σ) ≤ 1/4", source=f"{NIELSEN}, ch. 1 and ch. 5")
+            title_zh="Sigmoid：σ′ = σ(1 − σ) ≤ 1/4", source=f"{NIELSEN}, ch. 1 and ch. 5",
+            summary_zh="σ′(z) = σ(z)(1 − σ(z))；其最大值 1/4 在 z = 0 处取到",
+            source_zh=f"{NIELSEN_ZH}第 1 章与第 5 章")
 def sigmoid_entry(d):
     """σ′ = σ(1 − σ) (generic parts), then 1/4 − σ(1 − σ) = (σ − 1/2)² ≥ 0,
     σ′(0) = 1/4 and σ″ = σ′(1 − 2σ)."""
@@ -191,7 +195,9 @@ def sigmoid_entry(d):
 
 @derivation("tanh", "tanh′(z) = 1 − tanh²(z), also from tanh = sinh/cosh",
             group="activations", title="tanh: tanh′ = 1 − tanh²",
-            title_zh="tanh：tanh′ = 1 − tanh²", source=f"{NIELSEN}, ch. 3 (other neurons)")
+            title_zh="tanh：tanh′ = 1 − tanh²", source=f"{NIELSEN}, ch. 3 (other neurons)",
+            summary_zh="tanh′(z) = 1 − tanh²(z)，也可由 tanh = sinh/cosh 推出",
+            source_zh=f"{NIELSEN_ZH}第 3 章（其他神经元模型）")
 def tanh_entry(d):
     """Generic parts, then tanh = sinh/cosh and the quotient rule: (cosh² − sinh²)/cosh²."""
     act = ACTIVATIONS.get("tanh")
@@ -217,7 +223,9 @@ A_, B_ = sp.Symbol("A", positive=True), sp.Symbol("B", positive=True)
 @derivation("tanh_scaled", "f(z) = 1.7159·tanh(2z/3): f′ = 1.7159·(2/3)·(1 − a²/1.7159²)",
             group="activations", title="Scaled tanh: f′ in terms of the output a",
             title_zh="缩放 tanh：用输出 a 表示 f′",
-            source="LeCun et al., Efficient BackProp (1998); the course's tanh_opt")
+            source="LeCun et al., Efficient BackProp (1998); the course's tanh_opt",
+            summary_zh="f(z) = 1.7159·tanh(2z/3)：用输出 a 表示，f′ = 1.7159·(2/3)·(1 − a²/1.7159²)",
+            source_zh="LeCun 等，Efficient BackProp（1998）；即课程中的 tanh_opt")
 def tanh_scaled_entry(d):
     """Generic parts, then the course's form A·B·(1 − a²/A²) with A = 1.7159, B = 2/3."""
     act = ACTIVATIONS.get("tanh_scaled")
@@ -242,7 +250,9 @@ def tanh_scaled_entry(d):
 
 @derivation("relu", "ReLU′(z) = step(z) for z ≠ 0; at z = 0 the one-sided slopes are 1 and 0",
             group="activations", title="ReLU: derivative and the kink at 0",
-            title_zh="ReLU：导数与 0 处的折点", source=f"{NIELSEN}, ch. 3 (other neurons)")
+            title_zh="ReLU：导数与 0 处的折点", source=f"{NIELSEN}, ch. 3 (other neurons)",
+            summary_zh="z ≠ 0 时 ReLU′(z) = step(z)；在 z = 0 处右导数为 1，左导数为 0",
+            source_zh=f"{NIELSEN_ZH}第 3 章（其他神经元模型）")
 def relu_entry(d):
     """Generic part (Heaviside for z ≠ 0), then the kink: right slope − left slope = 1."""
     act = ACTIVATIONS.get("relu")
@@ -269,7 +279,9 @@ def relu_entry(d):
 
 @derivation("softplus", "softplus′(z) = σ(z): the derivative of ln(1 + e^z) is the sigmoid",
             group="activations", title="Softplus: its derivative is σ",
-            title_zh="Softplus：其导数是 σ", source=f"{NIELSEN}, ch. 3 (exercise)")
+            title_zh="Softplus：其导数是 σ", source=f"{NIELSEN}, ch. 3 (exercise)",
+            summary_zh="softplus′(z) = σ(z)：ln(1 + e^z) 的导数就是 sigmoid 函数",
+            source_zh=f"{NIELSEN_ZH}第 3 章（练习）")
 def softplus_entry(d):
     """Generic parts, then e^z/(1 + e^z) = 1/(1 + e^{−z}) = σ(z)."""
     act = ACTIVATIONS.get("softplus")

@@ -139,7 +139,10 @@ SUM_B = sp.OneMatrix(1, B)  # 1ᵀ: sums over the batch
             "Xᵀ((Ŷ − Y)W2ᵀ ⊙ σ′(Z1)), and the bias gradients",
             group="backprop", title="Gradients of a three-layer network (rows layout)",
             title_zh="三层网络的梯度（行布局）",
-            source="course notes: z1 = xW1 + b1, h = σ(z1), z2 = hW2 + b2, ŷ = softmax(z2)")
+            source="course notes: z1 = xW1 + b1, h = σ(z1), z2 = hW2 + b2, ŷ = softmax(z2)",
+            summary_zh="行向量布局的网络 X→σ→softmax，配合交叉熵 CE：∂CE/∂W2 = Hᵀ(Ŷ − Y)，"
+                       "∂CE/∂W1 = Xᵀ((Ŷ − Y)W2ᵀ ⊙ σ′(Z1))，以及偏置的梯度",
+            source_zh="课程讲义：z1 = xW1 + b1，h = σ(z1)，z2 = hW2 + b2，ŷ = softmax(z2)")
 def three_layer_net(d):
     """Rows layout (one example per row); every gradient by the chain rule on Z2, H, Z1."""
     d.size(B, 2)
@@ -234,7 +237,11 @@ J = sp.Symbol("J", real=True)
             "∂J/∂b^l = δ^l, ∂J/∂W^l = δ^l (a^{l−1})ᵀ",
             group="backprop", title="Backpropagation in matrix form (columns layout)",
             title_zh="矩阵形式的反向传播（列布局）",
-            source="course notes: matrix differentials, J = ½‖a^L − y‖², z = W a + b")
+            source="course notes: matrix differentials, J = ½‖a^L − y‖², z = W a + b",
+            summary_zh="用矩阵微积分推导矩阵形式的 BP1–BP4：δ^L = (a^L − y) ⊙ σ′(z^L)，"
+                       "∂z^{l+1}/∂z^l = W^{l+1} diag(σ′(z^l))，δ^l = (W^{l+1})ᵀδ^{l+1} ⊙ σ′(z^l)，"
+                       "∂J/∂b^l = δ^l，∂J/∂W^l = δ^l (a^{l−1})ᵀ",
+            source_zh="课程讲义：矩阵微分，J = ½‖a^L − y‖²，z = W a + b")
 def backprop_matrix(d):
     """Columns layout; layer 1 is a hidden layer l, layer 2 the output layer l + 1 = L."""
     d.size(m0, 2)

@@ -46,6 +46,8 @@ l, L = sp.Symbol("l", integer=True), sp.Symbol("L", integer=True)
 n, m = size("n"), size("m")
 j, k = index("j"), index("k")
 C = sp.Symbol("C", real=True)
+NIELSEN = "Nielsen, Neural Networks and Deep Learning, ch. 2"
+NIELSEN_ZH = "Nielsen，《Neural Networks and Deep Learning》第 2 章"
 
 
 def dsig(x):
@@ -68,7 +70,9 @@ def _quadratic(d, a_out, layer, length):
 
 @derivation("bp1", "BP1: δ^L_j = ∂C/∂a^L_j · σ′(z^L_j) (output error)", group="backprop",
             title="BP1: the error in the output layer", title_zh="BP1：输出层误差",
-            source="Nielsen, Neural Networks and Deep Learning, ch. 2, eq. (BP1)")
+            source=f"{NIELSEN}, eq. (BP1)",
+            summary_zh="BP1：δ^L_j = ∂C/∂a^L_j · σ′(z^L_j)（输出层误差）",
+            source_zh=f"{NIELSEN_ZH}，式 (BP1)")
 def bp1(d):
     zL, aL, dL = family("z", "L"), family("a", "L"), family("delta", "L")
     d.size(n, 2)
@@ -97,7 +101,10 @@ def bp1(d):
             "δ^l = ((W^{l+1})ᵀ δ^{l+1}) ⊙ σ′(z^l)", group="backprop",
             title="BP2: the error of a layer from the next one",
             title_zh="BP2：由下一层误差求本层误差",
-            source="Nielsen, Neural Networks and Deep Learning, ch. 2, eq. (BP2)")
+            source=f"{NIELSEN}, eq. (BP2)",
+            summary_zh="BP2：δ^l_j = (Σ_k w^{l+1}_{kj} δ^{l+1}_k) σ′(z^l_j)，即 "
+                       "δ^l = ((W^{l+1})ᵀ δ^{l+1}) ⊙ σ′(z^l)",
+            source_zh=f"{NIELSEN_ZH}，式 (BP2)")
 def bp2(d):
     z0, a0, d0 = family("z", "l"), family("a", "l"), family("delta", "l")
     z1, a1, d1 = family("z", "l+1"), family("a", "l+1"), family("delta", "l+1")
@@ -155,7 +162,9 @@ def _layer_l(d):
 
 @derivation("bp3", "BP3: ∂C/∂b^l_j = δ^l_j", group="backprop",
             title="BP3: the gradient of a bias", title_zh="BP3：偏置的梯度",
-            source="Nielsen, Neural Networks and Deep Learning, ch. 2, eq. (BP3)")
+            source=f"{NIELSEN}, eq. (BP3)",
+            summary_zh="BP3：∂C/∂b^l_j = δ^l_j（偏置的梯度等于该单元的误差）",
+            source_zh=f"{NIELSEN_ZH}，式 (BP3)")
 def bp3(d):
     zl, dl, _ = _layer_l(d)
     i = fresh("i")
@@ -173,7 +182,9 @@ def bp3(d):
 
 @derivation("bp4", "BP4: ∂C/∂w^l_{jk} = a^{l−1}_k δ^l_j", group="backprop",
             title="BP4: the gradient of a weight", title_zh="BP4：权重的梯度",
-            source="Nielsen, Neural Networks and Deep Learning, ch. 2, eq. (BP4)")
+            source=f"{NIELSEN}, eq. (BP4)",
+            summary_zh="BP4：∂C/∂w^l_{jk} = a^{l−1}_k δ^l_j（权重梯度）",
+            source_zh=f"{NIELSEN_ZH}，式 (BP4)")
 def bp4(d):
     zl, dl, ap = _layer_l(d)
     i = fresh("i")

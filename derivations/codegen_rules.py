@@ -41,7 +41,9 @@ def _sizes(d):
 @derivation("dense_layer_rows",
             "∂L/∂W = AᵀΔ, ∂L/∂b = 1ᵀΔ, ∂L/∂A = ΔWᵀ, Δ_below = (ΔWᵀ) ⊙ f′(Z_below), Δ = D/N",
             group="matrix", title="One dense layer, whole batch (rows: Z = A W + 1 b)",
-            title_zh="整批数据上的全连接层（行布局：Z = A W + 1 b）")
+            title_zh="整批数据上的全连接层（行布局：Z = A W + 1 b）",
+            summary_zh="∂L/∂W = AᵀΔ，∂L/∂b = 1ᵀΔ，∂L/∂A = ΔWᵀ，Δ_below = (ΔWᵀ) ⊙ f′(Z_below)，"
+                       "Δ = D/N")
 def dense_layer_rows(d):
     """The backward pass of Z = A W + 1 b by first-order identification."""
     _sizes(d)
@@ -98,7 +100,9 @@ def dense_layer_rows(d):
 @derivation("dense_layer_columns",
             "∂L/∂W = ΔAᵀ, ∂L/∂b = Δ1, ∂L/∂A = WᵀΔ, Δ_below = (WᵀΔ) ⊙ f′(Z_below), Δ = D/N",
             group="matrix", title="One dense layer, whole batch (columns: Z = W A + b 1ᵀ)",
-            title_zh="整批数据上的全连接层（列布局：Z = W A + b 1ᵀ）")
+            title_zh="整批数据上的全连接层（列布局：Z = W A + b 1ᵀ）",
+            summary_zh="∂L/∂W = ΔAᵀ，∂L/∂b = Δ1，∂L/∂A = WᵀΔ，Δ_below = (WᵀΔ) ⊙ f′(Z_below)，"
+                       "Δ = D/N")
 def dense_layer_columns(d):
     """The column convention of the course notes, one sample per column."""
     _sizes(d)

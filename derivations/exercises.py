@@ -63,13 +63,13 @@ def _column(f):
     return sp.Matrix([[f(u1, u2) for u1, u2 in INPUTS]])
 
 
-def _layers(d, matrix, done):
+def _layers(d, matrix, done, done_zh):
     """Steps: hidden units evaluated, then the output unit."""
     d.step(matrix.applyfunc(_inner),
            because("definition", "hidden units: step(t) = 1 for t ≥ 0, 0 for t < 0",
                    "隐藏单元：t ≥ 0 时 step(t) = 1，否则为 0"))
     d.step(matrix.applyfunc(lambda e: _inner(_inner(e))),
-           because("truth_table", f"output unit evaluated: {done}", f"输出单元取值：{done}"))
+           because("truth_table", f"output unit evaluated: {done}", f"输出单元取值：{done_zh}"))
 
 
 @derivation("xor_perceptron",
@@ -78,7 +78,11 @@ def _layers(d, matrix, done):
             group="exercises", title="The course notes' XOR network actually computes XNOR",
             title_zh="讲义中的 XOR 网络实际计算的是 XNOR",
             source="course notes on perceptrons (two-layer threshold network for XOR); "
-                   "Nielsen ch. 1 (perceptrons)")
+                   "Nielsen ch. 1 (perceptrons)",
+            summary_zh="讲义中的“XOR”阈值网络实际计算的是 XNOR；单个阈值单元无法计算 XNOR；"
+                       "只需改动一处符号即可得到 XOR",
+            source_zh="课程讲义中的感知机部分（实现 XOR 的两层阈值网络）；"
+                      "Nielsen 第 1 章（感知机）")
 def xor_perceptron(d):
     """Truth table, the XNOR/XOR comparison, the single-unit impossibility, the fix."""
     d.define(step(t), sp.Piecewise((1, t >= 0), (0, True)), "threshold unit, step(0) = 1")
@@ -94,21 +98,26 @@ def xor_perceptron(d):
            title=f"truth table of the network, inputs (x1, x2) = {rows}",
            title_zh=f"网络的真值表，输入 (x1, x2) = {rows}")
     d.step(_column(lambda u1, u2: step(2 * h1(u1, u2) - 2 * h2(u1, u2) + 1)),
-           because("definition", "output unit step(2h1 − 2h2 + 1)"))
+           because("definition", "output unit step(2h1 − 2h2 + 1)", "输出单元 step(2h1 − 2h2 + 1)"))
     d.step(_column(lambda u1, u2: network(PARAMS, u1, u2)),
-           because("definition", "hidden units h1 = step(x1 + x2 − 1), h2 = step(x1 + x2 + 1)"))
-    _layers(d, _column(lambda u1, u2: network(PARAMS, u1, u2)), "1 exactly when x1 = x2")
+           because("definition", "hidden units h1 = step(x1 + x2 − 1), h2 = step(x1 + x2 + 1)",
+                   "隐藏单元 h1 = step(x1 + x2 − 1)，h2 = step(x1 + x2 + 1)"))
+    _layers(d, _column(lambda u1, u2: network(PARAMS, u1, u2)), "1 exactly when x1 = x2",
+            "恰在 x1 = x2 时为 1")
 
     d.goal(_column(N), _column(XNOR), tag="xnor", title="it computes XNOR (1 iff x1 = x2)",
            title_zh="它计算 XNOR（x1 = x2 时为 1）")
-    d.step(values, because("previous_result", "the truth table (part 1)"))
-    d.step(_column(XNOR), because("definition", "XNOR(x1, x2) = (1 + x1x2)/2 on ±1 inputs"))
+    d.step(values, because("previous_result", "the truth table (part 1)", "真值表（第 1 部分）"))
+    d.step(_column(XNOR), because("definition", "XNOR(x1, x2) = (1 + x1x2)/2 on ±1 inputs",
+                                  "输入取 ±1 时 XNOR(x1, x2) = (1 + x1x2)/2"))
 
     d.goal(_column(lambda u1, u2: N(u1, u2) + XOR(u1, u2)), sp.ones(1, 4), tag="not_xor",
            title="N + XOR = 1 at every input: the network is the complement of XOR",
            title_zh="每个输入处 N + XOR = 1：网络是 XOR 的补")
-    d.step(values + _column(XOR), because("previous_result", "the truth table (part 1)"))
-    d.step(sp.ones(1, 4), because("definition", "XOR(x1, x2) = (1 − x1x2)/2 on ±1 inputs"))
+    d.step(values + _column(XOR), because("previous_result", "the truth table (part 1)",
+                                          "真值表（第 1 部分）"))
+    d.step(sp.ones(1, 4), because("definition", "XOR(x1, x2) = (1 − x1x2)/2 on ±1 inputs",
+                                  "输入取 ±1 时 XOR(x1, x2) = (1 − x1x2)/2"))
 
     _no_single_unit(d)
     _sign_changes(d)
@@ -123,10 +132,10 @@ def _no_single_unit(d):
            title="for any single unit, z(1,1) + z(−1,−1) = z(1,−1) + z(−1,1)",
            title_zh="任一单个单元都有 z(1,1) + z(−1,−1) = z(1,−1) + z(−1,1)")
     d.step(sp.Add(w1 + w2 + b, -w1 - w2 + b, evaluate=False),
-           because("definition", "z(x1, x2) = w1x1 + w2x2 + b"))
-    d.step(2 * b, because("algebra", "the weights cancel"))
+           because("definition", "z(x1, x2) = w1x1 + w2x2 + b", "z(x1, x2) = w1x1 + w2x2 + b"))
+    d.step(2 * b, because("algebra", "the weights cancel", "权重相互抵消"))
     d.step(sp.Add(w1 - w2 + b, -w1 + w2 + b, evaluate=False),
-           because("algebra", "the weights cancel here too"))
+           because("algebra", "the weights cancel here too", "这里权重同样相互抵消"))
     d.step(P(1, -1) + P(-1, 1), because("definition", "z(x1, x2) = w1x1 + w2x2 + b"))
 
     u1, u2 = sp.symbols("u_1 u_2", nonnegative=True)
@@ -163,14 +172,19 @@ def _sign_changes(d):
            title="one parameter's sign flipped (rows: " + ", ".join(PARAM_NAMES) + ")",
            title_zh="翻转单个参数的符号（行：" + ", ".join(PARAM_NAMES) + "）")
     rows = sp.Matrix([[network(p, u1, u2) for u1, u2 in INPUTS] for _, p in flips])
-    d.step(rows.applyfunc(_inner), because("definition", "hidden units of each flipped network"))
+    d.step(rows.applyfunc(_inner), because("definition", "hidden units of each flipped network",
+                                           "每个翻转后网络的隐藏单元"))
     d.step(rows.applyfunc(lambda e: _inner(_inner(e))),
            because("truth_table", "output units: no row is XOR = (0, 1, 1, 0)"
-                   if not found else f"rows equal to XOR: {', '.join(found)}"))
+                   if not found else f"rows equal to XOR: {', '.join(found)}",
+                   "输出单元：没有一行等于 XOR = (0, 1, 1, 0)"
+                   if not found else f"等于 XOR 的行：{', '.join(found)}"))
     d.note("Flipping the sign of any single weight or bias does not give XOR "
            "(table above: " + ("none of the 9 rows is (0, 1, 1, 0)" if not found else
                                "XOR rows: " + ", ".join(found)) + ").",
-           "翻转任一单个权重或偏置的符号都得不到 XOR（见上表）。")
+           "翻转任一单个权重或偏置的符号都得不到 XOR（见上表：" + (
+               "9 行中没有一行是 (0, 1, 1, 0)" if not found else
+               "等于 XOR 的行：" + ", ".join(found)) + "）。")
 
     NX = sp.Function("N_xor", real=True)
     d.define(NX(x1, x2), step(-(2 * h1(x1, x2) - 2 * h2(x1, x2) + 1)),
@@ -181,10 +195,13 @@ def _sign_changes(d):
            title="one sign change: step(−(2h1 − 2h2 + 1)) computes XOR",
            title_zh="一处符号改动：step(−(2h1 − 2h2 + 1)) 计算 XOR")
     d.step(_column(lambda u1, u2: network(PARAMS, u1, u2, sign=-1)),
-           because("definition", "the output unit's input negated; hidden units as before"))
+           because("definition", "the output unit's input negated; hidden units as before",
+                   "输出单元的输入取负；隐藏单元不变"))
     _layers(d, _column(lambda u1, u2: network(PARAMS, u1, u2, sign=-1)),
-            "1 exactly when x1 ≠ x2 (its input is ±1, never 0, so step(−s) = 1 − step(s))")
-    d.step(_column(XOR), because("definition", "XOR(x1, x2) = (1 − x1x2)/2 on ±1 inputs"))
+            "1 exactly when x1 ≠ x2 (its input is ±1, never 0, so step(−s) = 1 − step(s))",
+            "恰在 x1 ≠ x2 时为 1（其输入为 ±1，从不为 0，故 step(−s) = 1 − step(s)）")
+    d.step(_column(XOR), because("definition", "XOR(x1, x2) = (1 − x1x2)/2 on ±1 inputs",
+                                 "输入取 ±1 时 XOR(x1, x2) = (1 − x1x2)/2"))
 
     if table(PARAMS, flip_input=-1) != xor:
         raise DerivationError("xor_perceptron: negating the input x1 does not give XOR")
@@ -192,6 +209,8 @@ def _sign_changes(d):
            title="equally: negating one input, N(−x1, x2) = XOR(x1, x2)",
            title_zh="同样：对一个输入取负，N(−x1, x2) = XOR(x1, x2)")
     d.step(_column(lambda u1, u2: network(PARAMS, -u1, u2)),
-           because("definition", "N at (−x1, x2)"))
-    _layers(d, _column(lambda u1, u2: network(PARAMS, -u1, u2)), "1 exactly when x1 ≠ x2")
-    d.step(_column(XOR), because("definition", "XOR(x1, x2) = (1 − x1x2)/2 on ±1 inputs"))
+           because("definition", "N at (−x1, x2)", "N 在 (−x1, x2) 处的值"))
+    _layers(d, _column(lambda u1, u2: network(PARAMS, -u1, u2)), "1 exactly when x1 ≠ x2",
+            "恰在 x1 ≠ x2 时为 1")
+    d.step(_column(XOR), because("definition", "XOR(x1, x2) = (1 − x1x2)/2 on ±1 inputs",
+                                 "输入取 ±1 时 XOR(x1, x2) = (1 − x1x2)/2"))

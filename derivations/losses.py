@@ -36,13 +36,16 @@ __all__ = ["SOFTMAX", "build_output_delta", "output_delta_derivation", "output_d
 
 # --- catalog entries ---------------------------------------------------------
 _SOURCE = "Nielsen, Neural Networks and Deep Learning, ch. 3"
+_SOURCE_ZH = "Nielsen，《Neural Networks and Deep Learning》第 3 章"
 
 
 @derivation("softmax_ce",
             "δ_k = ∂C/∂z_k = a_k − y_k for a softmax output with the log-likelihood cost",
             group="losses", title="Softmax with log-likelihood: δ = a − y",
             title_zh="Softmax 与对数似然代价：δ = a − y",
-            source="Nielsen, Neural Networks and Deep Learning, ch. 3 (softmax), eq. (81)")
+            source="Nielsen, Neural Networks and Deep Learning, ch. 3 (softmax), eq. (81)",
+            summary_zh="softmax 输出层配合对数似然代价时，δ_k = ∂C/∂z_k = a_k − y_k",
+            source_zh=_SOURCE_ZH + "（softmax 一节），式 (81)")
 def softmax_ce(d):
     """C = −Σ_i y_i ln a_i, a_i = e^{z_i}/Σ_m e^{z_m}, Σ_i y_i = 1  ⇒  ∂C/∂z_k = a_k − y_k."""
     build_output_delta(d, SOFTMAX, "ce", k)
@@ -50,7 +53,9 @@ def softmax_ce(d):
 
 @derivation("sigmoid_bce", "δ_j = a_j − y_j for sigmoid outputs with binary cross-entropy",
             group="losses", title="Sigmoid with binary cross-entropy: δ = a − y",
-            title_zh="Sigmoid 与二元交叉熵：δ = a − y", source=_SOURCE + ", eq. (57)–(61)")
+            title_zh="Sigmoid 与二元交叉熵：δ = a − y", source=_SOURCE + ", eq. (57)–(61)",
+            summary_zh="sigmoid 输出配合二元交叉熵时，δ_j = a_j − y_j",
+            source_zh=_SOURCE_ZH + "，式 (57)–(61)")
 def sigmoid_bce(d):
     """C = −Σ_j [y_j ln a_j + (1−y_j) ln(1−a_j)], a_j = σ(z_j) ⇒ δ_j = a_j − y_j: σ′ cancels."""
     build_output_delta(d, "sigmoid", "bce")
@@ -58,7 +63,9 @@ def sigmoid_bce(d):
 
 @derivation("linear_mse", "δ_j = a_j − y_j for a linear output layer with the quadratic cost",
             group="losses", title="Linear output with quadratic cost: δ = a − y",
-            title_zh="线性输出与二次代价：δ = a − y", source=_SOURCE + ", problem in §3.1")
+            title_zh="线性输出与二次代价：δ = a − y", source=_SOURCE + ", problem in §3.1",
+            summary_zh="线性输出层配合二次代价时，δ_j = a_j − y_j",
+            source_zh=_SOURCE_ZH + "，§3.1 的问题")
 def linear_mse(d):
     """a_j = z_j, C = ½Σ_j (a_j − y_j)² ⇒ δ_j = a_j − y_j (f′ = 1: no learning slowdown)."""
     build_output_delta(d, "linear", "mse")
@@ -68,7 +75,10 @@ def linear_mse(d):
             "δ_j = (a_j − y_j)σ′(z_j) and ∂C/∂w^L_jk = a^{L−1}_k (a_j − y_j)σ′(z_j) "
             "for sigmoid outputs with the quadratic cost",
             group="losses", title="Sigmoid with quadratic cost: δ = (a − y)σ′(z)",
-            title_zh="Sigmoid 与二次代价：δ = (a − y)σ′(z)", source=_SOURCE + ", eq. (55)–(56)")
+            title_zh="Sigmoid 与二次代价：δ = (a − y)σ′(z)", source=_SOURCE + ", eq. (55)–(56)",
+            summary_zh="sigmoid 输出配合二次代价时，δ_j = (a_j − y_j)σ′(z_j)，且 "
+                       "∂C/∂w^L_jk = a^{L−1}_k (a_j − y_j)σ′(z_j)",
+            source_zh=_SOURCE_ZH + "，式 (55)–(56)")
 def sigmoid_mse(d):
     """δ_j = (a_j − y_j)σ′(z_j) (shared chain), then the weight gradient by the chain rule
     through z^L_i = Σ_q w^L_iq a^{L−1}_q + b^L_i (Nielsen eq. 55; BP4 for the last layer)."""
@@ -91,7 +101,8 @@ def sigmoid_mse(d):
            title="z^L_r depends on w^L_jk only for r = j",
            title_zh="z^L_r 仅当 r = j 时依赖 w^L_jk")
     d.step(Derivative(Sum(w[L, r, q] * al[L - 1, q], (q, 1, m)) + b[L, r], w[L, j, k]),
-           because("definition", "z^L_r = Σ_q w^L_rq a^{L−1}_q + b^L_r"))
+           because("definition", "z^L_r = Σ_q w^L_rq a^{L−1}_q + b^L_r",
+                   "z^L_r = Σ_q w^L_rq a^{L−1}_q + b^L_r"))
     d.step(Sum(KroneckerDelta(r, j) * KroneckerDelta(q, k) * al[L - 1, q], (q, 1, m)),
            because("linearity", "∂w^L_rq/∂w^L_jk = δ_rj δ_qk; b^L_r does not depend on w",
                    "∂w^L_rq/∂w^L_jk = δ_rj δ_qk；b^L_r 与 w 无关"))
@@ -145,7 +156,9 @@ def _open_unit_interval(*symbols) -> Assumption:
             "the cross-entropy −[y ln a + (1−y) ln(1−a)] is minimised at a = y; "
             "its minimum is the binary entropy",
             group="losses", title="The cross-entropy is minimised at a = y",
-            title_zh="交叉熵在 a = y 处取最小值", source=_SOURCE + ", exercise in §3.1")
+            title_zh="交叉熵在 a = y 处取最小值", source=_SOURCE + ", exercise in §3.1",
+            summary_zh="交叉熵 −[y ln a + (1−y) ln(1−a)] 在 a = y 处取最小值，最小值为二元熵",
+            source_zh=_SOURCE_ZH + "，§3.1 的练习")
 def binary_entropy(d):
     """C(a) = −[y ln a + (1−y) ln(1−a)] on 0 < a, y < 1: C′(a) = (a − y)/(a(1−a)) vanishes only
     at a = y, C″ > 0, and C(a) − C(y) is the Kullback–Leibler divergence."""
@@ -158,8 +171,10 @@ def binary_entropy(d):
     first = -_y / _a + (1 - _y) / (1 - _a)
     d.goal(Derivative(Cf(_a), _a), (_a - _y) / (_a * (1 - _a)), tag="derivative",
            title="C′(a) vanishes only at a = y", title_zh="C′(a) 仅在 a = y 处为零")
-    d.step(Derivative(ell, _a), because("definition", "C(a) = −[y ln a + (1−y) ln(1−a)]"))
-    d.step(first, because("log_derivative", "d ln a/da = 1/a, d ln(1−a)/da = −1/(1−a)"))
+    d.step(Derivative(ell, _a), because("definition", "C(a) = −[y ln a + (1−y) ln(1−a)]",
+                                        "C(a) = −[y ln a + (1−y) ln(1−a)]"))
+    d.step(first, because("log_derivative", "d ln a/da = 1/a, d ln(1−a)/da = −1/(1−a)",
+                          "d ln a/da = 1/a，d ln(1−a)/da = −1/(1−a)"))
     d.step((-_y * (1 - _a) + (1 - _y) * _a) / (_a * (1 - _a)),
            because("algebra", "common denominator a(1−a)", "通分 a(1−a)"))
     d.step((_a - _y) / (_a * (1 - _a)),
@@ -170,10 +185,13 @@ def binary_entropy(d):
     d.goal(scale * Derivative(Cf(_a), _a, 2), 0, rel=">", tag="convex",
            title="C″(a) > 0: the stationary point a = y is the minimum",
            title_zh="C″(a) > 0：驻点 a = y 是最小值点")
-    d.step(scale * Derivative(first, _a), because("previous_result", "C′(a) from part 1"))
+    d.step(scale * Derivative(first, _a), because("previous_result", "C′(a) from part 1",
+                                                  "第一部分求得的 C′(a)"))
     d.step(scale * (_y / _a ** 2 + (1 - _y) / (1 - _a) ** 2),
-           because("derivative", "d(1/a)/da = −1/a², d(1/(1−a))/da = 1/(1−a)²"))
-    d.step(_y * (1 - _a) ** 2 + (1 - _y) * _a ** 2, because("algebra", "cancel a²(1−a)²"))
+           because("derivative", "d(1/a)/da = −1/a², d(1/(1−a))/da = 1/(1−a)²",
+                   "d(1/a)/da = −1/a²，d(1/(1−a))/da = 1/(1−a)²"))
+    d.step(_y * (1 - _a) ** 2 + (1 - _y) * _a ** 2, because("algebra", "cancel a²(1−a)²",
+                                                           "约去 a²(1−a)²"))
     d.step(sp.Integer(0), because("inequality", "y, 1−y > 0 and a², (1−a)² > 0 for 0 < a, y < 1; "
                                   "a²(1−a)² > 0, so C″(a) > 0",
                                   "0 < a, y < 1 时 y, 1−y, a², (1−a)² 均为正，故 C″(a) > 0"),
@@ -183,15 +201,16 @@ def binary_entropy(d):
     d.goal(Cf(_a) - Cf(_y), kl, tag="excess",
            title="C(a) − C(y) is the Kullback–Leibler divergence KL(y‖a)",
            title_zh="C(a) − C(y) 是 KL 散度 KL(y‖a)")
-    d.step(ell - ell.xreplace({_a: _y}), because("definition", "C at a and at y"))
+    d.step(ell - ell.xreplace({_a: _y}), because("definition", "C at a and at y",
+                                                 "C 在 a 处与在 y 处的值"))
     d.step(_y * (log(_y) - log(_a)) + (1 - _y) * (log(1 - _y) - log(1 - _a)),
            because("algebra", "collect the y and the 1−y terms", "合并 y 项与 1−y 项"))
     d.step(kl, because("log_rules", "ln u − ln v = ln(u/v)", "ln u − ln v = ln(u/v)"))
 
     d.goal(Cf(_y), -(_y * log(_y) + (1 - _y) * log(1 - _y)), tag="minimum",
            title="the minimum value is the binary entropy H(y)", title_zh="最小值为二元熵 H(y)")
-    d.step(sp.Subs(ell, _a, _y), because("definition", "C(a) at a = y"))
-    d.step(-(_y * log(_y) + (1 - _y) * log(1 - _y)), because("evaluation", "a = y"))
+    d.step(sp.Subs(ell, _a, _y), because("definition", "C(a) at a = y", "C(a) 在 a = y 处的值"))
+    d.step(-(_y * log(_y) + (1 - _y) * log(1 - _y)), because("evaluation", "a = y", "代入 a = y"))
     d.note("C is strictly convex on (0, 1) (part 2) with its only stationary point at a = y "
            "(part 1), so a = y is the global minimum and the minimum value is the binary entropy "
            "H(y) (part 4); part 3 says the excess C(a) − H(y) is KL(y‖a).",
@@ -203,7 +222,10 @@ def binary_entropy(d):
             "−[y ln a + (1−y) ln(1−a)] is defined for targets y ∈ {0, 1}; "
             "the swapped −[a ln y + (1−a) ln(1−y)] is not (it diverges as y → 0 or 1)",
             group="losses", title="Why the cross-entropy is −[y ln a + (1−y) ln(1−a)]",
-            title_zh="为何交叉熵取 −[y ln a + (1−y) ln(1−a)]", source=_SOURCE + ", exercise in §3.1")
+            title_zh="为何交叉熵取 −[y ln a + (1−y) ln(1−a)]", source=_SOURCE + ", exercise in §3.1",
+            summary_zh="对目标 y ∈ {0, 1}，−[y ln a + (1−y) ln(1−a)] 有定义；交换后的 "
+                       "−[a ln y + (1−a) ln(1−y)] 则不然（y → 0 或 1 时发散）",
+            source_zh=_SOURCE_ZH + "，§3.1 的练习")
 def ce_form(d):
     """Evaluate both forms at the targets of a classifier, y = 0 and y = 1 (0 < a < 1)."""
     Cf, Cs = sp.Function("C", real=True), sp.Function("C_swap", real=True)
@@ -216,7 +238,8 @@ def ce_form(d):
                                  (0, -log(1 - _a), "at y = 0 the cross-entropy is −ln(1 − a)")):
         d.goal(Cf(_a, target), value, tag=f"y{target}", title=title + " (finite)",
                title_zh=f"y = {target} 时交叉熵为有限值")
-        d.step(sp.Subs(good, _y, target), because("definition", f"C(a, y) at y = {target}"))
+        d.step(sp.Subs(good, _y, target), because("definition", f"C(a, y) at y = {target}",
+                                                  f"C(a, y) 在 y = {target} 处的值"))
         d.step(value, because("evaluation", f"y = {target}: one term vanishes because its "
                               "coefficient is 0; ln a and ln(1−a) are finite for 0 < a < 1",
                               f"y = {target}：系数为 0 的项消失；0 < a < 1 时 ln a 与 ln(1−a) 有限"))
@@ -230,7 +253,8 @@ def ce_form(d):
                      f"as y → {end}",
                title_zh=f"y → {end} 时交换后的形式按 ({text(coeff)})·({text(log_end)}) 趋于 ∞")
         d.step(sp.Limit(swap / log_end, _y, end, direction),
-               because("definition", "C_swap(a, y) = −[a ln y + (1−a) ln(1−y)]"))
+               because("definition", "C_swap(a, y) = −[a ln y + (1−a) ln(1−y)]",
+                       "C_swap(a, y) = −[a ln y + (1−a) ln(1−y)]"))
         d.step(sp.Limit(coeff + other / own, _y, end, direction),
                because("algebra", f"divide each term by {text(log_end)}",
                        f"逐项除以 {text(log_end)}"))
@@ -253,7 +277,10 @@ def ce_form(d):
             "sigmoid outputs need not sum to 1: σ(0) + σ(0) = 1 but σ(1) + σ(2) > 1, "
             "and ∂/∂z_k Σ_j σ(z_j) = σ′(z_k) > 0",
             group="losses", title="Sigmoid outputs are not a probability distribution",
-            title_zh="Sigmoid 输出不构成概率分布", source=_SOURCE + " (softmax), exercise")
+            title_zh="Sigmoid 输出不构成概率分布", source=_SOURCE + " (softmax), exercise",
+            summary_zh="sigmoid 输出之和不必为 1：σ(0) + σ(0) = 1，但 σ(1) + σ(2) > 1，"
+                       "且 ∂/∂z_k Σ_j σ(z_j) = σ′(z_k) > 0",
+            source_zh=_SOURCE_ZH + "（softmax 一节）的练习")
 def sigmoid_not_normalized(d):
     """A counterexample (σ(1) + σ(2) ≠ 1) and the general reason (the sum is not constant)."""
     sig = _acts.sigma
@@ -261,18 +288,19 @@ def sigmoid_not_normalized(d):
     e = sp.E
     d.goal(sp.Add(sig(0), sig(0), evaluate=False), 1, tag="equal", title="σ(0) + σ(0) = 1 (by coincidence)",
            title_zh="σ(0) + σ(0) = 1（巧合）")
-    d.step(2 * sig(0), because("algebra", "σ(0) + σ(0) = 2σ(0)"))
-    d.step(sp.Integer(1), because("evaluation", "σ(0) = 1/(1 + e⁰) = 1/2"))
+    d.step(2 * sig(0), because("algebra", "σ(0) + σ(0) = 2σ(0)", "σ(0) + σ(0) = 2σ(0)"))
+    d.step(sp.Integer(1), because("evaluation", "σ(0) = 1/(1 + e⁰) = 1/2", "σ(0) = 1/(1 + e⁰) = 1/2"))
 
     d.goal(sig(1) + sig(2) - 1, 0, rel=">", tag="counterexample",
            title="σ(1) + σ(2) > 1: the outputs do not sum to 1",
            title_zh="σ(1) + σ(2) > 1：输出之和不为 1")
     d.step(1 / (1 + 1 / e) + 1 / (1 + e ** -2) - 1,
-           because("definition", "σ(z) = 1/(1 + e^{−z})"))
+           because("definition", "σ(z) = 1/(1 + e^{−z})", "σ(z) = 1/(1 + e^{−z})"))
     d.step(e / (1 + e) + e ** 2 / (1 + e ** 2) - 1,
-           because("algebra", "multiply numerator and denominator by e^z"))
+           because("algebra", "multiply numerator and denominator by e^z", "分子分母同乘 e^z"))
     d.step((e ** 3 - 1) / ((1 + e) * (1 + e ** 2)),
-           because("algebra", "common denominator: e(1+e²) + e²(1+e) − (1+e)(1+e²) = e³ − 1"))
+           because("algebra", "common denominator: e(1+e²) + e²(1+e) − (1+e)(1+e²) = e³ − 1",
+                   "通分：e(1+e²) + e²(1+e) − (1+e)(1+e²) = e³ − 1"))
     d.step(sp.Integer(0), because("counterexample", "e³ > 1: σ(1) + σ(2) ≈ 1.612 ≠ 1",
                                   "e³ > 1：σ(1) + σ(2) ≈ 1.612 ≠ 1"), rel=">")
 
@@ -292,10 +320,12 @@ def sigmoid_not_normalized(d):
     d.step(Derivative(sig(z[k]), z[k]),
            because("kronecker_sum", "Σ_i δ_ik = 1, since 1 ≤ k ≤ n", "Σ_i δ_ik = 1，因为 1 ≤ k ≤ n"))
     d.step(sig(z[k]) * (1 - sig(z[k])),
-           because("previous_result", "σ′ = σ(1 − σ) (catalog entry 'sigmoid')"))
+           because("previous_result", "σ′ = σ(1 − σ) (catalog entry 'sigmoid')",
+                   "σ′ = σ(1 − σ)（目录条目 sigmoid）"))
     d.goal(sig(z[k]) * (1 - sig(z[k])), 0, rel=">", tag="positive",
            title="σ′(z_k) > 0, so Σ_j σ(z_j) is not constant (softmax: Σ_j a_j = 1 always)",
            title_zh="σ′(z_k) > 0，故 Σ_j σ(z_j) 不是常数（softmax 恒有 Σ_j a_j = 1）")
     d.step(exp(-z[k]) / (1 + exp(-z[k])) ** 2,
-           because("definition", "σ(1 − σ) = e^{−z}/(1 + e^{−z})²"))
-    d.step(sp.Integer(0), because("inequality", "e^{−z} > 0"), rel=">")
+           because("definition", "σ(1 − σ) = e^{−z}/(1 + e^{−z})²",
+                   "σ(1 − σ) = e^{−z}/(1 + e^{−z})²"))
+    d.step(sp.Integer(0), because("inequality", "e^{−z} > 0", "e^{−z} > 0"), rel=">")

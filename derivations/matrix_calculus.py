@@ -30,14 +30,17 @@ I_n = sp.Identity(q)
 
 def _taylor(d, at_t, title):
     d.step(at_t, because("definition", f"{title}: dF = d/dt F(X + t dX)|_(t=0)",
-                         f"{title}：dF = d/dt F(X + t dX)|_(t=0)"))
+                         "dF = d/dt F(X + t dX)|_(t=0)"))
 
 
 @derivation("matrix_differentials",
             "d(X±Y), d(XY) = dX Y + X dY, d(Xᵀ) = (dX)ᵀ, d tr X = tr dX, d(X⊙Y), "
             "dσ(X) = σ′(X)⊙dX, dX⁻¹ = −X⁻¹ dX X⁻¹, d|X| = |X| tr(X⁻¹dX)",
             group="matrix", title="Rules of matrix differentials", title_zh="矩阵微分法则",
-            source="course notes: matrix differentials (Magnus & Neudecker)")
+            source="course notes: matrix differentials (Magnus & Neudecker)",
+            summary_zh="d(X±Y)，d(XY) = dX Y + X dY，d(Xᵀ) = (dX)ᵀ，d tr X = tr dX，d(X⊙Y)，"
+                       "dσ(X) = σ′(X)⊙dX，dX⁻¹ = −X⁻¹ dX X⁻¹，d|X| = |X| tr(X⁻¹dX)",
+            source_zh="课程讲义：矩阵微分（Magnus 与 Neudecker）")
 def matrix_differentials(d):
     """Each rule from dF = d/dt F(X + t dX)|_{t=0}."""
     d.size(m, 2)
@@ -136,7 +139,9 @@ f = sp.Symbol("f", real=True)
 @derivation("trace_identities",
             "df = tr((∂f/∂X)ᵀ dX), tr(AB) = tr(BA), tr((A⊙B)ᵀC) = tr(Aᵀ(B⊙C))",
             group="matrix", title="Trace identities", title_zh="迹恒等式",
-            source="course notes: matrix differentials, identification theorem")
+            source="course notes: matrix differentials, identification theorem",
+            summary_zh="df = tr((∂f/∂X)ᵀ dX)，tr(AB) = tr(BA)，tr((A⊙B)ᵀC) = tr(Aᵀ(B⊙C))",
+            source_zh="课程讲义：矩阵微分，辨识定理")
 def trace_identities(d):
     """Each identity through the sum of entries Σ_ij M_ij, with A, B non-square."""
     d.size(m, 2)

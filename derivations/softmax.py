@@ -31,6 +31,7 @@ from symbp.core.expr import fresh, index
 from symbp.core.justify import because
 
 SOURCE = "Nielsen, Neural Networks and Deep Learning, ch. 3 (softmax)"
+SOURCE_ZH = "Nielsen，《Neural Networks and Deep Learning》第 3 章（softmax 一节）"
 m = index("m")  # a second output index, used where m ≠ j is assumed
 
 
@@ -128,7 +129,8 @@ def _quotient(d, kk, S, i):
 # --- softmax_jacobian ----------------------------------------------------------
 @derivation("softmax_jacobian", "∂a_j/∂z_k = a_j(δ_jk − a_k); J = diag(a) − a aᵀ",
             group="softmax", title="The softmax Jacobian", title_zh="Softmax 的雅可比矩阵",
-            source=SOURCE)
+            source=SOURCE, summary_zh="∂a_j/∂z_k = a_j(δ_jk − a_k)；J = diag(a) − a aᵀ",
+            source_zh=SOURCE_ZH)
 def softmax_jacobian(d):
     """Quotient rule on a_j = e^{z_j}/S: general k, then k = j and k ≠ j, then the matrix."""
     i, S = _softmax(d)
@@ -193,7 +195,10 @@ def softmax_jacobian(d):
 @derivation("softmax_properties",
             "Σ_j a_j = 1; a(z + c) = a(z), so z_j = ln a_j + C; ∂a_j/∂z_m ≠ 0 for every m ≠ j",
             group="softmax", title="Softmax: a probability distribution that depends on all z",
-            title_zh="Softmax：依赖于全部 z 的概率分布", source=SOURCE)
+            title_zh="Softmax：依赖于全部 z 的概率分布", source=SOURCE,
+            summary_zh="Σ_j a_j = 1；a(z + c) = a(z)，故 z_j = ln a_j + C；"
+                       "对每个 m ≠ j 都有 ∂a_j/∂z_m ≠ 0",
+            source_zh=SOURCE_ZH)
 def softmax_properties(d):
     """Normalisation, shift invariance, recovering z up to a constant, coupling."""
     i, S = _softmax(d)
@@ -290,7 +295,10 @@ def largest_first(zz) -> LargestFirst:
             "a_j = e^{c z_j}/Σ_i e^{c z_i}: sums to 1 for c > 0; as c → ∞, a → 1 at the largest "
             "z and 0 elsewhere",
             group="softmax", title="Softmax with a temperature: the limit c → ∞ is argmax",
-            title_zh="带温度的 softmax：c → ∞ 的极限是 argmax", source=SOURCE)
+            title_zh="带温度的 softmax：c → ∞ 的极限是 argmax", source=SOURCE,
+            summary_zh="a_j = e^{c z_j}/Σ_i e^{c z_i}：对 c > 0 其和为 1；c → ∞ 时，"
+                       "最大的 z 处 a → 1，其余各处 a → 0",
+            source_zh=SOURCE_ZH)
 def softmax_temperature(d):
     """a_j^c = e^{c z_j}/Σ_i e^{c z_i}; with z_1 the largest and g_i = z_1 − z_i > 0,
     a_1^c = 1/(1 + Σ_{i≥2} e^{−c g_i}) → 1 and e^{c g_k} a_k^c → 1, so a_k^c → 0."""

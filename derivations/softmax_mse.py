@@ -66,10 +66,10 @@ def softmax_chain(d, loss: Loss, jj) -> list:
         (Sum(g * a[i] * (KroneckerDelta(i, jj) - a[jj]), (i, 1, n)),
          because("previous_result", f"softmax Jacobian ∂a_i/∂z_{jj} = a_i(δ_i{jj} − a_{jj}) "
                  "(catalog entry 'softmax_jacobian')",
-                 f"softmax 雅可比 ∂a_i/∂z_{jj} = a_i(δ_i{jj} − a_{jj})（目录条目 softmax_jacobian）")),
+                 f"softmax 雅可比矩阵 ∂a_i/∂z_{jj} = a_i(δ_i{jj} − a_{jj})（目录条目 softmax_jacobian）")),
         (Sum(g * a[i] * KroneckerDelta(i, jj), (i, 1, n)) - a[jj] * total,
          because("sum_split", f"split the sum; a_{jj} does not depend on i",
-                 f"拆分求和；a_{jj} 与 i 无关")),
+                 f"a_{jj} 与 i 无关，可提到求和号外")),
         (g_j * a[jj] - a[jj] * total,
          because("kronecker_sum", f"Σ_i g_i δ_i{jj} = g_{jj}, since 1 ≤ {jj} ≤ n",
                  f"Σ_i g_i δ_i{jj} = g_{jj}，因为 1 ≤ {jj} ≤ n")),
@@ -91,7 +91,11 @@ def _losses_derivative(loss: Loss):
             group="losses", title="Softmax with quadratic cost: δ_k = a_k[(a_k − y_k) − Σ_j a_j(a_j − y_j)]",
             title_zh="Softmax 与二次代价：δ_k = a_k[(a_k − y_k) − Σ_j a_j(a_j − y_j)]",
             source="Nielsen, Neural Networks and Deep Learning, ch. 3 (softmax; quadratic cost "
-                   "eq. (6)); Jacobian from softmax_jacobian")
+                   "eq. (6)); Jacobian from softmax_jacobian",
+            summary_zh="softmax 输出层配合二次代价时，"
+                       "δ_k = ∂C/∂z_k = a_k[(a_k − y_k) − Σ_j a_j(a_j − y_j)]",
+            source_zh="Nielsen，《Neural Networks and Deep Learning》第 3 章（softmax 一节；"
+                      "二次代价见式 (6)）；雅可比矩阵取自 softmax_jacobian")
 def softmax_mse(d):
     """C = ½Σ_j (a_j − y_j)², a = softmax(z) ⇒ δ_k = Σ_j (a_j − y_j) a_j(δ_jk − a_k)
     = a_k[(a_k − y_k) − Σ_j a_j(a_j − y_j)] (no cancellation: the units stay coupled)."""

@@ -49,7 +49,8 @@ SHIFT = (m, "max")
 
 @derivation("stable_sigmoid", "σ(z) = (1 + tanh(z/2))/2: the logistic sigmoid without exp",
             group="stability", title="Sigmoid without overflow: σ(z) = (1 + tanh(z/2))/2",
-            title_zh="无溢出的 sigmoid：σ(z) = (1 + tanh(z/2))/2")
+            title_zh="无溢出的 sigmoid：σ(z) = (1 + tanh(z/2))/2",
+            summary_zh="σ(z) = (1 + tanh(z/2))/2：不含 exp 的 logistic sigmoid")
 def stable_sigmoid(d):
     """1/(1+e^{−z}) = e^{z/2}/(e^{z/2}+e^{−z/2}) = ½(1 + tanh(z/2))."""
     u = sp.Symbol("u", real=True)
@@ -72,7 +73,8 @@ def stable_sigmoid(d):
 
 @derivation("log_sigmoid", "ln σ(z) = −softplus(−z) = −ln(1 + e^{−z})",
             group="stability", title="Log-sigmoid: ln σ(z) = −softplus(−z)",
-            title_zh="对数 sigmoid：ln σ(z) = −softplus(−z)")
+            title_zh="对数 sigmoid：ln σ(z) = −softplus(−z)",
+            summary_zh="ln σ(z) = −softplus(−z) = −ln(1 + e^{−z})")
 def log_sigmoid(d):
     """ln σ(z) = ln 1 − ln(1 + e^{−z}) = −softplus(−z); printed with logaddexp."""
     d.define(sigma(z), 1 / (1 + exp(-z)), "logistic sigmoid")
@@ -90,7 +92,8 @@ def log_sigmoid(d):
 @derivation("bce_from_logits",
             "−[y ln σ(z) + (1−y) ln(1−σ(z))] = ln(1 + e^z) − y z: BCE from the weighted input",
             group="stability", title="Binary cross-entropy from z: ℓ = softplus(z) − y z",
-            title_zh="由 z 计算二元交叉熵：ℓ = softplus(z) − y z")
+            title_zh="由 z 计算二元交叉熵：ℓ = softplus(z) − y z",
+            summary_zh="−[y ln σ(z) + (1−y) ln(1−σ(z))] = ln(1 + e^z) − y z：由加权输入计算二元交叉熵")
 def bce_from_logits(d):
     """Uses ln σ(z) = −ln(1+e^{−z}) (log_sigmoid), ln(1−σ(z)) = −ln(1+e^{z}), and
     ln(1 + e^{−z}) = ln(1 + e^z) − z."""
@@ -116,7 +119,8 @@ def bce_from_logits(d):
 
 @derivation("softmax_shift", "a_k = e^{z_k}/Σ_i e^{z_i} = e^{z_k − m}/Σ_i e^{z_i − m} for any m",
             group="stability", title="Softmax is shift-invariant (max subtraction)",
-            title_zh="Softmax 的平移不变性（减去最大值）")
+            title_zh="Softmax 的平移不变性（减去最大值）",
+            summary_zh="对任意 m，a_k = e^{z_k}/Σ_i e^{z_i} = e^{z_k − m}/Σ_i e^{z_i − m}")
 def softmax_shift(d):
     """Multiply numerator and denominator by e^{−m}; with m = max_i z_i no exponent is positive."""
     d.size(n, 2, 3, 4)
@@ -142,7 +146,9 @@ def softmax_shift(d):
 @derivation("log_softmax",
             "−Σ_j y_j ln a_j = −Σ_j y_j ((z_j − m) − ln Σ_i e^{z_i − m}): CE via log-softmax",
             group="stability", title="Cross-entropy through the log-sum-exp shift",
-            title_zh="通过对数-求和-指数平移计算交叉熵")
+            title_zh="通过对数-求和-指数平移计算交叉熵",
+            summary_zh="−Σ_j y_j ln a_j = −Σ_j y_j ((z_j − m) − ln Σ_i e^{z_i − m})："
+                       "由对数 softmax 计算交叉熵")
 def log_softmax(d):
     """ln a_k = z_k − ln Σ_i e^{z_i} = (z_k − m) − ln Σ_i e^{z_i − m}; the cost follows."""
     d.size(n, 2, 3, 4)

@@ -42,6 +42,8 @@ class Entry:
     title_zh: str
     source: str
     origin: str  # module or file it came from
+    summary_zh: str = ""  # the summary in Chinese ("" = the reports show ``summary``)
+    source_zh: str = ""  # the citation in Chinese ("" = the reports show ``source``)
 
     def build(self) -> Derivation:
         b = Builder(self.name)
@@ -55,15 +57,19 @@ _BUILTINS_LOADED = False
 
 
 def derivation(name: str, summary: str, *, group: str, title: str | None = None,
-               title_zh: str = "", source: str = ""):
-    """Register a catalog function ``f(d: Builder)`` under ``name``."""
+               title_zh: str = "", source: str = "", summary_zh: str = "", source_zh: str = ""):
+    """Register a catalog function ``f(d: Builder)`` under ``name``.
+
+    ``title_zh``, ``summary_zh`` and ``source_zh`` are the Chinese texts of ``title``,
+    ``summary`` and ``source``; a Chinese report falls back to the English one when the
+    Chinese text is empty."""
     if group not in GROUPS:
         raise DerivationError(f"derivation '{name}': unknown group '{group}'",
                               hint=f"use one of {', '.join(GROUPS)}")
 
     def register(fn):
         _REGISTRY[name] = Entry(name, summary, group, fn, title or summary, title_zh,
-                                source, getattr(fn, "__module__", "?"))
+                                source, getattr(fn, "__module__", "?"), summary_zh, source_zh)
         return fn
 
     return register
@@ -122,6 +128,11 @@ def entries() -> list[Entry]:
 
 def names() -> list[str]:
     return [e.name for e in entries()]
+
+
+def registered(name: str) -> Entry | None:
+    """The entry registered under ``name`` so far, or None (loads nothing, raises nothing)."""
+    return _REGISTRY.get(name)
 
 
 def get(name: str) -> Entry:

@@ -81,6 +81,54 @@ def test_view_has_numbered_steps_justifications_and_checks():
     assert any("随机点" in s.check for p in zh.parts for s in p.steps)
 
 
+
+# --- Chinese texts ----------------------------------------------------------
+@pytest.mark.parametrize("name", ["softmax_ce", "bp1"])
+def test_zh_report_has_the_chinese_summary_and_no_english_sentence(name):
+    from symbp.catalog import get
+
+    entry = get(name)
+    assert entry.summary_zh and entry.source_zh
+    zh = single_tex(name, "zh").tex
+    en = single_tex(name, "en").tex
+    assert r"\textit{" + prose(entry.summary_zh) + "}" in zh
+    assert prose(entry.summary) not in zh and prose(entry.source) not in zh
+    assert r"\textit{" + prose(entry.summary) + "}" in en  # English report unchanged
+    for sentence in ("for a softmax output", "output error", "log-likelihood", "cost:",
+                     "quadratic cost", "since 1", "does not depend", "Source:",
+                     "general form not reduced", "catalog entry"):
+        assert sentence not in zh, sentence
+
+
+def test_softmax_ce_justifications_name_its_free_index_k():
+    whys = {lang: " ".join(s.why for p in derivation_view(symbp.derive("softmax_ce"), lang).parts
+                           for s in p.steps) for lang in ("en", "zh")}
+    for why in whys.values():
+        assert r"\delta_{ik}" in why and r"y_{k}" in why and r"$a_{k}$" in why
+        assert r"\delta_{ij}" not in why and r"a_{j}" not in why
+    assert "代价函数：对数似然" in single_tex("softmax_ce", "zh").tex
+
+
+def test_every_builtin_entry_has_chinese_texts():
+    """summary_zh for every entry, source_zh where there is a source, and a Chinese
+    description (or a formula / function name) for every definition."""
+    import re
+
+    from symbp.catalog import entries
+    from symbp.report.build import definition_text
+
+    for e in entries():
+        if e.origin.startswith("derivations."):
+            assert e.summary_zh, e.name
+            assert e.source_zh or not e.source, e.name
+            for df in e.build().definitions:
+                zh = definition_text(df.name, "zh")
+                words = re.findall(r"[A-Za-z]{3,}", re.sub(r"[A-Za-z]\w*[_^]\S*", "", zh))
+                names = {"softmax", "sigmoid", "tanh", "relu", "softplus", "tanh_scaled",
+                         "linear", "logistic", "step", "bce"}
+                assert set(words) <= names, (e.name, df.name, zh)
+
+
 def test_a_wrong_step_is_reported_as_not_verified():
     d = symbp.build("softmax_ce")
     wrong = d.with_step(len(d.steps) - 1, d.steps[-1].rhs + 1)

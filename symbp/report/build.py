@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 
 from ..core.verdict import Verdict
 from ..notation.latex_out import REL_LATEX, NNLatexPrinter
-from .labels import LABELS, SYMBOLIC_ZH, SYMBOLIC_ZH_PREFIX, VERDICT_WORDS
+from .labels import (
+    CASES,
+    DEFINITION_ZH,
+    DEFINITION_ZH_PREFIX,
+    LABELS,
+    SYMBOLIC_ZH,
+    SYMBOLIC_ZH_PREFIX,
+    SYMBOLIC_ZH_SUFFIX,
+    VERDICT_WORDS,
+)
 from .tex import escape, prose
 
 # matrix form in bold (W, Δ), as in the course's matrix-calculus notes
@@ -87,7 +96,7 @@ def _fmt_err(x) -> str:
     return f"${mant} \\times 10^{{{int(exp)}}}$"
 
 
-def _short_cases(detail: str, keep: int = 2) -> str:
+def _short_cases(detail: str, keep: int = 2, lang: str = "en") -> str:
     """``exact … for m = 2, n = 3; m = 2, n = 4; …`` → the first cases and how many."""
     head, sep, cases = detail.partition(" for ")
     parts = cases.split("; ")
@@ -97,18 +106,52 @@ def _short_cases(detail: str, keep: int = 2) -> str:
     tail = ""
     if " (" in rest:  # a trailing remark such as "(general form not reduced by SymPy)"
         tail = " (" + rest.split(" (", 1)[1]
-    return f"{head} for {'; '.join(parts[:keep])}; … ({len(parts)} cases){tail}"
+    count = CASES[lang].format(n=len(parts))
+    return f"{head} for {'; '.join(parts[:keep])}; …{count}{tail}"
 
 
 def _symbolic_note(detail: str, lang: str) -> str:
-    detail = _short_cases(detail)
+    detail = _short_cases(detail, lang=lang)
     if lang == "zh":
         if detail in SYMBOLIC_ZH:
             return SYMBOLIC_ZH[detail]
         for en, zh in SYMBOLIC_ZH_PREFIX.items():
             if detail.startswith(en):
-                return prose(zh) + prose(detail[len(en):])
+                rest, remark = detail[len(en):], ""
+                for en_tail, zh_tail in SYMBOLIC_ZH_SUFFIX.items():
+                    if rest.endswith(en_tail):
+                        rest, remark = rest[:-len(en_tail)], zh_tail
+                return prose(zh) + prose(rest) + prose(remark)
     return prose(detail)
+
+
+def definition_text(description: str, lang: str) -> str:
+    """A definition's description in ``lang`` (:data:`~.labels.DEFINITION_ZH`; else as written)."""
+    if lang != "zh" or not description:
+        return description
+    if description in DEFINITION_ZH:
+        return DEFINITION_ZH[description]
+    for en, zh in DEFINITION_ZH_PREFIX.items():
+        if description.startswith(en):
+            rest = description[len(en):]
+            return zh + DEFINITION_ZH.get(rest, rest)
+    return description
+
+
+def entry_texts(d, lang: str) -> tuple[str, str]:
+    """``(summary, source)`` of derivation ``d`` in ``lang``.
+
+    Chinese texts are declared on the catalog entry (``@derivation(…, summary_zh=…,
+    source_zh=…)``); they are used for the derivation that entry builds (same name,
+    same English summary), and an empty one falls back to the English text."""
+    if lang != "zh":
+        return d.summary, d.source
+    from ..catalog import registered
+
+    entry = registered(d.name)
+    if entry is None or (entry.summary, entry.source) != (d.summary, d.source):
+        return d.summary, d.source
+    return entry.summary_zh or d.summary, entry.source_zh or d.source
 
 
 def verification_note(r, lang: str) -> str:
@@ -118,7 +161,8 @@ def verification_note(r, lang: str) -> str:
     notes = []
     sym = _evidence(r, "symbolic")
     if sym is not None:
-        notes.append(f"{L['symbolic']} {MARK[sym.verdict]}\\ ({_symbolic_note(sym.detail, lang)})")
+        notes.append(f"{L['symbolic']} {MARK[sym.verdict]}\\ "
+                     + L["paren"].format(_symbolic_note(sym.detail, lang)))
     num = _evidence(r, "numeric")
     if num is not None:
         m = re.match(r"(\d+) random points agree", num.detail)
@@ -126,10 +170,11 @@ def verification_note(r, lang: str) -> str:
             what = L["points"].format(n=m.group(1), err=_fmt_err(num.max_rel_error))
         else:
             what = prose(num.detail)
-        notes.append(f"{L['numeric']} {MARK[num.verdict]}\\ ({what})")
+        notes.append(f"{L['numeric']} {MARK[num.verdict]}\\ " + L["paren"].format(what))
     for e in r.evidence:
         if e.witness not in ("symbolic", "numeric"):
-            notes.append(f"{prose(e.witness)} {MARK[e.verdict]}\\ ({prose(e.detail)})")
+            notes.append(f"{prose(e.witness)} {MARK[e.verdict]}\\ "
+                         + L["paren"].format(prose(e.detail)))
     sep = "；" if lang == "zh" else "; "
     if r.verdict is not Verdict.TRUE:
         notes.insert(0, r"\textbf{" + words[r.verdict.value] + "}")
@@ -188,9 +233,10 @@ def derivation_view(vd, lang: str = "en", known: dict[str, str] | None = None) -
             steps=", ".join(f"\\eqref{{{_label(d.name, f's{r.index}')}}}" for r in failed))
     else:
         status = L["verified"].format(n=len(vd.results))
+    summary, source = entry_texts(d, lang)
     return DerivationView(
-        name=d.name, title=prose(title), summary=prose(d.summary), source=prose(d.source),
-        definitions=[(prose(df.name), f"{latex(df.lhs)} := {latex(df.rhs)}")
+        name=d.name, title=prose(title), summary=prose(summary), source=prose(source),
+        definitions=[(prose(definition_text(df.name, lang)), f"{latex(df.lhs)} := {latex(df.rhs)}")
                      for df in d.definitions],
         assumptions=[a.latex for a in d.assumptions], indices=indices, parts=parts,
         notes=[prose(n) for n in notes], verified=not failed, status=status,

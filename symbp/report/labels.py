@@ -1,7 +1,11 @@
 """Every fixed word a report prints, in English and Chinese (data, not code).
 
-Rule names come from :data:`symbp.core.justify.KINDS` and group titles from
-:data:`symbp.catalog.GROUPS`; this table holds the rest of the document's words.
+Rule names come from :data:`symbp.core.justify.KINDS`, group titles from
+:data:`symbp.catalog.GROUPS`, and an entry's title, summary and source from its
+``@derivation(…, title_zh=…, summary_zh=…, source_zh=…)``; these tables hold the rest
+of the document's words, and the Chinese descriptions of definitions
+(``d.define(lhs, rhs, "description")``), which are shared by many entries and partly
+come from the activation and loss registries of :mod:`symbp.nn`.
 """
 
 from __future__ import annotations
@@ -48,6 +52,10 @@ LABELS: dict[str, dict[str, str]] = {
         "steps": "Steps",
         "status": "Status",
         "ok": "verified",
+        # punctuation around the labels: "Source: …", "Indices: ….", "symbolic ✓ (…)"
+        "colon": ": ",
+        "stop": ".",
+        "paren": "({})",
     },
     "zh": {
         "coursework_title": "反向传播：推导与验证",
@@ -86,6 +94,9 @@ LABELS: dict[str, dict[str, str]] = {
         "steps": "步数",
         "status": "状态",
         "ok": "已验证",
+        "colon": "：",
+        "stop": "。",
+        "paren": "（{}）",
     },
 }
 
@@ -104,6 +115,71 @@ SYMBOLIC_ZH_PREFIX: dict[str, str] = {
     "exact, with symbolic entries, for": "以符号元素对具体尺寸精确验证，情形：",
     "positive by sign analysis of": "符号分析表明为正：",
     "non-negative by sign analysis of": "符号分析表明非负：",
+}
+# a remark at the end of such a detail (after the cases) -> translation
+SYMBOLIC_ZH_SUFFIX: dict[str, str] = {
+    " (general form not reduced by SymPy)": "（SymPy 未能化简一般形式）",
+}
+# "…; … (5 cases)": the number of cases when only the first few are shown
+CASES: dict[str, str] = {"en": " ({n} cases)", "zh": "（共 {n} 种情形）"}
+
+# Descriptions of definitions, English -> Chinese.  A description not listed is shown
+# as written (formulas such as "a^l_j = σ(z^l_j)" and function names such as
+# "softmax" or "tanh" need no entry).
+DEFINITION_ZH: dict[str, str] = {
+    # derivations/activations.py, stability.py, softmax.py
+    "output": "输出",
+    "amplitude": "幅值",
+    "slope": "斜率",
+    "logistic sigmoid": "logistic sigmoid 函数",
+    "hyperbolic tangent": "双曲正切",
+    "log-normaliser": "对数归一化常数",
+    "softmax with inverse temperature c": "逆温度为 c 的 softmax",
+    "gap to the largest input": "与最大输入之差",
+    # derivations/losses.py, _output_delta.py
+    "weighted input of the output layer": "输出层的加权输入",
+    "cross-entropy of one output (registry loss 'bce')": "单个输出的交叉熵（即损失 bce）",
+    "the cross-entropy": "交叉熵",
+    "the swapped form": "交换后的形式",
+    # derivations/backprop.py, backprop_index.py, codegen_rules.py, matrix_calculus.py
+    "hidden pre-activation (bias broadcast)": "隐藏层的加权输入（偏置广播到每一行）",
+    "hidden pre-activation z^l = W^l a^{l−1} + b^l": "隐藏层的加权输入 z^l = W^l a^{l−1} + b^l",
+    "hidden activation": "隐藏层激活值",
+    "output pre-activation": "输出层的加权输入",
+    "output activation": "输出层激活值",
+    "softmax of each row": "逐行 softmax",
+    "cross-entropy, summed over the batch": "交叉熵（对整批求和）",
+    "quadratic loss ½‖a^L − y‖²": "二次损失 ½‖a^L − y‖²",
+    "quadratic cost (representative; see the note)": "二次代价（代表性的选取，见注）",
+    "dense layer": "全连接层",
+    "a representative smooth scalar function of X": "X 的一个代表性光滑标量函数",
+    # derivations/exercises.py
+    "threshold unit, step(0) = 1": "阈值单元，step(0) = 1",
+    "hidden unit 1": "隐藏单元 1",
+    "hidden unit 2": "隐藏单元 2",
+    "output unit": "输出单元",
+    "output unit with its input negated": "输入取负的输出单元",
+    "1 iff x1 = x2 (inputs ±1)": "当且仅当 x1 = x2 时为 1（输入取 ±1）",
+    "1 iff x1 ≠ x2 (inputs ±1)": "当且仅当 x1 ≠ x2 时为 1（输入取 ±1）",
+    "a single threshold unit's input": "单个阈值单元的输入",
+    # Activation.description of symbp.nn.activations.ACTIVATIONS
+    "logistic sigmoid σ(z) = 1/(1+e^{−z})": "logistic sigmoid 函数 σ(z) = 1/(1+e^{−z})",
+    "scaled tanh 1.7159·tanh(2z/3) (LeCun; the course's tanh_opt)":
+        "缩放 tanh 1.7159·tanh(2z/3)（LeCun；即课程中的 tanh_opt）",
+    "rectified linear unit max(0, z)": "线性整流单元 max(0, z)",
+    "softplus ln(1 + e^z)": "softplus 函数 ln(1 + e^z)",
+    "identity (linear output)": "恒等函数（线性输出）",
+    # Loss.description of symbp.nn.losses.LOSSES (after "cost: ")
+    "log-likelihood / cross-entropy −Σ_j y_j ln a_j": "对数似然（交叉熵）−Σ_j y_j ln a_j",
+    "binary cross-entropy −Σ_j [y_j ln a_j + (1−y_j) ln(1−a_j)]":
+        "二元交叉熵 −Σ_j [y_j ln a_j + (1−y_j) ln(1−a_j)]",
+    "quadratic ½Σ_j (a_j − y_j)²": "二次代价 ½Σ_j (a_j − y_j)²",
+}
+# "cost: <loss description>", "output activation: <name>" (derivations/_output_delta.py):
+# the prefix is translated here, the rest through DEFINITION_ZH (or kept, e.g. a name)
+DEFINITION_ZH_PREFIX: dict[str, str] = {
+    "cost: ": "代价函数：",
+    "output activation: ": "输出层激活函数：",
 }
 
 VERDICT_WORDS: dict[str, dict[str, str]] = {

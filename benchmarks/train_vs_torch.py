@@ -101,7 +101,12 @@ class TorchRun:
         n, B = len(self.X), self.cfg.batch_size
         order = self.torch.from_numpy(self.rng.permutation(n))
         t = time.perf_counter()
+        batches = -(-n // B)
+        per_iteration = self.cfg.lr_schedule.split(":")[0] in tr.PER_ITERATION
         for k in range(0, n, B):
+            if per_iteration:  # the same rate per batch as symbp's SGD
+                for g in self.opt.param_groups:
+                    g["lr"] = tr.lr_at(self.cfg, self.done + (k // B) / batches)
             idx = order[k:k + B]
             self.opt.zero_grad(set_to_none=True)
             self.loss(self.forward(self.X[idx]), self.Y[idx], self.labels[idx]).backward()

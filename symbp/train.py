@@ -20,7 +20,9 @@ batch-mean loss and its gradients, derived from the catalog).  This module only:
 * (saving a run is :mod:`symbp.runs`).
 
 Learning-rate schedules (``--lr-schedule``): ``const``; ``exp:G`` (η·Gᵉ in epoch e, e from
-0); ``step:G:K`` (×G every K epochs); ``linear`` (η·(1 − e/E)).
+0); ``step:G:K`` (×G every K epochs); ``linear`` (η·(1 − e/E), per epoch); ``anneal``
+(η·(1 − t/T) per iteration: t batches done of T in the whole run, so the rate falls
+linearly to ≈ 0 at the end).
 """
 
 from __future__ import annotations
@@ -96,22 +98,28 @@ class TrainConfig:
         lr_at(self, 0)  # parses the schedule
 
 
-def lr_at(cfg: TrainConfig, epoch: int) -> float:
-    """Learning rate of ``epoch`` (0-based) under ``cfg.lr_schedule``."""
+#: schedules whose rate changes every iteration (``lr_at`` takes a fractional epoch)
+PER_ITERATION = ("anneal",)
+
+
+def lr_at(cfg: TrainConfig, epoch: float) -> float:
+    """Learning rate of ``epoch`` (0-based; fractional inside an epoch for the
+    :data:`PER_ITERATION` schedules) under ``cfg.lr_schedule``."""
     kind, *rest = cfg.lr_schedule.split(":")
     try:
         nums = [float(r) for r in rest]
         rule = {"const": lambda: cfg.lr if not nums else None,
                 "exp": lambda: cfg.lr * nums[0] ** epoch,
                 "step": lambda: cfg.lr * nums[0] ** (epoch // int(nums[1])),
-                "linear": lambda: cfg.lr * (1 - epoch / cfg.epochs)}[kind]
+                "linear": lambda: cfg.lr * (1 - int(epoch) / cfg.epochs),
+                "anneal": lambda: cfg.lr * (1 - epoch / cfg.epochs) if not nums else None}[kind]
         value = rule()
     except (KeyError, IndexError, ValueError, ZeroDivisionError):
         value = None
     if value is None:
         raise UsageError(f"cannot read --lr-schedule {cfg.lr_schedule!r}", where="--lr-schedule",
-                         hint="use const, exp:G (×G per epoch), step:G:K (×G every K epochs) "
-                              "or linear")
+                         hint="use const, exp:G (×G per epoch), step:G:K (×G every K epochs), "
+                              "linear (per epoch) or anneal (linear to 0, per iteration)")
     return float(value)
 
 
@@ -335,7 +343,10 @@ class SGD:
         t0 = last_draw = time.perf_counter()
         order = self.rng.permutation(self.n)
         running = 0.0
+        per_iteration = cfg.lr_schedule.split(":")[0] in PER_ITERATION
         for k in range(self.batches):
+            if per_iteration:
+                lr = self.dtype.type(lr_at(cfg, epoch + k / self.batches))
             xb, yb = self._gather(order[k * B:(k + 1) * B])
             loss, grads = (lag(self.params, xb, yb, out=self.out) if self.out
                            else lag(self.params, xb, yb))

@@ -17,6 +17,7 @@ import pytest
 
 from symbp import train as tr
 from symbp.data import Data
+from symbp.errors import UsageError
 from symbp.errors import NumericalError, UsageError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,6 +119,21 @@ def test_lr_schedules():
     assert [tr.lr_at(replace(cfg, lr_schedule="step:0.1:2"), e) for e in range(4)] == \
         pytest.approx([1, 1, 0.1, 0.1])
     assert tr.lr_at(replace(cfg, lr_schedule="linear"), 2) == pytest.approx(0.5)
+    assert tr.lr_at(replace(cfg, lr_schedule="linear"), 2.75) == pytest.approx(0.5)
+    anneal = replace(cfg, lr_schedule="anneal")
+    assert [tr.lr_at(anneal, e) for e in (0, 1.5, 3.9)] == pytest.approx([1, 0.625, 0.025])
+    with pytest.raises(UsageError):
+        tr.lr_at(replace(cfg, lr_schedule="anneal:2"), 0)
+
+
+def test_anneal_lowers_the_rate_inside_an_epoch(small_module):
+    """Per-iteration schedule: two runs that differ only in const vs anneal diverge."""
+    module = tr.load_module(small_module)
+    prep = tr.prepare(synthetic(), SMALL, module.DTYPE)
+    const = tr.fit(module, replace(SMALL, epochs=1), prep)
+    anneal = tr.fit(module, replace(SMALL, epochs=1, lr_schedule="anneal"), prep)
+    assert const.iter_loss[0] == anneal.iter_loss[0]  # the first batch sees the full rate
+    assert const.iter_loss[-1] != anneal.iter_loss[-1]
 
 
 def test_training_never_imports_sympy(small_module, tmp_path):

@@ -40,7 +40,8 @@ def add_parser(sub):
     p.add_argument("--momentum", type=float, default=0.0)
     p.add_argument("--l2", type=float, default=0.0, help="L2 weight decay on the weights")
     p.add_argument("--lr-schedule", default="const",
-                   help="const | exp:G (×G per epoch) | step:G:K | linear (default const)")
+                   help="const | exp:G (×G per epoch) | step:G:K | linear (per epoch) | anneal (linear "
+                   "to 0, per iteration) (default const)")
     p.add_argument("--normalize", default="whiten", help="whiten (per-pixel standardisation, "
                    "default) or scale (x/255)")
     p.add_argument("--dataset", default="mnist", help="mnist or fashion-mnist")

@@ -413,9 +413,9 @@ class Builder:
                                 hint="apply it to a column vector or to entries")
         if func is None:
             fn = ELEMENTWISE[name]
-            if primes:
-                raise NotUnderstood(f"a prime on {name} is not understood",
-                                    hint=r"write \frac{d}{dx}")
+            if primes:  # \tanh'(z): the derivative of the named function, at the argument
+                u, plain = sp.Dummy("u", real=True), fn
+                fn = (lambda arg, p=primes: sp.diff(plain(u), u, p).subs(u, arg))
         else:
             u = sp.Dummy("u", real=True)
             fn = (lambda arg, f=func, p=primes: sp.Subs(sp.Derivative(f(u), (u, p)), u, arg)) \
@@ -445,8 +445,11 @@ class Builder:
                     raise NotUnderstood("a prime on a function of several variables")
                 return func(*[self.scalar_only(v, fname) for v in vals])
             return self.elementwise(fname, x, primes, func)
+        if fname in ELEMENTWISE and fname not in ("sign", "relu"):  # no ordinary derivative
+            return self.elementwise(fname, x, primes)
         if primes:
-            raise NotUnderstood(f"a prime on {fname} is not understood")
+            raise NotUnderstood(f"a prime on {fname} is not understood",
+                                hint=r"write \frac{d}{dx}")
         if fname in ELEMENTWISE:
             return self.elementwise(fname, x)
         if fname == "tr":

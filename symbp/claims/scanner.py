@@ -253,8 +253,12 @@ class Scanner:
             if name == "log" and s[j:j + 1] == "_":
                 out.append(r"\log")
                 return end
-            if s[j:j + 1] in ("(", "["):
+            if s[j:j + 1] in ("(", "[", "'"):  # \tanh(z), \tanh'(z)
                 return self.function(s, end, base, out, NATIVE_FUNCS[name], i)
+            if name == "sqrt" and s[j:j + 1] == "{":  # \sqrt{x^2}
+                arg, k = self.brace_arg(s, j, base)
+                out.append(r"\sqrt{" + self.flatten(arg, base + j + 1) + "}")
+                return k
             out.append("\\" + ("ln" if name == "log" else name) + " ")
             return end
         if name in GREEK:

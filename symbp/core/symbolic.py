@@ -166,7 +166,30 @@ def _general_form(L, R, ctx: Context) -> Evidence | None:
     if d.is_number and d.free_symbols == set() and d.is_zero is False:
         return Evidence("symbolic", Verdict.FALSE,
                         f"difference simplifies to the nonzero constant {d}")
+    for how, rewritten in _REWRITES:
+        if d.has(*how):
+            e = rewritten(d)
+            if e == 0:
+                return Evidence("symbolic", Verdict.TRUE,
+                                "difference simplifies to 0 after rewriting "
+                                f"{', '.join(f.__name__ for f in how if d.has(f))} (general form)")
     return None
+
+
+def _in_exponentials(d):
+    """tanh, sinh, cosh written with exp; then a rational function of exponentials."""
+    return sp.cancel(sp.together(sp.expand(d.doit().rewrite(sp.exp))))
+
+
+def _by_cases(d):
+    """max, min, |·|, sign as Piecewise over the real line; each case simplified."""
+    return sp.simplify(sp.piecewise_fold(d.rewrite(sp.Piecewise)))
+
+
+#: exact rewrites tried when plain simplification leaves a difference (each bounded by the
+#: caller's time limit); a result of exactly 0 is a proof for the general form
+_REWRITES = (((sp.tanh, sp.sinh, sp.cosh, sp.sech, sp.csch, sp.coth), _in_exponentials),
+             ((sp.Max, sp.Min, sp.Abs, sp.sign, sp.Heaviside), _by_cases))
 
 
 def _opaque_zero(lhs, rhs, ctx: Context, seconds: float = 1.0) -> bool:

@@ -192,7 +192,7 @@ def size_assignments(sizes: list[sp.Symbol], ctx: Context, limit: int = 3) -> li
     return unique[:limit]
 
 
-def numeric_size_assignments(sizes: list[sp.Symbol], ctx: Context, limit: int = 6) -> list[dict]:
+def numeric_size_assignments(sizes: list[sp.Symbol], ctx: Context, limit: int = 8) -> list[dict]:
     """The assignments of :func:`size_assignments`, and for user claims
     (``ctx.thorough_sizes``) more, up to ``limit``:
 
@@ -200,22 +200,23 @@ def numeric_size_assignments(sizes: list[sp.Symbol], ctx: Context, limit: int = 
       (5, 6, 7, … for sizes a context does not restrict), so a claim that happens to hold
       for small sizes (2^n = n² − n + 2 holds for n = 1, 2, 3; a factor (j − 1)(j − 2)(j − 3)
       vanishes for every j ≤ 3) is still refuted;
-    * combinations of the allowed sizes chosen so that every two size symbols differ in at
-      least one of them (det(WᵀW) = det(WWᵀ) holds whenever W happens to be square).
+    * combinations of the allowed sizes chosen so that for every two size symbols s, t
+      some assignment has s > t and some has s < t (det(WᵀW) = det(WWᵀ) holds whenever W
+      is square; det(BᵀAᵀAB) = det(BᵀB)det(AᵀA) whenever B is not taller than wide).
     """
     out = size_assignments(sizes, ctx)
     if not sizes or not ctx.thorough_sizes:
         return out
     big = {s: max(ctx.sizes[s]) if s in ctx.sizes else 5 + i for i, s in enumerate(sizes)}
     extra = [big]
-    pairs = list(itertools.combinations(range(len(sizes)), 2))
-    uncovered = {(i, j) for i, j in pairs if all(a[sizes[i]] == a[sizes[j]] for a in out)}
+    ordered = list(itertools.permutations(range(len(sizes)), 2))
+    uncovered = {(i, j) for i, j in ordered if not any(a[sizes[i]] > a[sizes[j]] for a in out)}
     combos = list(itertools.product(*[ctx.sizes.get(s, (2, 3, 4)) for s in sizes]))
     while uncovered and combos:
-        best = max(combos, key=lambda c: sum(c[i] != c[j] for i, j in uncovered))
-        if not any(best[i] != best[j] for i, j in uncovered):
-            break  # the allowed sizes cannot separate the rest
-        uncovered = {(i, j) for i, j in uncovered if best[i] == best[j]}
+        best = max(combos, key=lambda c: sum(c[i] > c[j] for i, j in uncovered))
+        if not any(best[i] > best[j] for i, j in uncovered):
+            break  # the allowed sizes cannot order the rest
+        uncovered = {(i, j) for i, j in uncovered if not best[i] > best[j]}
         combos.remove(best)
         extra.append(dict(zip(sizes, best)))
     for a in extra:

@@ -128,11 +128,10 @@ def breakdown(sgd, cfg, prep) -> None:
     lr = np.float32(1e-3)
     for k in range(len(X) // B):
         t0 = time.perf_counter()
-        np.take(X, order[k * B:(k + 1) * B], axis=0, out=sgd.xbuf)
-        np.take(Y, order[k * B:(k + 1) * B], axis=0, out=sgd.ybuf)
+        xb, yb = sgd._gather(order[k * B:(k + 1) * B])
         t1 = time.perf_counter()
-        _, grads = (lag(sgd.params, sgd.xbuf, sgd.ybuf, out=sgd.out) if sgd.out
-                    else lag(sgd.params, sgd.xbuf, sgd.ybuf))
+        _, grads = (lag(sgd.params, xb, yb, out=sgd.out) if sgd.out
+                    else lag(sgd.params, xb, yb))
         t2 = time.perf_counter()
         sgd._update(grads, lr, np.float32(cfg.momentum), np.float32(0))
         parts["gather"] += t1 - t0

@@ -218,7 +218,7 @@ def derivation_view(vd, lang: str = "en", known: dict[str, str] | None = None) -
         else:
             conclusion = L["proves_one"].format(first=f"\\eqref{{{steps[0].label}}}", goal=ref)
         ptitle = part.title_zh if lang == "zh" and part.title_zh else part.title
-        parts.append(PartView(prose(ptitle), escape(part.tag), goal_label,
+        parts.append(PartView(prose(ptitle), escape((part.tag or "").replace("_", " ")), goal_label,
                               f"{latex(part.goal_lhs)} {REL_LATEX[part.rel]} "
                               f"{latex(part.goal_rhs)}",
                               latex(part.goal_lhs), steps, conclusion))

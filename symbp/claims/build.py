@@ -44,6 +44,17 @@ ELEMENTWISE = {"tanh": sp.tanh, "exp": sp.exp, "ln": sp.log, "sinh": sp.sinh, "c
                "sin": sp.sin, "cos": sp.cos, "sqrt": sp.sqrt, "sign": sp.sign,
                "relu": lambda x: sp.Max(0, x)}
 GENERIC = {"f", "g", "h", "phi", "varphi", "psi"}
+
+
+def _derivative_at(f, u, order, arg):
+    """f^(order) at ``arg``: written out when f's derivative is known (σ′ = σ(1 − σ));
+    an unevaluated Subs only for an undefined f.  (SymPy's Subs compares equal across
+    different points in some cases, so a cached σ′(z^l_j) of one size could stand in for
+    another's: the written-out form has no such trap.)"""
+    d = sp.diff(f(u), (u, order))
+    if d.has(sp.Derivative):
+        return sp.Subs(sp.Derivative(f(u), (u, order)), u, arg)
+    return d.xreplace({u: arg})
 NET_FAMILIES = {"a": "a", "z": "z", "b": "b", "W": "W", "w": "W", "delta": "delta"}
 
 
@@ -418,8 +429,7 @@ class Builder:
                 fn = (lambda arg, p=primes: sp.diff(plain(u), u, p).subs(u, arg))
         else:
             u = sp.Dummy("u", real=True)
-            fn = (lambda arg, f=func, p=primes: sp.Subs(sp.Derivative(f(u), (u, p)), u, arg)) \
-                if primes else func
+            fn = (lambda arg, f=func, p=primes: _derivative_at(f, u, p, arg)) if primes else func
         if is_matrix(x):
             t = sp.Dummy("t", real=True)
             return x.applyfunc(sp.Lambda(t, fn(t)))

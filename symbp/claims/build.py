@@ -426,7 +426,7 @@ class Builder:
             fn = ELEMENTWISE[name]
             if primes:  # \tanh'(z): the derivative of the named function, at the argument
                 u, plain = sp.Dummy("u", real=True), fn
-                fn = (lambda arg, p=primes: sp.diff(plain(u), u, p).subs(u, arg))
+                fn = (lambda arg, p=primes: _derivative_at(plain, u, p, arg))
         else:
             u = sp.Dummy("u", real=True)
             fn = (lambda arg, f=func, p=primes: _derivative_at(f, u, p, arg)) if primes else func

@@ -11,6 +11,7 @@ silently returns 0 for some inputs, see known pitfalls) is never trusted.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from collections.abc import Iterator
 
@@ -192,6 +193,10 @@ def size_assignments(sizes: list[sp.Symbol], ctx: Context, limit: int = 3) -> li
     return unique[:limit]
 
 
+#: at most this many candidate size combinations are scored by numeric_size_assignments
+_CANDIDATES = 512
+
+
 def numeric_size_assignments(sizes: list[sp.Symbol], ctx: Context, limit: int = 8) -> list[dict]:
     """The assignments of :func:`size_assignments`, and for user claims
     (``ctx.thorough_sizes``) more, up to ``limit``:
@@ -211,8 +216,14 @@ def numeric_size_assignments(sizes: list[sp.Symbol], ctx: Context, limit: int = 
     extra = [big]
     ordered = list(itertools.permutations(range(len(sizes)), 2))
     uncovered = {(i, j) for i, j in ordered if not any(a[sizes[i]] > a[sizes[j]] for a in out)}
-    combos = list(itertools.product(*[ctx.sizes.get(s, (2, 3, 4)) for s in sizes]))
-    while uncovered and combos:
+    pools = [ctx.sizes.get(s, (2, 3, 4)) for s in sizes]
+    if math.prod(len(p) for p in pools) <= _CANDIDATES:
+        combos = list(itertools.product(*pools))
+    else:  # many size symbols: a fixed sample, so the search stays cheap and deterministic
+        rng = random.Random(len(sizes))
+        combos = list(dict.fromkeys(tuple(rng.choice(p) for p in pools)
+                                    for _ in range(_CANDIDATES)))
+    while uncovered and combos and len(extra) < limit:
         best = max(combos, key=lambda c: sum(c[i] > c[j] for i, j in uncovered))
         if not any(best[i] > best[j] for i, j in uncovered):
             break  # the allowed sizes cannot order the rest

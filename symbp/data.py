@@ -20,8 +20,9 @@ place looked at, so a wrong folder is an error, not a silent fallback), ``$SYMBP
 user cache ``$XDG_CACHE_HOME/symbp/<dataset>`` (default ``~/.cache/symbp/<dataset>``),
 then the Debian package folder ``/usr/share/datasets/fashion-mnist`` (Fashion-MNIST).
 If none holds the four files, they are downloaded from the standard mirrors into the user
-cache: each into a temporary file that is renamed only after its checksum and format pass;
-on any failure the temporary file (and a cache folder we created) is removed.
+cache with pooch (tqdm progress bar): each into a temporary file that is moved into place
+only after its checksum and format pass; on any failure the temporary file, the files this
+download already wrote and a cache folder it created are removed.
 
 Every problem raises :class:`symbp.errors.DataError` (exit code 2).
 """
@@ -31,8 +32,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import shutil
 import sys
-import tempfile
 import urllib.request
 import zlib
 from dataclasses import dataclass, field
@@ -254,37 +255,67 @@ def load(dataset: str = "mnist", data_dir=None, download: bool = True,
 
 
 # --------------------------------------------------------------------------- downloading
-def _bar(done: int, total: int | None, label: str, stream) -> None:
-    if total:
-        frac = min(done / total, 1.0)
-        fill = int(30 * frac)
-        stream.write(f"\r{label} [{'#' * fill}{'.' * (30 - fill)}] {100 * frac:5.1f}% "
-                     f"{done / 1e6:.1f}/{total / 1e6:.1f} MB")
-    else:
-        stream.write(f"\r{label} {done / 1e6:.1f} MB")
-    stream.flush()
+# pooch does the downloading: a temporary file in the cache folder, moved into place only
+# after the checks pass (and deleted otherwise), the known .gz hash, HTTP(S) through requests
+# with a tqdm bar.  What it does not do is added here: several mirrors (tried in turn), the
+# MD5 of the *decompressed* bytes and the IDX format (checked inside the downloader, on
+# pooch's temporary file), file:// mirrors and an ``opener`` hook (tests; urllib streams those).
+_BAR_FORMAT = "{desc}: {percentage:5.1f}% |{bar}| {n_fmt}/{total_fmt} [{elapsed}, {rate_fmt}]"
 
 
-def _download_one(url: str, dest: Path, fspec: FileSpec, opener, progress) -> None:
-    """Download ``url`` into a temporary file next to ``dest``; rename after the checks."""
-    fd, tmp = tempfile.mkstemp(prefix=".part-", dir=dest.parent)
+def _bar(name: str):
+    """A tqdm bar for pooch's HTTP downloader (which sets ``total`` from Content-Length)."""
+    from tqdm import tqdm
+
+    class Bar(tqdm):
+        def __bool__(self):  # pooch asks `if progressbar:`; a tqdm's truth is its total
+            return True
+
+    return Bar(total=None, desc=name, unit="B", unit_scale=True, unit_divisor=1024,
+               bar_format=_BAR_FORMAT, file=sys.stderr, leave=True)
+
+
+def _downloader(fspec: FileSpec, opener, progress):
+    """A pooch downloader for ``fspec``: fetch, then check checksum and format (DataError)."""
+    import pooch
+
+    def download(url, output_file, pooch_instance=None):
+        if opener is None and url.startswith(("http://", "https://")):
+            bar = _bar(fspec.name) if progress else False
+            try:
+                pooch.HTTPDownloader(progressbar=bar, timeout=30)(url, output_file,
+                                                                  pooch_instance)
+            finally:
+                if bar:
+                    bar.close()  # pooch closes it only after a complete download
+        else:
+            from tqdm import tqdm
+
+            with (opener or urllib.request.urlopen)(url, timeout=30) as resp, \
+                    open(output_file, "wb") as out:
+                total = resp.headers.get("Content-Length") if hasattr(resp, "headers") else None
+                with tqdm.wrapattr(out, "write", total=int(total) if total else None,
+                                   desc=fspec.name, unit_divisor=1024, bar_format=_BAR_FORMAT,
+                                   file=sys.stderr, disable=not progress) as sink:
+                    shutil.copyfileobj(resp, sink, 1 << 16)
+        read_file(Path(output_file), fspec)  # raises DataError; pooch then deletes the file
+
+    return download
+
+
+def _retrieve(url: str, dest: Path, fspec: FileSpec, opener, progress) -> None:
+    """Download ``url`` to ``dest`` through pooch; ``dest`` appears only once it is checked."""
+    import pooch
+
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel("WARNING")  # no "Downloading …"/"SHA256 hash of …" chatter: the bar says it
     try:
-        with os.fdopen(fd, "wb") as out, opener(url, timeout=30) as resp:
-            total = resp.headers.get("Content-Length") if hasattr(resp, "headers") else None
-            total = int(total) if total else None
-            done = 0
-            while chunk := resp.read(1 << 16):
-                out.write(chunk)
-                done += len(chunk)
-                if progress:
-                    _bar(done, total, fspec.name, sys.stderr)
-        if progress:
-            sys.stderr.write("\n")
-        read_file(Path(tmp), fspec)  # checksum + format, raises DataError
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        pooch.retrieve(url, known_hash=f"md5:{fspec.md5_gz}" if fspec.md5_gz else None,
+                       fname=dest.name, path=dest.parent,
+                       downloader=_downloader(fspec, opener, progress))
+    finally:
+        logger.setLevel(level)
 
 
 def fetch(dataset: str, target: Path, opener=None, progress=True, searched=()) -> Path:
@@ -295,7 +326,6 @@ def fetch(dataset: str, target: Path, opener=None, progress=True, searched=()) -
     it.
     """
     spec = dataset_spec(dataset)
-    opener = opener or urllib.request.urlopen
     target = Path(target)
     created = not target.exists()
     target.mkdir(parents=True, exist_ok=True)
@@ -309,11 +339,13 @@ def fetch(dataset: str, target: Path, opener=None, progress=True, searched=()) -
             errors = []
             for mirror in spec.mirrors:
                 try:
-                    _download_one(mirror + fspec.name + ".gz", dest, fspec, opener, progress)
+                    _retrieve(mirror + fspec.name + ".gz", dest, fspec, opener, progress)
                     break
                 except DataError as err:
                     errors.append(f"{mirror}: {err.what}")
-                except OSError as err:  # URLError, timeouts, connection refused
+                except ValueError as err:  # pooch: the .gz hash differs from the known one
+                    errors.append(f"{mirror}: {err}")
+                except OSError as err:  # URLError, requests' errors, timeouts, refused
                     errors.append(f"{mirror}: {getattr(err, 'reason', err)}")
             else:
                 where = "searched: " + ", ".join(map(str, searched)) if searched else None

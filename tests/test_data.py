@@ -188,3 +188,46 @@ def test_full_mnist_files():
     assert d.x_train.shape == (60000, 784) and d.x_test.shape == (10000, 784)
     assert np.bincount(d.y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974,
                                               1009]
+
+
+@pytest.fixture
+def http_mirror(tiny):
+    """The tiny mirror served over HTTP on 127.0.0.1 (pooch's HTTP downloader, no internet)."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(tiny["mirror"]))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_download_over_http_falls_back_to_the_next_mirror(tiny, http_mirror, monkeypatch,
+                                                          capsys):
+    # the first mirror answers 404 for every file, the second has them
+    spec = data.DatasetSpec("tiny", mirrors=(http_mirror + "missing/", http_mirror),
+                            files=tiny["spec"].files)
+    monkeypatch.setitem(data.DATASETS, "tiny", spec)
+    d = data.load("tiny")
+    np.testing.assert_array_equal(d.x_test, tiny["arrays"]["test_images"])
+    cache = data.cache_dir("tiny")
+    assert sorted(p.name for p in cache.iterdir()) == sorted(n + ".gz" for n in tiny["names"].values())
+    assert "100.0%" in capsys.readouterr().err
+
+
+def test_failed_http_download_writes_nothing(tiny, http_mirror, monkeypatch):
+    (tiny["mirror"] / "train-labels-idx1-ubyte.gz").write_bytes(b"\x1f\x8bnot gzip")
+    monkeypatch.setitem(data.DATASETS, "tiny",
+                        data.DatasetSpec("tiny", mirrors=(http_mirror,), files=tiny["spec"].files))
+    with pytest.raises(DataError, match="download of train-labels-idx1-ubyte.gz failed") as info:
+        data.load("tiny")
+    assert "corrupt or truncated gzip" in info.value.message()
+    assert not data.cache_dir("tiny").exists()

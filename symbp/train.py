@@ -265,13 +265,27 @@ class _Watch:
                 self.warn(msg)
 
 
-def _progress(stream, epoch, epochs, done, total, loss, t0, final=False):
-    fill = int(24 * done / total)
-    stream.write(f"\repoch {epoch}/{epochs} [{'#' * fill}{'.' * (24 - fill)}] "
-                 f"{done}/{total} loss {loss:.4f} {time.perf_counter() - t0:5.1f}s")
-    if final:
-        stream.write("\n")
-    stream.flush()
+def _live(stream) -> bool:
+    """Draw a live bar on a terminal or in a Jupyter kernel; elsewhere (CI logs, pipes) the
+    trainer writes one line per epoch instead of carriage-return updates."""
+    if stream is None:
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) or "ipykernel" in sys.modules
+
+
+def _bar(stream, epoch, epochs, total):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=f"epoch {epoch}/{epochs}", unit="batch", file=stream,
+                leave=True, dynamic_ncols=True, mininterval=0.2)
+
+
+def _write(stream, msg: str) -> None:
+    """A line on ``stream`` that does not break a live bar."""
+    from tqdm import tqdm
+
+    tqdm.write(msg, file=stream)
 
 
 class SGD:
@@ -297,7 +311,7 @@ class SGD:
         n, B = len(prep.x_train), min(cfg.batch_size, len(prep.x_train))
         self.n, self.B, self.batches = n, B, -(-n // B)
         self.result = Result(self.params)
-        self.watch = _Watch(self.result, (lambda m: stream.write("\n" + m + "\n")) if stream
+        self.watch = _Watch(self.result, (lambda m: _write(stream, m)) if stream
                             else (lambda m: None))
         self.watch_every, self.it, self.done = watch_every, 0, 0
 
@@ -335,7 +349,7 @@ class SGD:
         lr = self.dtype.type(lr_at(cfg, epoch))
         mu, l2 = self.dtype.type(cfg.momentum), self.dtype.type(cfg.l2)
         B, lag = self.B, self.module.loss_and_gradients
-        tty = stream is not None and stream.isatty()
+        bar = _bar(stream, epoch + 1, cfg.epochs, self.batches) if _live(stream) else None
         t0 = last_draw = time.perf_counter()
         order = self.rng.permutation(self.n)
         running = 0.0
@@ -353,14 +367,18 @@ class SGD:
             running += loss
             self._update(grads, lr, mu, l2)
             self.it += 1
-            if tty and (time.perf_counter() - last_draw > 0.2):
+            if bar is not None and (time.perf_counter() - last_draw > 0.2):
                 last_draw = time.perf_counter()
-                _progress(stream, epoch + 1, cfg.epochs, k + 1, self.batches,
-                          running / (k + 1), t0)
+                bar.set_postfix_str(f"loss {running / (k + 1):.4f}", refresh=False)
+                bar.update(k + 1 - bar.n)
         seconds = time.perf_counter() - t0
-        if stream:
-            _progress(stream, epoch + 1, cfg.epochs, self.batches, self.batches,
-                      running / self.batches, t0, True)
+        if bar is not None:
+            bar.set_postfix_str(f"loss {running / self.batches:.4f}", refresh=False)
+            bar.update(self.batches - bar.n)
+            bar.close()
+        elif stream:
+            _write(stream, f"epoch {epoch + 1}/{cfg.epochs}: {self.batches} batches, "
+                           f"loss {running / self.batches:.4f}, {seconds:.1f}s")
         self.done += 1
         return running / self.batches, seconds
 

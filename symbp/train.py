@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import progress
 from .errors import NumericalError, ToolFailedError, UsageError
 
 #: A layer's gradient is "exploding" when ‖∂C/∂W_l‖_F (gradient of the batch-mean loss)
@@ -265,29 +266,6 @@ class _Watch:
                 self.warn(msg)
 
 
-def _live(stream) -> bool:
-    """Draw a live bar on a terminal or in a Jupyter kernel; elsewhere (CI logs, pipes) the
-    trainer writes one line per epoch instead of carriage-return updates."""
-    if stream is None:
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty()) or "ipykernel" in sys.modules
-
-
-def _bar(stream, epoch, epochs, total):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=f"epoch {epoch}/{epochs}", unit="batch", file=stream,
-                leave=True, dynamic_ncols=True, mininterval=0.2)
-
-
-def _write(stream, msg: str) -> None:
-    """A line on ``stream`` that does not break a live bar."""
-    from tqdm import tqdm
-
-    tqdm.write(msg, file=stream)
-
-
 class SGD:
     """Mini-batch SGD state for one run; :meth:`epoch` trains one epoch (see module doc)."""
 
@@ -311,7 +289,7 @@ class SGD:
         n, B = len(prep.x_train), min(cfg.batch_size, len(prep.x_train))
         self.n, self.B, self.batches = n, B, -(-n // B)
         self.result = Result(self.params)
-        self.watch = _Watch(self.result, (lambda m: _write(stream, m)) if stream
+        self.watch = _Watch(self.result, (lambda m: progress.write(stream, m)) if stream
                             else (lambda m: None))
         self.watch_every, self.it, self.done = watch_every, 0, 0
 
@@ -349,7 +327,7 @@ class SGD:
         lr = self.dtype.type(lr_at(cfg, epoch))
         mu, l2 = self.dtype.type(cfg.momentum), self.dtype.type(cfg.l2)
         B, lag = self.B, self.module.loss_and_gradients
-        bar = _bar(stream, epoch + 1, cfg.epochs, self.batches) if _live(stream) else None
+        bar = progress.bar(stream, self.batches, f"epoch {epoch + 1}/{cfg.epochs}", "batch")
         t0 = last_draw = time.perf_counter()
         order = self.rng.permutation(self.n)
         running = 0.0
@@ -377,7 +355,7 @@ class SGD:
             bar.update(self.batches - bar.n)
             bar.close()
         elif stream:
-            _write(stream, f"epoch {epoch + 1}/{cfg.epochs}: {self.batches} batches, "
+            progress.write(stream, f"epoch {epoch + 1}/{cfg.epochs}: {self.batches} batches, "
                            f"loss {running / self.batches:.4f}, {seconds:.1f}s")
         self.done += 1
         return running / self.batches, seconds

@@ -278,3 +278,20 @@ def test_unverified_derivation_is_written_but_exits_1(tmp_path, monkeypatch, cap
     assert "softmax_ce is NOT verified" in capsys.readouterr().err
     tex = (tmp_path / "softmax_ce.tex").read_text()
     assert "NOT verified" in tex and r"\bad" in tex
+
+
+def test_views_for_shows_a_bar_on_a_terminal_only():
+    import io
+
+    import symbp.report as rep
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    names = ["sigmoid", "log_sigmoid", "stable_sigmoid"]
+    tty, log = Terminal(), io.StringIO()
+    rep.views_for(names, "en", jobs=1, progress=tty)
+    assert "verifying: 100%" in tty.getvalue() and "3/3" in tty.getvalue()
+    rep.views_for(names, "en", jobs=1, progress=log)
+    assert log.getvalue() == ""  # a log gets no bar (the command prints what it wrote)

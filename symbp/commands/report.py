@@ -58,7 +58,7 @@ def run(args) -> int:
             results = "runs"
         docs = [report.coursework_tex(args.lang, paths=args.path, title=args.title,
                                       author=args.author, results_dir=results,
-                                      cache_dir=cache_dir)]
+                                      cache_dir=cache_dir, progress=sys.stderr)]
     else:
         docs = [report.single_tex(n, args.lang, paths=args.path, title=args.title,
                                   author=args.author, cache_dir=cache_dir)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import progress as _progress
 from ..errors import SymbpError
 from . import cache
 from .build import DerivationView, derivation_view, error_view
@@ -61,9 +62,12 @@ def _view(args) -> tuple[DerivationView, str | None]:
 
 def views_for(names: list[str], lang: str, paths: list[str] | None = None,
               known: dict[str, str] | None = None, strict: bool = True,
-              jobs: int | None = None, cache_dir: str | os.PathLike | None = None
-              ) -> list[tuple[DerivationView, str | None]]:
-    """Views of ``names`` (in order): from the cache, else derived (in parallel when many)."""
+              jobs: int | None = None, cache_dir: str | os.PathLike | None = None,
+              progress=None) -> list[tuple[DerivationView, str | None]]:
+    """Views of ``names`` (in order): from the cache, else derived (in parallel when many).
+
+    ``progress``: a stream (``sys.stderr``) for a tqdm bar over the entries being verified,
+    drawn on a terminal or in Jupyter only (see :mod:`symbp.progress`)."""
     cache_dir = Path(cache_dir) if cache_dir is not None else None
     known = dict(known or {})
     got: dict[int, tuple[DerivationView, str | None]] = {}
@@ -74,13 +78,25 @@ def views_for(names: list[str], lang: str, paths: list[str] | None = None,
     todo = [i for i in range(len(names)) if i not in got]
     tasks = {i: (names[i], lang, list(paths or []), known, strict) for i in todo}
     jobs = jobs or min(len(todo), os.cpu_count() or 1)
+    bar = _progress.bar(progress, len(todo), "verifying", "derivation") if todo else None
+    fresh = {}
     if jobs <= 1 or len(todo) < 3:
-        fresh = {i: _view(tasks[i]) for i in todo}
+        for i in todo:
+            fresh[i] = _view(tasks[i])
+            if bar is not None:
+                bar.update()
     else:
         # likely-slow entries (matrix and network derivations) first, so none starts last
         order = sorted(todo, key=lambda i: _HEAVY.get(_group(names[i]), 9))
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            fresh = dict(zip(order, pool.map(_view, [tasks[i] for i in order], chunksize=1)))
+            futures = {pool.submit(_view, tasks[i]): i for i in order}
+            for future in as_completed(futures):
+                fresh[futures[future]] = future.result()
+                if bar is not None:
+                    bar.set_postfix_str(names[futures[future]], refresh=False)
+                    bar.update()
+    if bar is not None:
+        bar.close()
     for view, _ in fresh.values():
         cache.store(cache_dir, view, lang, paths, known)
     got.update(fresh)
@@ -121,7 +137,7 @@ def single_tex(name: str, lang: str = "en", *, paths=None, title=None, author=""
 
 
 def coursework_tex(lang: str = "en", *, paths=None, title=None, author="", results_dir=None,
-                   date=None, jobs=None, cache_dir=None) -> Report:
+                   date=None, jobs=None, cache_dir=None, progress=None) -> Report:
     """Every catalog entry in one document, grouped, with a results appendix if any."""
     from ..catalog import entries, load
 
@@ -129,7 +145,7 @@ def coursework_tex(lang: str = "en", *, paths=None, title=None, author="", resul
     ents = entries()
     known = {e.name: rf"\ref{{sec:{e.name}}}" for e in ents}
     pairs = views_for([e.name for e in ents], lang, paths, known, strict=False, jobs=jobs,
-                      cache_dir=cache_dir)
+                      cache_dir=cache_dir, progress=progress)
     failed = [(v.name, err) for v, err in pairs if err]
     runs, where = load_results(results_dir)
     tex = render([v for v, _ in pairs], {e.name: e.group for e in ents}, lang=lang,

@@ -17,7 +17,6 @@ import pytest
 
 from symbp import train as tr
 from symbp.data import Data
-from symbp.errors import UsageError
 from symbp.errors import NumericalError, UsageError
 
 ROOT = Path(__file__).resolve().parent.parent

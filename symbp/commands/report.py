@@ -2,7 +2,7 @@
 
 Writes one standalone ``.tex`` per NAME (``NAME.tex``, ``NAME-zh.tex``) or, with
 ``--all``, one coursework document (``coursework.tex``) into ``--out``
-(default ``reports/out``).  Exit codes: 0 written (and compiled), 1 a derivation
+(default ``reports``).  Exit codes: 0 written (and compiled), 1 a derivation
 in the document is not verified or could not be built (the document says so),
 2 usage error, 4 TeX missing (the .tex is still written), 5 LaTeX failed.
 """
@@ -26,8 +26,8 @@ def add_parser(sub):
     p.add_argument("--all", action="store_true", help="one coursework document with every entry")
     p.add_argument("--lang", choices=["en", "zh"], default="en",
                    help="language of the text (zh compiles with XeLaTeX and ctex)")
-    p.add_argument("--out", default="reports/out", metavar="DIR",
-                   help="output folder (default reports/out)")
+    p.add_argument("--out", default="reports", metavar="DIR",
+                   help="output folder (default reports)")
     p.add_argument("--pdf", action="store_true", help="also compile the PDF with latexmk")
     p.add_argument("--title", help="document title (default: the derivation's title)")
     p.add_argument("--author", default="", help="author line")

@@ -9,7 +9,7 @@ SymPy/mpmath versions, and of the entry name, language and cross-references;
 any change to any of them is a miss, and a miss verifies again.  So
 a cached view is the output of a real verification of exactly the same inputs
 (as ``make`` reuses a build).  ``symbp report --no-cache`` ignores it.
-Entries live as JSON files in ``<out>/.cache/`` (git-ignored with ``reports/out``).
+Entries live as JSON files in ``<out>/.cache/`` (git-ignored with ``reports/``).
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
 """Render report views to LaTeX with Jinja2 templates (LaTeX-safe delimiters).
 
 Templates: ``\\VAR{x}`` prints, ``\\BLOCK{...}`` is a statement, ``\\#{...}`` a
-comment, so the template text itself stays ordinary LaTeX.  They are looked up
-first in the working copy's ``reports/templates/`` (the canonical, editable
-copy) and then in ``symbp/report/templates/`` (the copy shipped inside the
-package, so a wheel install works; a test keeps the two identical).
+comment, so the template text itself stays ordinary LaTeX.  There is one copy,
+``symbp/report/templates/``, shipped as package data (so a wheel install renders
+reports too).
 """
 
 from __future__ import annotations
@@ -20,17 +19,12 @@ from .build import DerivationView, GroupView
 from .labels import LABELS
 from .tex import escape
 
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
-REPO_TEMPLATES = Path(__file__).resolve().parents[2] / "reports" / "templates"
-
-
-def template_dirs() -> list[Path]:
-    return [d for d in (REPO_TEMPLATES, PACKAGE_TEMPLATES) if d.is_dir()]
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs()]),
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         block_start_string=r"\BLOCK{", block_end_string="}",
         variable_start_string=r"\VAR{", variable_end_string="}",
         comment_start_string=r"\#{", comment_end_string="}",

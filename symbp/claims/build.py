@@ -363,6 +363,12 @@ class Builder:
         if self.marker(exp_t, "transpose"):
             b = self.conv(base_t)
             return b.T if is_matrix(b) else b
+        if self.marker(exp_t, "invtranspose"):  # X^{-T} = (X^{-1})^T
+            b = self.conv(base_t)
+            if not is_matrix(b):
+                return sp.Pow(b, -1)
+            self.square(b, "an inverse")
+            return sp.Inverse(b).T
         b = self.conv(base_t)
         e = self.conv(exp_t)
         if not is_matrix(b):

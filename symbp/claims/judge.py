@@ -293,8 +293,8 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
     """Read and check ``claim``; raise :class:`InputError` when it cannot be read."""
     try:
         problem = Problem(claim, contexts, defines, assumes)
-    except InputError:
-        raise
+    except (InputError, ImportError, NameError):
+        raise  # an ImportError/NameError is a bug in symbp (exit 70), never the claim's fault
     except RecursionError:
         raise LatexInputError("the claim is nested too deeply") from None
     except Exception as exc:  # noqa: BLE001 - a construct the notation layer does not read
@@ -305,7 +305,7 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
         try:
             problem.check_derivatives()
             problem.resolve_defined_variables()
-        except InputError:
+        except (InputError, ImportError, NameError):
             raise
         except Exception as exc:  # noqa: BLE001 - SymPy failed differentiating: not read
             raise LatexInputError(f"a derivative could not be formed ({type(exc).__name__}: "

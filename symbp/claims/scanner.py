@@ -9,8 +9,6 @@ rest.  The placeholder table says what each ``pN`` stands for.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 
 from ..notation.latex_in import (
@@ -22,6 +20,7 @@ from ..notation.latex_in import (
     NATIVE_FUNCS,
     PRIME_SUP,
     TRANSPOSE,
+    INV_TRANSPOSE,
     Atom,
     Raw,
     fail,
@@ -148,6 +147,11 @@ class Scanner:
                 i = j + 1
                 continue
             if c == "^":
+                m = INV_TRANSPOSE.match(s, i)
+                if m:
+                    out.append(self.new(("invtranspose",)).join(["^{", "}"]))
+                    i = m.end()
+                    continue
                 m = TRANSPOSE.match(s, i)
                 if m:
                     out.append(self.new(("transpose",)).join(["^{", "}"]))
@@ -253,7 +257,7 @@ class Scanner:
             if name == "log" and s[j:j + 1] == "_":
                 out.append(r"\log")
                 return end
-            if s[j:j + 1] in ("(", "[", "'"):  # \tanh(z), \tanh'(z)
+            if s[j:j + 1] in ("(", "[", "'") or name == "det":  # \tanh(z), \tanh'(z), \det X
                 return self.function(s, end, base, out, NATIVE_FUNCS[name], i)
             if name == "sqrt" and s[j:j + 1] == "{":  # \sqrt{x^2}
                 arg, k = self.brace_arg(s, j, base)
@@ -409,7 +413,7 @@ class Scanner:
             if t < len(s) and s[t] == "_" and sub is None:
                 sub, k = self.brace_arg(s, t + 1, base)
             elif t < len(s) and s[t] == "^" and sup is None and not TRANSPOSE.match(s, t) \
-                    and not PRIME_SUP.match(s, t):
+                    and not PRIME_SUP.match(s, t) and not INV_TRANSPOSE.match(s, t):
                 sup, k = self.brace_arg(s, t + 1, base)
             else:
                 break
@@ -417,6 +421,10 @@ class Scanner:
 
     def letter(self, s, i, base, out, name=None, end=None) -> int:
         if name is None:
+            word = _function_word(s, i)
+            if word is not None:  # tr(…), Tr(…), diag(x), det X, softmax(z) typed plainly
+                fname = NAMED_FUNCS.get(word) or NATIVE_FUNCS[word]
+                return self.function(s, i + len(word), base, out, fname, i)
             name, end = s[i], i + 1
             if name == "e" and not (end < len(s) and s[end] == "_"):
                 out.append("e")
@@ -458,7 +466,8 @@ class Scanner:
         if power is not None:
             out.append("^{" + self.flatten(power, base + start) + "}")
         t = skip_space(s, k)
-        if t < len(s) and s[t] == "^" and not TRANSPOSE.match(s, t):
+        if t < len(s) and s[t] == "^" and not TRANSPOSE.match(s, t) \
+                and not INV_TRANSPOSE.match(s, t):
             arg, k2 = self.brace_arg(s, t + 1, base)
             out.append("^{" + self.flatten(arg, base + t + 1) + "}")
             return k2
@@ -492,11 +501,36 @@ class Scanner:
                            "softmax(z)_j", base + k)
         out.append(self.new(("call", fname, primes, args, index)))
         t = skip_space(s, k)
-        if t < len(s) and s[t] == "^" and not TRANSPOSE.match(s, t):
+        if t < len(s) and s[t] == "^" and not TRANSPOSE.match(s, t) \
+                and not INV_TRANSPOSE.match(s, t):
             arg, k2 = self.brace_arg(s, t + 1, base)
             out.append("^{" + self.flatten(arg, base + t + 1) + "}")
             return k2
         return k
+
+
+#: function names people type without a backslash (course notes write tr(AB), det X, diag(x))
+_PLAIN_FUNCTION_WORDS = re.compile(
+    r"(tr|Tr|trace|diag|det|softmax|sigmoid|ReLU|relu|exp|ln|log|tanh|max|min)"
+    r"(?![A-Za-z])")
+
+
+def _function_word(s: str, i: int) -> str | None:
+    """The function word starting at ``s[i]`` when it is applied: followed by '(' or '['
+    (or by an operand, for the operators tr, det, diag), and not the tail of a longer name."""
+    if i > 0 and (s[i - 1].isalpha() or s[i - 1] == "\\"):
+        return None
+    m = _PLAIN_FUNCTION_WORDS.match(s, i)
+    if not m:
+        return None
+    t = skip_space(s, m.end())
+    nxt = s[t:t + 1]
+    if nxt in ("(", "[", "'") or s.startswith(r"\left", t):
+        return m.group(1)
+    if m.group(1) in ("tr", "Tr", "trace", "det", "diag") and t > m.end() and nxt \
+            and (nxt.isalpha() or nxt == "\\" or nxt == "{"):
+        return m.group(1)
+    return None
 
 
 def term_end(s: str, j: int) -> int:
@@ -576,21 +610,14 @@ def top_level_split(s: str, sep: str) -> list[str] | None:
 
 
 def run_latex2sympy(flat: str, scanner: Scanner, base: int):
-    """latex2sympy2 on a flattened string, quietly (it prints, and keeps global state)."""
-    import latex2sympy2
+    """The arithmetic layer (:func:`symbp.notation.latex_in.parse_arithmetic`) on a
+    flattened string; its parse errors become input errors at ``base``."""
+    from ..notation.latex_in import ArithmeticSyntaxError, parse_arithmetic
 
-    latex2sympy2.var = {}
-    latex2sympy2.variances = {}
-    latex2sympy2.is_real = None
-    sink = io.StringIO()
     try:
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            return latex2sympy2.latex2sympy(flat)
+        return parse_arithmetic(flat)
     except RecursionError:
         scanner.error("the expression is nested too deeply", base)
-    except Exception as exc:  # noqa: BLE001 - latex2sympy2 raises bare Exception
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        scanner.error(f"cannot parse this expression ({msg})", base,
+    except ArithmeticSyntaxError as exc:
+        scanner.error(f"cannot parse this expression ({exc})", base,
                       "check the operators between terms; see `symbp verify --help`")
-
-

@@ -114,19 +114,10 @@ def parse_latex(spec: str, option: str = "--hidden-latex") -> Activation:
     name, body = _split(spec, option)
     try:
         expr = _front_end(body)
-    except ImportError:
-        expr = None
-    except Exception as exc:  # noqa: BLE001 any parser failure is the user's input
-        what = getattr(exc, "what", None) or str(exc)
-        raise InputError(f"cannot parse the LaTeX of activation '{name}': {what}",
+    except InputError as exc:
+        raise InputError(f"cannot parse the LaTeX of activation '{name}': {exc.what}",
                          where=f"{option} {spec}",
                          hint="e.g. 'softsign=\\frac{z}{1+|z|}'") from None
-    if expr is None:
-        try:
-            expr = _latex2sympy(body)
-        except Exception as exc:  # noqa: BLE001
-            raise InputError(f"cannot parse the LaTeX of activation '{name}': {exc}",
-                             where=f"{option} {spec}") from None
     expr = sp.sympify(expr)
     for act in ACTIVATIONS:  # σ(z) written in the LaTeX means the registry's sigmoid, …
         expr = expr.replace(act.func, sp.Lambda(z, act.expr))
@@ -135,8 +126,8 @@ def parse_latex(spec: str, option: str = "--hidden-latex") -> Activation:
 
 
 def _front_end(body: str):
-    """symbp's LaTeX front end (notation layer + latex2sympy2), on ``a = <body>``."""
-    from ..claims.build import Builder, Env, Retry
+    """symbp's LaTeX front end (notation layer + the arithmetic parser), on ``a = <body>``."""
+    from ..claims.build import Builder, Env, Retry, ShapeConflict
     from ..notation.latex_in import read_claim
 
     text = f"a = {body}"
@@ -147,13 +138,9 @@ def _front_end(body: str):
             return Builder(env, scanner.table).build(sides[1][0])
         except Retry:
             continue
+        except ShapeConflict as exc:
+            raise InputError(str(exc)) from None
     raise InputError("the LaTeX expression could not be read")
-
-
-def _latex2sympy(text: str):
-    from latex2sympy2 import latex2sympy
-
-    return latex2sympy(text)
 
 
 def resolve(spec: str | None, latex: str | None, option: str, *,

@@ -26,7 +26,8 @@ with the position marked by a caret: it never guesses.
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import io
 import re
 from dataclasses import dataclass, field
 
@@ -50,6 +51,8 @@ SPACING = [r"\displaystyle", r"\left.", r"\right.", r"\left", r"\right", r"\bigl
 TRANSPOSE = re.compile(r"\^\s*(?:T(?![a-zA-Z])|\\top(?![a-zA-Z])|\\intercal|\{\s*(?:T|\\top|\\intercal|"
                        r"\\mathsf\s*\{?\s*T\s*\}?|\\mathrm\s*\{?\s*T\s*\}?|\\rm\s*T|"
                        r"\\mathsf\s*T|\\mathrm\s*T)\s*\})")
+INV_TRANSPOSE = re.compile(r"\^\s*\{\s*-\s*(?:T|\\top|\\intercal|\\mathsf\s*\{?\s*T\s*\}?|"
+                           r"\\mathrm\s*\{?\s*T\s*\}?)\s*\}")  # X^{-T} = (X^{-1})^T
 PRIME_SUP = re.compile(r"\^\s*(?:\\prime|\{\s*(\\prime\s*)+\})")
 LAYER = re.compile(r"^\(?\s*([lL])\s*(?:([+-])\s*(\d+))?\s*\)?$")
 KNOWN_MACROS = set(GREEK) | set(NATIVE_FUNCS) | {
@@ -93,8 +96,48 @@ class Raw:
 
 
 def placeholder_name(key: str) -> str:
-    """The symbol name latex2sympy2 gives ``\\variable{key}``."""
-    return key + hashlib.md5(key.encode()).hexdigest()
+    """The symbol name the arithmetic layer gives ``\\variable{key}`` (the key itself:
+    keys are ``pN``/``SIZE`` and every letter a user writes is itself a placeholder, so
+    no user name can collide with one)."""
+    return key
+
+
+class ArithmeticSyntaxError(Exception):
+    """latex2sympy2_extended could not parse a flattened expression (an input error)."""
+
+
+_CONVERSION = None
+
+
+def parse_arithmetic(flat: str):
+    """latex2sympy2_extended on a flattened string: +, −, products in written order,
+    ``\\frac``, powers, ``\\sum``, ``\\lim``, ``\\ln``, ``\\exp`` (layer 1's output).
+
+    Its LaTeX normalisation is off and symbol case is kept (see known pitfalls: its
+    defaults lowercase ``A`` and drop primes and transposes; layer 1 has already cut
+    those out).  Only the parser's own syntax errors are input errors: a failure to
+    import it, or anything else it raises, is a bug and propagates (exit 70).
+    """
+    global _CONVERSION
+    from latex2sympy2_extended.latex2sympy2 import ConversionConfig, latex2sympy
+
+    if _CONVERSION is None:
+        _CONVERSION = ConversionConfig(interpret_as_mixed_fractions=False,
+                                       interpret_simple_eq_as_assignment=False,
+                                       interpret_contains_as_eq=False,
+                                       lowercase_symbols=False)
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            return latex2sympy(flat, normalization_config=None, conversion_config=_CONVERSION)
+    except RecursionError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the parser raises bare Exception on bad syntax
+        if type(exc) is not Exception and not type(exc).__module__.startswith(
+                ("latex2sympy2_extended", "antlr4")):
+            raise
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ArithmeticSyntaxError(msg) from None
 
 
 def precheck(text: str) -> str:

@@ -37,6 +37,8 @@ def test_derive_softmax_ce_text_exit_0(capsys):
     assert main(["derive", "softmax_ce"]) == 0
     out = capsys.readouterr().out
     assert "a_k − y_k" in out and "Verified" in out and "chain rule" in out
+    # step (1) as the notes write it: the sign in front of the sum, y_i before ln a_i
+    assert "(1) = ∂(−Σ_{i=1}^n y_i ln a_i)/∂z_k" in out
 
 
 def test_derive_json_has_the_documented_fields(capsys):

@@ -63,3 +63,21 @@ def test_transpose_of_a_fraction_is_parenthesised():
 
 def test_bold_keeps_decorated_names_intact():
     assert latex(sp.MatrixSymbol(r"\hat{Y}", 2, 2), bold_matrices=True) == r"\boldsymbol{\hat{Y}}"
+
+
+def test_a_sum_of_negated_terms_has_its_sign_in_front():
+    from symbp.notation.text_out import text
+
+    ce = sp.Sum(-y[j] * sp.log(a[j]), (j, 1, n))  # how the loss registry writes C
+    assert latex(ce) == r"- \sum_{j=1}^{n} y_{j} \ln a_{j}"
+    assert latex(a[k] * sp.Sum(y[j], (j, 1, n)) + ce) == \
+        r"a_{k} \sum_{j=1}^{n} y_{j} - \sum_{j=1}^{n} y_{j} \ln a_{j}"
+    assert latex(sp.Derivative(ce, z[k])) == \
+        r"\frac{\partial}{\partial z_{k}} \left(- \sum_{j=1}^{n} y_{j} \ln a_{j}\right)"
+    assert text(ce) == "−Σ_{j=1}^n y_j ln a_j"
+    assert text(sp.Derivative(ce, z[k])) == "∂(−Σ_{j=1}^n y_j ln a_j)/∂z_k"
+    assert text(a[k] * sp.Sum(y[j], (j, 1, n)) + ce) == "a_k Σ_{j=1}^n y_j − Σ_{j=1}^n y_j ln a_j"
+    assert text(-sp.Sum(y[j] * (sp.KroneckerDelta(j, k) - a[k]), (j, 1, n))) == \
+        "−Σ_{j=1}^n y_j(δ_jk − a_k)"
+    x_ = sp.Symbol("a")
+    assert text(x_ * (1 - x_)) == "a(1 − a)" and text(2 * x_) == "2a"

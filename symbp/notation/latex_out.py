@@ -5,7 +5,9 @@ Only what the notation needs is overridden; everything else falls back to
 ``σ'(z)`` for derivatives of one-argument functions, ``\\ln``, ``δ_{jk}``,
 transposes as ``^{T}``, bold matrix symbols where declared, ``\\ln a_{j}`` without
 parentheses around an atom, products ordered as written by hand (``y_{j} \\ln a_{j}``:
-coefficients and symbols before functions), the Heaviside step as ``\\operatorname{step}``.
+coefficients and symbols before functions), a sum of negated terms with its sign in front
+(``-\\sum_{j} y_{j} \\ln a_{j}``, not ``\\sum_{j} - y_{j} \\ln a_{j}``), the Heaviside step as
+``\\operatorname{step}``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,13 @@ def _join_indices(parts: list[str]) -> str:
     if all(len(p) == 1 for p in parts):
         return "".join(parts)
     return ",".join(parts)
+
+
+def negated_sum(expr):
+    """``Σ f`` with ``f`` negated when ``expr`` is ``Σ (−f)`` (printed ``−Σ f``), else None."""
+    if isinstance(expr, sp.Sum) and _coeff_isneg(expr.function):
+        return sp.Sum(-expr.function, *expr.limits)
+    return None
 
 
 def _factor_rank(f) -> int:
@@ -59,6 +68,35 @@ class NNLatexPrinter(LatexPrinter):
 
     def _print_IndexedBase(self, expr):
         return self._print(expr.label)
+
+    def _print_Sum(self, expr):
+        positive = negated_sum(expr)
+        if positive is not None:
+            return f"- {self._print(positive)}"
+        return super()._print_Sum(expr)
+
+    def _print_Add(self, expr, order=None):
+        """SymPy's layout, with ``x - Σ f`` for a term ``Σ (−f)`` (not ``x + -Σ f``)."""
+        terms = self._as_ordered_terms(expr, order=order)
+        if not any(negated_sum(t) is not None for t in terms[1:]):
+            return super()._print_Add(expr, order)
+        tex = ""
+        for i, term in enumerate(terms):
+            if i == 0:
+                pass
+            elif negated_sum(term) is not None:
+                tex += " - "
+                term = negated_sum(term)
+            elif term.could_extract_minus_sign():
+                tex += " - "
+                term = -term
+            else:
+                tex += " + "
+            term_tex = self._print(term)
+            if self._needs_add_brackets(term):
+                term_tex = rf"\left({term_tex}\right)"
+            tex += term_tex
+        return tex
 
     def _print_Dummy(self, expr):
         return self._print(sp.Symbol(expr.name))

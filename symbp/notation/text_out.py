@@ -1,13 +1,21 @@
-"""One-line Unicode rendering for the terminal: ``∂C/∂z_k = Σ_j y_j (δ_jk − a_k)``."""
+"""One-line Unicode rendering for the terminal: ``∂C/∂z_k = −Σ_j y_j(δ_jk − a_k)``.
+
+Written as the notes write it, like the LaTeX printer: products in hand-written order
+(numbers, then symbols, then functions: ``y_j ln a_j``), juxtaposed before a function, a
+sum, a derivative, δ or a parenthesis and joined by ``·`` otherwise (``a_j·y_j``), ``ln a_j``
+without parentheses around an atom, and a sum of negated terms with its sign in front
+(``−Σ_j y_j ln a_j``).
+"""
 
 from __future__ import annotations
 
 import sympy as sp
-from sympy.core.function import AppliedUndef
+from sympy.core.function import AppliedUndef, _coeff_isneg
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
 from ..core.expr import is_layered
+from .latex_out import _factor_rank, negated_sum
 
 GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
          "theta": "θ", "lambda": "λ", "mu": "μ", "sigma": "σ", "tau": "τ", "phi": "φ",
@@ -57,7 +65,39 @@ class UnicodePrinter(StrPrinter):
         return f"{name}({', '.join(self._print(a) for a in expr.args)})"
 
     def _print_log(self, expr):
-        return f"ln({self._print(expr.args[0])})"
+        arg = expr.args[0]
+        if isinstance(arg, (sp.Symbol, sp.Indexed)) or (arg.is_Integer and arg.is_positive):
+            return f"ln {self._print(arg)}"
+        return f"ln({self._print(arg)})"
+
+    def _print_Mul(self, expr):
+        if _coeff_isneg(expr):
+            inner = -expr
+            s = self._print(inner)
+            return f"-({s})" if inner.is_Add else f"-{s}"
+        args = list(expr.as_ordered_factors())
+        derivs = [a for a in args if isinstance(a, sp.Derivative)]
+        if derivs and len(derivs) < len(args) and any(a.is_Pow and a.exp.is_negative
+                                                      for a in args):
+            # (y_j/a_j) ∂a_j/∂z_k, as in the LaTeX printer
+            rest = self._print(sp.Mul(*[a for a in args if not isinstance(a, sp.Derivative)]))
+            return " ".join([f"({rest})"] + [self._print(d) for d in derivs])
+        if len(args) < 2 or any(a.is_Pow and a.exp.is_negative for a in args) or \
+                any(a.is_Rational and not a.is_Integer for a in args):
+            return super()._print_Mul(expr)
+        out, prev = "", None
+        for f in sorted(args, key=_factor_rank):
+            s = self.parenthesize(f, PRECEDENCE["Mul"])
+            if prev is not None:
+                if s.startswith("(") or prev.is_Number:  # a(1 − a), 2a
+                    pass
+                elif _factor_rank(f) >= 2 and not f.is_Pow:  # y_j ln a_j, y_j δ_jk
+                    out += " "
+                else:  # a_j·y_j
+                    out += "*"
+            out += s
+            prev = f
+        return out
 
     def _print_exp(self, expr):
         arg = self._print(expr.args[0])
@@ -67,7 +107,10 @@ class UnicodePrinter(StrPrinter):
         return f"δ_{_group([self._print(a) for a in expr.args])}"
 
     def _print_Sum(self, expr):
-        body = self.parenthesize(expr.function, PRECEDENCE["Mul"])
+        positive = negated_sum(expr)
+        if positive is not None:
+            return f"-{self._print(positive)}"
+        body = self.parenthesize(expr.function, PRECEDENCE["Mul"], strict=True)
         lims = []
         for var, lo, hi in expr.limits:
             lims.append(f"Σ_{{{self._print(var)}={self._print(lo)}}}^{self._print(hi)}")
@@ -75,6 +118,8 @@ class UnicodePrinter(StrPrinter):
 
     def _d(self, expr) -> str:
         s = self._print(expr)
+        if s.startswith("-"):
+            return f"({s})"
         return s if precedence(expr) >= PRECEDENCE["Atom"] or len(s) <= 2 else f"({s})"
 
     def _print_Derivative(self, expr):

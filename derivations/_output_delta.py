@@ -218,6 +218,13 @@ def _coupled_softmax_chain(d: Builder, loss: Loss, jj) -> list:
 #: softmax output: loss → its chain (ce cancels to a − y; others keep the coupling sum)
 _SOFTMAX_CHAINS = {"ce": _softmax_chain}
 
+#: how a goal's title names a loss and an output, in English and Chinese (a user's loss or
+#: output not listed keeps its name)
+LOSS_WORDS = {"ce": ("cross-entropy loss", "交叉熵损失"),
+              "bce": ("binary cross-entropy loss", "二元交叉熵损失"),
+              "mse": ("quadratic loss", "二次损失")}
+OUTPUT_ZH = {"linear": "线性", "relu": "ReLU", "tanh_scaled": "缩放 tanh"}
+
 
 def build_output_delta(d: Builder, output, loss, jj=j) -> None:
     """Record the δ_jj chain for ``output``/``loss`` on builder ``d`` (tag "delta")."""
@@ -229,9 +236,10 @@ def build_output_delta(d: Builder, output, loss, jj=j) -> None:
     steps = _SOFTMAX_CHAINS.get(loss.name, _coupled_softmax_chain)(d, loss, jj) \
         if out == SOFTMAX else _elementwise_chain(d, out, loss, jj)
     name = out if isinstance(out, str) else out.name
+    loss_en, loss_zh = LOSS_WORDS.get(loss.name, (f"{loss.name} loss", f"损失 {loss.name}"))
     d.goal(Derivative(C, z[jj]), steps[-1][0], tag="delta",
-           title=f"output error δ_{jj} ({name} output, {loss.name} loss)",
-           title_zh=f"输出层误差 δ_{jj}（{name} 输出，{loss.name} 损失）")
+           title=f"output error δ_{jj} ({name} output, {loss_en})",
+           title_zh=f"输出层误差 δ_{jj}（{OUTPUT_ZH.get(name, name)} 输出，{loss_zh}）")
     for rhs, why in steps:
         d.step(rhs, why)
 

@@ -113,7 +113,7 @@ def matrix_differentials(d):
            because("identity", "X⁻¹X = I", "X⁻¹X = I"))
     d.step(mm(Sinv, differential(mm(S, Sinv), (S, dS)) - mm(dS, Sinv)),
            because("product_rule", "d(X X⁻¹) = dX X⁻¹ + X dX⁻¹ (rule d(XY))",
-                   "d(X X⁻¹) = dX X⁻¹ + X dX⁻¹（乘积法则）"))
+                   "d(X X⁻¹) = dX X⁻¹ + X dX⁻¹（乘积的微分法则）"))
     d.step(-mm(Sinv, dS, Sinv), because("identity", "X X⁻¹ = I is constant, so d(X X⁻¹) = 0",
                                         "X X⁻¹ = I 为常数，故 d(X X⁻¹) = 0"))
 

@@ -298,3 +298,28 @@ def test_views_for_shows_a_bar_on_a_terminal_only():
     assert "verifying: 100%" in tty.getvalue() and "3/3" in tty.getvalue()
     rep.views_for(names, "en", jobs=1, progress=log)
     assert log.getvalue() == ""  # a log gets no bar (the command prints what it wrote)
+
+
+def test_zh_softmax_ce_reads_naturally():
+    tex = single_tex("softmax_ce", "zh", date="2026-01-01").tex
+    body = tex.split(r"\begin{document}", 1)[1]
+    assert "下标：$1 \\le k \\le n$" in body and "指标" not in body
+    assert "交叉熵损失" in body and "ce 损失" not in body
+    assert r"\paragraph{命题}" in body and r"\paragraph{证明}" in body  # no English full stop
+    assert "其中（定义）" not in body and "其中各量的定义为" in body
+    assert r"C := - \sum_{i=1}^{n} y_{i} \ln a_{i}" in body
+    assert "(general form" not in body and "情形：" not in body  # the cases read as Chinese
+    assert "\\ok{}（" in body and "\\ok\\ （" not in body
+
+
+def test_checked_cases_are_typeset_as_math():
+    from symbp.report.build import _cases_note
+
+    detail = ("exact, with symbolic entries, for n=2, k=1; n=2, k=2; n=3, k=1; n=3, k=2 "
+              "(general form not reduced by SymPy)")
+    assert _cases_note(detail, "en") == (
+        r"exact, with symbolic entries, for $n=2,\ k=1$; $n=2,\ k=2$; \ldots{} (4 cases) "
+        "(general form not reduced by SymPy)")
+    assert _cases_note(detail, "zh") == (
+        r"SymPy 未能化简一般形式；在具体尺寸下以符号元素精确验证：$n=2,\ k=1$；$n=2,\ k=2$；……"
+        "共 4 种情形")

@@ -96,32 +96,47 @@ def _fmt_err(x) -> str:
     return f"${mant} \\times 10^{{{int(exp)}}}$"
 
 
-def _short_cases(detail: str, keep: int = 2, lang: str = "en") -> str:
-    """``exact … for m = 2, n = 3; m = 2, n = 4; …`` → the first cases and how many."""
+def _case_tex(case: str) -> str:
+    """One checked case, ``n=2, k=1``, as math (``$n=2,\\ k=1$``); other text as prose."""
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*=-?\d+(, [A-Za-z][A-Za-z0-9_]*=-?\d+)*", case):
+        return "$" + case.replace(", ", r",\ ") + "$"
+    return prose(case)
+
+
+def _cases_note(detail: str, lang: str, keep: int = 2) -> str | None:
+    """``exact, with symbolic entries, for n=2, k=1; …`` → the first cases (as math), how
+    many there were, and the remark about the general form; None for other details."""
     head, sep, cases = detail.partition(" for ")
+    if head != "exact, with symbolic entries," or not sep or cases == "the given symbols":
+        return None
+    remark = ""
+    for en_tail, zh_tail in SYMBOLIC_ZH_SUFFIX.items():
+        if cases.endswith(en_tail):
+            cases, remark = cases[:-len(en_tail)], (zh_tail if lang == "zh" else en_tail)
     parts = cases.split("; ")
-    if not sep or len(parts) <= keep + 1:
-        return detail
-    rest = parts[-1]
-    tail = ""
-    if " (" in rest:  # a trailing remark such as "(general form not reduced by SymPy)"
-        tail = " (" + rest.split(" (", 1)[1]
-    count = CASES[lang].format(n=len(parts))
-    return f"{head} for {'; '.join(parts[:keep])}; …{count}{tail}"
+    shown = parts if len(parts) <= keep + 1 else parts[:keep]
+    more = len(parts) > len(shown)
+    if lang == "zh":
+        # 一般形式 SymPy 未能化简；在具体尺寸下以符号元素精确验证：$n=2,\ k=1$；……共 5 种情形
+        text = "；".join(_case_tex(c) for c in shown) + ("；……" if more else "")
+        count = CASES["zh"].format(n=len(parts)) if more else ""
+        lead = SYMBOLIC_ZH_PREFIX["exact, with symbolic entries, for"]
+        return (remark + "；" if remark else "") + lead + text + count
+    text = "; ".join(_case_tex(c) for c in shown) + ("; \\ldots{}" if more else "")
+    count = CASES["en"].format(n=len(parts)) if more else ""
+    return prose(head + " for ") + text + count + prose(remark)
 
 
 def _symbolic_note(detail: str, lang: str) -> str:
-    detail = _short_cases(detail, lang=lang)
+    cases = _cases_note(detail, lang)
+    if cases is not None:
+        return cases
     if lang == "zh":
         if detail in SYMBOLIC_ZH:
             return SYMBOLIC_ZH[detail]
         for en, zh in SYMBOLIC_ZH_PREFIX.items():
             if detail.startswith(en):
-                rest, remark = detail[len(en):], ""
-                for en_tail, zh_tail in SYMBOLIC_ZH_SUFFIX.items():
-                    if rest.endswith(en_tail):
-                        rest, remark = rest[:-len(en_tail)], zh_tail
-                return prose(zh) + prose(rest) + prose(remark)
+                return prose(zh) + prose(detail[len(en):])
     return prose(detail)
 
 
@@ -159,9 +174,10 @@ def verification_note(r, lang: str) -> str:
     L = LABELS[lang]
     words = VERDICT_WORDS[lang]
     notes = []
+    gap = "\\ " if lang == "en" else "{}"  # a full-width （ brings its own space
     sym = _evidence(r, "symbolic")
     if sym is not None:
-        notes.append(f"{L['symbolic']} {MARK[sym.verdict]}\\ "
+        notes.append(f"{L['symbolic']} {MARK[sym.verdict]}{gap}"
                      + L["paren"].format(_symbolic_note(sym.detail, lang)))
     num = _evidence(r, "numeric")
     if num is not None:
@@ -170,10 +186,10 @@ def verification_note(r, lang: str) -> str:
             what = L["points"].format(n=m.group(1), err=_fmt_err(num.max_rel_error))
         else:
             what = prose(num.detail)
-        notes.append(f"{L['numeric']} {MARK[num.verdict]}\\ " + L["paren"].format(what))
+        notes.append(f"{L['numeric']} {MARK[num.verdict]}{gap}" + L["paren"].format(what))
     for e in r.evidence:
         if e.witness not in ("symbolic", "numeric"):
-            notes.append(f"{prose(e.witness)} {MARK[e.verdict]}\\ "
+            notes.append(f"{prose(e.witness)} {MARK[e.verdict]}{gap}"
                          + L["paren"].format(prose(e.detail)))
     sep = "；" if lang == "zh" else "; "
     if r.verdict is not Verdict.TRUE:

@@ -19,6 +19,7 @@ LABELS: dict[str, dict[str, str]] = {
         "statement": "Statement",
         "claim": "Claim",
         "where": "where",
+        "where_definitions": "where (definitions)",
         "definitions": "Definitions",
         "assumptions": "Assumptions",
         "indices": "Indices",
@@ -52,8 +53,10 @@ LABELS: dict[str, dict[str, str]] = {
         "steps": "Steps",
         "status": "Status",
         "ok": "verified",
-        # punctuation around the labels: "Source: …", "Indices: ….", "symbolic ✓ (…)"
+        # punctuation around the labels: "Source: …", "Indices: ….", "symbolic ✓ (…)";
+        # after a run-in heading ("Proof." / 证明)
         "colon": ": ",
+        "heading_stop": ".",
         "stop": ".",
         "paren": "({})",
     },
@@ -63,9 +66,10 @@ LABELS: dict[str, dict[str, str]] = {
         "statement": "命题",
         "claim": "结论",
         "where": "其中",
+        "where_definitions": "其中各量的定义为",
         "definitions": "定义",
         "assumptions": "假设",
-        "indices": "指标",
+        "indices": "下标",
         "proof": "证明",
         "source": "出处",
         "notes": "注",
@@ -73,16 +77,16 @@ LABELS: dict[str, dict[str, str]] = {
         "by": "依据",
         "symbolic": "符号验证",
         "numeric": "数值验证",
-        "structure": "链条",
+        "structure": "等式链",
         "points": "{n} 个随机点，最大相对误差 {err}",
-        "proves": "步骤 {first}--{last} 构成从 {goal} 左边到右边的等式链，因此 {goal} 成立。",
-        "proves_one": "步骤 {first} 证明了 {goal}。",
+        "proves": "步骤 {first}--{last} 构成一条从式 {goal} 左边到右边的等式链，因此式 {goal} 成立。",
+        "proves_one": "由步骤 {first} 即得式 {goal}。",
         "verified": "已验证：全部 {n} 步均通过符号与数值两种检验。",
         "not_verified": "未通过验证（{verdict}）：步骤 {steps} 未通过检验，因此上面的推导不构成证明。",
         "see_section": "见第~{ref}~节",
         "not_built": "无法构建此推导：{error}",
         "results": "训练结果",
-        "results_intro": "指标读取自 {path}。",
+        "results_intro": "各项指标取自 {path}。",
         "run": "运行",
         "metric": "指标",
         "value": "数值",
@@ -95,6 +99,7 @@ LABELS: dict[str, dict[str, str]] = {
         "status": "状态",
         "ok": "已验证",
         "colon": "：",
+        "heading_stop": "",
         "stop": "。",
         "paren": "（{}）",
     },
@@ -103,25 +108,25 @@ LABELS: dict[str, dict[str, str]] = {
 # what the symbolic witness said, in Chinese (exact detail text -> translation);
 # details not listed are shown as written.
 SYMBOLIC_ZH: dict[str, str] = {
-    "difference reduces to 0 (general form)": "两边之差化简为 0（一般形式）",
-    "difference simplifies to 0 (general form)": "两边之差经化简为 0（一般形式）",
+    "difference reduces to 0 (general form)": "一般形式下两边之差化简为 0",
+    "difference simplifies to 0 (general form)": "一般形式下两边之差化简为 0",
     "difference cancels to 0 as a rational function (general form)":
-        "两边之差作为有理函数约简为 0（一般形式）",
+        "一般形式下两边之差作为有理函数约分后为 0",
     "difference reduces to 0 with the defined functions (σ, …) kept abstract, so it holds "
     "for any such function (general form)":
-        "保持所定义的函数（σ 等）抽象时两边之差化简为 0，故对任意这样的函数成立（一般形式）",
+        "将所定义的函数（σ 等）视为抽象函数时，一般形式下两边之差化简为 0，故对任何这样的函数都成立",
 }
 SYMBOLIC_ZH_PREFIX: dict[str, str] = {
-    "exact, with symbolic entries, for": "以符号元素对具体尺寸精确验证，情形：",
-    "positive by sign analysis of": "符号分析表明为正：",
-    "non-negative by sign analysis of": "符号分析表明非负：",
+    "exact, with symbolic entries, for": "在具体尺寸下以符号元素精确验证：",
+    "positive by sign analysis of": "由符号分析知恒为正：",
+    "non-negative by sign analysis of": "由符号分析知非负：",
 }
 # a remark at the end of such a detail (after the cases) -> translation
 SYMBOLIC_ZH_SUFFIX: dict[str, str] = {
-    " (general form not reduced by SymPy)": "（SymPy 未能化简一般形式）",
+    " (general form not reduced by SymPy)": "SymPy 未能化简一般形式",
 }
 # "…; … (5 cases)": the number of cases when only the first few are shown
-CASES: dict[str, str] = {"en": " ({n} cases)", "zh": "（共 {n} 种情形）"}
+CASES: dict[str, str] = {"en": " ({n} cases)", "zh": "共 {n} 种情形"}
 
 # Descriptions of definitions, English -> Chinese.  A description not listed is shown
 # as written (formulas such as "a^l_j = σ(z^l_j)" and function names such as
@@ -138,9 +143,9 @@ DEFINITION_ZH: dict[str, str] = {
     "gap to the largest input": "与最大输入之差",
     # derivations/losses.py, _output_delta.py
     "weighted input of the output layer": "输出层的加权输入",
-    "cross-entropy of one output (registry loss 'bce')": "单个输出的交叉熵（即损失 bce）",
+    "cross-entropy of one output (registry loss 'bce')": "单个输出的二元交叉熵（损失函数 bce）",
     "the cross-entropy": "交叉熵",
-    "the swapped form": "交换后的形式",
+    "the swapped form": "a 与 y 互换后的形式",
     # derivations/backprop.py, backprop_index.py, codegen_rules.py, matrix_calculus.py
     "hidden pre-activation (bias broadcast)": "隐藏层的加权输入（偏置广播到每一行）",
     "hidden pre-activation z^l = W^l a^{l−1} + b^l": "隐藏层的加权输入 z^l = W^l a^{l−1} + b^l",
@@ -150,7 +155,7 @@ DEFINITION_ZH: dict[str, str] = {
     "softmax of each row": "逐行 softmax",
     "cross-entropy, summed over the batch": "交叉熵（对整批求和）",
     "quadratic loss ½‖a^L − y‖²": "二次损失 ½‖a^L − y‖²",
-    "quadratic cost (representative; see the note)": "二次代价（代表性的选取，见注）",
+    "quadratic cost (representative; see the note)": "二次代价（仅作代表，见注）",
     "dense layer": "全连接层",
     "a representative smooth scalar function of X": "X 的一个代表性光滑标量函数",
     # derivations/exercises.py
@@ -165,8 +170,8 @@ DEFINITION_ZH: dict[str, str] = {
     # Activation.description of symbp.nn.activations.ACTIVATIONS
     "logistic sigmoid σ(z) = 1/(1+e^{−z})": "logistic sigmoid 函数 σ(z) = 1/(1+e^{−z})",
     "scaled tanh 1.7159·tanh(2z/3) (LeCun; the course's tanh_opt)":
-        "缩放 tanh 1.7159·tanh(2z/3)（LeCun；即课程中的 tanh_opt）",
-    "rectified linear unit max(0, z)": "线性整流单元 max(0, z)",
+        "缩放的 tanh 1.7159·tanh(2z/3)（LeCun；即课程中的 tanh_opt）",
+    "rectified linear unit max(0, z)": "修正线性单元 max(0, z)",
     "softplus ln(1 + e^z)": "softplus 函数 ln(1 + e^z)",
     "identity (linear output)": "恒等函数（线性输出）",
     # Loss.description of symbp.nn.losses.LOSSES (after "cost: ")

@@ -28,6 +28,7 @@ GROUPS = {
     "backprop": ("Backpropagation", "反向传播"),
     "matrix": ("Matrix calculus", "矩阵微积分"),
     "stability": ("Numerically stable forms", "数值稳定形式"),
+    "conv": ("Convolutional layers", "卷积层"),
     "exercises": ("Exercises", "习题"),
 }
 

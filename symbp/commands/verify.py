@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass, field
 
+from ..core.verdict import Verdict
 from ..errors import EXIT_FALSE, EXIT_OK, EXIT_UNDECIDED, EXIT_USAGE, InputError, UsageError
 
 EPILOG = r"""notation understood (latex2sympy2 plus symbp's notation layer):
@@ -88,8 +90,68 @@ def render(result) -> str:
     return "\n".join(lines)
 
 
-def run(args) -> int:
+def step_bound(timeout: float) -> float:
+    """The hard limit of one step (and of reading the claim): 3·S + 2 s."""
+    return 3 * timeout + 2
+
+
+def _judge_classified(claim, contexts, defines, assumes, timeout):
+    """:func:`judge` (run in the worker); a claim nested too deeply is an InputError.
+    Anything else escaping judge() is a bug in symbp: the CLI reports it as exit 70."""
     from ..claims.judge import judge
+
+    try:
+        return judge(claim, contexts, defines, assumes, timeout=timeout)
+    except RecursionError:
+        raise InputError("the claim is nested too deeply to read") from None
+
+
+@dataclass
+class Unfinished:
+    """A claim whose reading did not end within the bound: undecided, with the reason."""
+
+    claim: str
+    reason: str
+    verdict: Verdict = Verdict.UNDECIDED
+    counterexample: dict | None = None
+    steps: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"claim": self.claim, "verdict": self.verdict.value, "reason": self.reason,
+                "counterexample": None, "steps": []}
+
+
+def bounded_judge(claim: str, contexts=(), defines=(), assumes=(), *, timeout: float,
+                  worker=None):
+    """Judge ``claim`` in a worker process: reading and every step end within
+    :func:`step_bound` seconds whatever the input (a step that overruns is undecided,
+    "time limit"; a claim whose reading overruns is :class:`Unfinished`, undecided).
+
+    Pass a :class:`~symbp.core.worker.BoundedWorker` to reuse one worker for many claims.
+    Raises :class:`InputError` when the claim cannot be read.
+    """
+    from ..core.worker import BoundedWorker, JobTimedOut, WorkerDied
+
+    bound = step_bound(timeout)
+    own = worker is None
+    worker = worker or BoundedWorker()
+    try:
+        return worker.run(_judge_classified,
+                          (claim, list(contexts), list(defines), list(assumes), timeout),
+                          step_seconds=bound)
+    except JobTimedOut as exc:
+        what = "reading the claim" if exc.phase == "reading" else "the check"
+        return Unfinished(claim, f"{what} did not finish in {bound:g} s (time limit; "
+                                 f"stopped): an exact value too large to compute, or "
+                                 f"--timeout {timeout:g} is too short")
+    except WorkerDied as exc:
+        return Unfinished(claim, f"the check was stopped: {exc}")
+    finally:
+        if own:
+            worker.close()
+
+
+def run(args) -> int:
     from ..notation.contexts import listing
 
     if args.list_contexts:
@@ -103,13 +165,8 @@ def run(args) -> int:
     if args.timeout is None or not (0 < args.timeout <= 600):
         raise UsageError("--timeout must be between 0 and 600 seconds")
     try:
-        try:
-            result = judge(claim, args.context, args.define, args.assume, timeout=args.timeout)
-        except (InputError, UsageError):
-            raise
-        except RecursionError:
-            raise InputError("the claim is nested too deeply to read") from None
-        # anything else escaping judge() is a bug in symbp: the CLI reports it as exit 70
+        result = bounded_judge(claim, args.context, args.define, args.assume,
+                               timeout=args.timeout)
     except InputError as err:
         if args.json:
             print(json.dumps({"claim": claim, "verdict": "error", "reason": err.message(),

@@ -36,10 +36,20 @@ class Check:
         return "; ".join(f"{e.witness}: {e.detail}" for e in self.evidence)
 
 
+#: set inside a bounded worker process (:mod:`symbp.core.worker`): sees every step
+_observer = None
+
+
 def check_equation(lhs, rhs, ctx: Context | None = None, *, rel: str = "=",
                    timeout: float | None = DEFAULT_TIMEOUT, seed: int = 0,
                    points: int = 3) -> Check:
     """Both witnesses on ``lhs rel rhs``; TRUE only if both say TRUE."""
+    if _observer is not None:
+        return _observer.run(lambda: _check_equation(lhs, rhs, ctx, rel, timeout, seed, points))
+    return _check_equation(lhs, rhs, ctx, rel, timeout, seed, points)
+
+
+def _check_equation(lhs, rhs, ctx, rel, timeout, seed, points) -> Check:
     ctx = ctx or Context()
     numeric = numeric_witness(lhs, rhs, ctx, rel=rel, seed=seed, points=points)
     symbolic = symbolic_witness(lhs, rhs, ctx, rel=rel, timeout=timeout)

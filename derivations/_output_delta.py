@@ -157,7 +157,7 @@ def _elementwise_chain(d: Builder, act: Activation, loss: Loss, jj) -> list:
     fp, g = activation_derivative_result(act)  # verified, see derivations/activations.py
     registered = act.name in ACTIVATIONS and ACTIVATIONS.get(act.name) == act
     cite = f" (catalog entry '{act.name}')" if registered else " (activation_derivation)"
-    cite_zh = f"（目录条目 {act.name}）" if registered else "（activation_derivation）"
+    cite_zh = f"（见推导 {act.name}）" if registered else "（activation_derivation）"
     steps = [
         (Derivative(Sum(_unit(loss.per_unit, i), (i, 1, n)), z[jj]),
          because("definition", f"C = Σ_i ℓ(a_i, y_i), ℓ = {text(loss.per_unit)}",
@@ -252,9 +252,10 @@ def output_delta_derivation(output, loss) -> Derivation:
     lname = loss.name
     d = Builder(f"delta_{name}_{lname}")
     build_output_delta(d, out, loss)
-    return d.build(f"Output error for a {name} output with the {lname} loss",
-                   f"δ_j = ∂C/∂z_j for a {name} output layer and the {lname} cost",
-                   "losses", f"{name} 输出与 {lname} 损失的输出层误差",
+    loss_en, loss_zh = LOSS_WORDS.get(lname, (f"{lname} loss", f"损失 {lname}"))
+    return d.build(f"Output error for a {name} output with the {loss_en}",
+                   f"δ_j = ∂C/∂z_j for a {name} output layer and the {loss_en}",
+                   "losses", f"{OUTPUT_ZH.get(name, name)} 输出配合{loss_zh}时的输出层误差",
                    "Nielsen, Neural Networks and Deep Learning, ch. 2 (BP1) and ch. 3")
 
 

@@ -321,7 +321,7 @@ def sigmoid_not_normalized(d):
            because("kronecker_sum", "Σ_i δ_ik = 1, since 1 ≤ k ≤ n", "Σ_i δ_ik = 1，因为 1 ≤ k ≤ n"))
     d.step(sig(z[k]) * (1 - sig(z[k])),
            because("previous_result", "σ′ = σ(1 − σ) (catalog entry 'sigmoid')",
-                   "σ′ = σ(1 − σ)（目录条目 sigmoid）"))
+                   "σ′ = σ(1 − σ)（见推导 sigmoid）"))
     d.goal(sig(z[k]) * (1 - sig(z[k])), 0, rel=">", tag="positive",
            title="σ′(z_k) > 0, so Σ_j σ(z_j) is not constant (softmax: Σ_j a_j = 1 always)",
            title_zh="σ′(z_k) > 0，故 Σ_j σ(z_j) 不是常数（softmax 恒有 Σ_j a_j = 1）")

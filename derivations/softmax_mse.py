@@ -66,7 +66,7 @@ def softmax_chain(d, loss: Loss, jj) -> list:
         (Sum(g * a[i] * (KroneckerDelta(i, jj) - a[jj]), (i, 1, n)),
          because("previous_result", f"softmax Jacobian ∂a_i/∂z_{jj} = a_i(δ_i{jj} − a_{jj}) "
                  "(catalog entry 'softmax_jacobian')",
-                 f"softmax 雅可比矩阵 ∂a_i/∂z_{jj} = a_i(δ_i{jj} − a_{jj})（目录条目 softmax_jacobian）")),
+                 f"softmax 雅可比矩阵 ∂a_i/∂z_{jj} = a_i(δ_i{jj} − a_{jj})（见推导 softmax_jacobian）")),
         (Sum(g * a[i] * KroneckerDelta(i, jj), (i, 1, n)) - a[jj] * total,
          because("sum_split", f"split the sum; a_{jj} does not depend on i",
                  f"a_{jj} 与 i 无关，可提到求和号外")),

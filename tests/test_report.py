@@ -323,3 +323,15 @@ def test_checked_cases_are_typeset_as_math():
     assert _cases_note(detail, "zh") == (
         r"SymPy 未能化简一般形式；在具体尺寸下以符号元素精确验证：$n=2,\ k=1$；$n=2,\ k=2$；……"
         "共 4 种情形")
+
+
+def test_prose_keeps_numbers_and_bracketed_scripts_in_the_formula():
+    assert prose("σ(z) = 1/(1 + e^(−z))") == r"$\sigma(z) = 1/(1 + e^{-z})$"
+    assert prose("Σ_i y_i = 1") == r"$\Sigma_{i} y_{i} = 1$"
+    assert prose("因为 1 ≤ k ≤ n") == r"因为 $1 \le k \le n$"
+    assert prose("σ′ 在 z = 0 处最大") == r"$\sigma'$ 在 $z = 0$ 处最大"
+    assert prose("(1/a_j) ∂a_j/∂z_k") == r"$(1/a_{j}) \partial a_{j}/\partial z_{k}$"
+    assert prose("((W^{l+1})ᵀ δ^{l+1})_j").endswith(r"\delta^{l+1})_{j}$")
+    assert prose("u^−2·du/dz") == r"$u^{-2}\cdot\mathrm{d}u/\mathrm{d}z$"
+    assert prose("step 3 of 5") == "step 3 of 5" and prose("15 random points") == "15 random points"
+    assert prose("用输出 a 表示") == "用输出 $a$ 表示"  # no article in Chinese

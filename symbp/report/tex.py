@@ -45,13 +45,15 @@ TEXT_CHARS: dict[str, str] = {
 }
 
 _GREEK = "".join(ch for ch in MATH_CHARS if ch.isalpha())
-_ARG = r"(?:\{[^{}]*\}|[A-Za-z0-9" + _GREEK + r"′]+)"
+# a script: {…}, a word (with a leading minus: u^−1), or a bracketed formula: e^(−z)
+_ARG = (r"(?:\{[^{}]*\}|\([A-Za-z0-9" + _GREEK + r"′−+·/ ]+\)|[−-]?[A-Za-z0-9" + _GREEK
+        + r"′]+)")
 # a single letter (or Greek letter) with sub/superscripts: a_j, w^l_jk, δ^L, e^{z_j}
 _SCRIPTED = re.compile(r"(?<![A-Za-z0-9])(d(?=[A-Za-z" + _GREEK + r"][_^]))?([A-Za-z" + _GREEK
                        + r"])((?:[_^]" + _ARG + r")+)")
 # a differential: dz, da, dW (d and one letter; "do" is a word)
-# a power of a bracket: (e^z + 1)^2
-_POST = re.compile(r"\)((?:\^" + _ARG + r")+)")
+# a power or an entry of a bracket: (e^z + 1)^2, ((W^{l+1})ᵀ δ^{l+1})_j
+_POST = re.compile(r"\)((?:[_^]" + _ARG + r")+)")
 _DIFF = re.compile(r"(?<![A-Za-z0-9_\\])d[a-np-zA-Z" + _GREEK + r"](?![A-Za-z0-9_])")
 _IDENT = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+")
 # a lone letter is a variable ("C = …", "since k ≤ n"); the English words a, A, I are not
@@ -91,7 +93,7 @@ def _math(s: str) -> str:
 def _scripted(base: str, scripts: str) -> str:
     tex = _math(base)
     for kind, arg in _SCRIPT_PART.findall(scripts):
-        arg = arg[1:-1] if arg.startswith("{") else arg
+        arg = arg[1:-1] if arg.startswith(("{", "(")) else arg
         tex += f"{kind}{{{_math(arg)}}}"
     return tex
 
@@ -110,6 +112,9 @@ def prose(text: str) -> str:
             segments.append((True, FUNCTION_WORDS[token]))
         elif token in _WORDS and not _beside_math(text, m.start(), m.end()):
             segments += _chars(token)
+        elif re.fullmatch(r"d[A-Z]_[A-Za-z0-9]+", token):  # an entry of a differential: dX_ij
+            head, sub = token.split("_", 1)
+            segments.append((True, rf"\mathrm{{d}}{head[1]}_{{{sub}}}"))
         elif _IDENT.fullmatch(token) and len(token.split("_")[0]) > 1:
             segments.append((True, r"\mathtt{" + token.replace("_", r"\_") + "}"))
         else:
@@ -134,6 +139,8 @@ def _beside_math(text: str, start: int, end: int) -> bool:
         return True  # "A" mid-sentence is a matrix, not the article
     before = text[:start].rstrip()[-1:]
     after = text[end:].lstrip()[:1]
+    if any(ch and _is_cjk(ch) for ch in (before, after)):
+        return True  # Chinese has no article: 用输出 a 表示
     return bool(before and before in _OPS) or bool(after and after in _OPS)
 
 
@@ -178,6 +185,12 @@ def _chars(s: str) -> list[tuple[bool, str]]:
 
 _GLUE = set(" =+/([0123456789.,")
 _CLOSE = {")": "(", "]": "["}
+# math that ends (or starts) with a relation or an operator takes the number beside it:
+# "z = 0" is $z = 0$, not $z$ = 0; "1 ≤ k ≤ n" is $1 \le k \le n$
+_OP_END = re.compile(r"(?:\\le|\\ge|\\ne|\\to|\\cdot|\\times|[=<>+\-/])\s*$")
+_OP_START = re.compile(r"\s*(?:\\le|\\ge|\\ne|\\to|\\cdot|\\times|[=<>+\-/])")
+_NUM_AFTER = re.compile(r"[ =+/.0-9]*[0-9]")
+_NUM_BEFORE = re.compile(r"(?<![A-Za-z0-9_}\\.$])\(?[0-9]+(?:[./][0-9]+)*[ =+/]*$")
 
 
 def _join(segments: list[tuple[bool, str]]) -> str:
@@ -191,6 +204,11 @@ def _join(segments: list[tuple[bool, str]]) -> str:
 
     def flush():
         if math:
+            glue = "".join(pending)
+            num = _NUM_AFTER.match(glue)
+            if num and (set(num.group(0)) & set("=+/") or _OP_END.search("".join(math))):
+                math.append(num.group(0))
+                pending[:] = [glue[num.end():]]
             out.append("$" + _merge_scripts("".join(math).strip()) + "$")
             math.clear()
         out.extend(pending)
@@ -198,6 +216,14 @@ def _join(segments: list[tuple[bool, str]]) -> str:
 
     for is_math, tex in segments:
         if is_math:
+            if not math:
+                text = "".join(out)
+                num = _NUM_BEFORE.search(text)
+                if num and (set(num.group(0)) & set("=+/") or _OP_START.match(tex)):
+                    out[:] = [text[:num.start()]]
+                    math.append(num.group(0))
+                    math.append(tex)
+                    continue
             if math:
                 glue = "".join(pending)
                 pending.clear()

@@ -11,8 +11,11 @@ from ..errors import EXIT_OK, InputError, UsageError
 
 def add_architecture_arguments(p, *, dtype: bool = True) -> None:
     """Options shared by ``codegen`` and ``gradcheck``."""
-    p.add_argument("--layers", required=True, metavar="N0,N1,...",
-                   help="layer sizes, input first, e.g. 784,100,10")
+    p.add_argument("--layers", metavar="N0,N1,...",
+                   help="layer sizes, input first, e.g. 784,100,10 (or --arch)")
+    from .cnn import add_arch_arguments
+
+    add_arch_arguments(p)
     p.add_argument("--hidden", metavar="ACT",
                    help="hidden activation: a registered name or NAME=EXPR in z "
                         "(SymPy syntax), e.g. 'softsign=z/(1+Abs(z))'")
@@ -48,6 +51,9 @@ def architecture(args):
     from ..codegen.spec import resolve
     from ..nn.losses import LOSSES
 
+    if not args.layers:
+        raise UsageError("give --layers (e.g. 784,100,10) or --arch (a network with "
+                         "convolutions)", where="--layers")
     layers = parse_layers(args.layers)
     LOSSES.get(args.loss, option="--loss")
     if args.hidden and args.hidden_latex:
@@ -79,30 +85,110 @@ def add_parser(sub):
     return p
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and ``os.replace`` (no partial file)."""
-    folder = os.path.dirname(os.path.abspath(path))
+def check_output_file(path: str, option: str = "-o") -> None:
+    """Refuse an output path that cannot be written, before any work is done."""
+    full = os.path.abspath(path)
+    folder = os.path.dirname(full)
+    if os.path.isdir(full):
+        raise UsageError(f"{option} {path} is a directory, not a file", where=option,
+                         hint=f"give a file name, e.g. {os.path.join(path, 'model.py')}")
     if not os.path.isdir(folder):
         raise InputError(f"the folder of the output file does not exist: {folder}",
-                         where="-o", hint="create the folder or choose another path")
-    fd, tmp = tempfile.mkstemp(prefix=".symbp-", suffix=".py.tmp", dir=folder)
+                         where=option, hint="create the folder or choose another path")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write {path}: the folder {folder} is not writable",
+                         where=option, hint="choose a writable folder")
+    if os.path.exists(full) and not os.access(full, os.W_OK):
+        raise InputError(f"cannot write {path}: the file is read-only", where=option,
+                         hint="make it writable or choose another path")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_atomically(path: str, text: str, option: str = "-o") -> None:
+    """Write ``text`` to ``path`` via a temporary file and ``os.replace`` (no partial file).
+    The file gets the usual mode 0644 (0666 less the umask), not mkstemp's 0600."""
+    check_output_file(path, option)
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".symbp-", suffix=".py.tmp", dir=folder)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}", where=option,
+                         hint="choose a writable folder") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise InputError(f"cannot write {path}: {exc.strerror}", where=option,
+                         hint="choose a writable path") from None
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
 
 
-def run(args) -> int:
+#: time limit of each phase of generating code for a user's activation (one derivation
+#: step, or the work between two steps), seconds
+CUSTOM_PHASE_SECONDS = 30.0
+
+
+def _custom(args) -> bool:
+    return any(getattr(args, name, None) for name in ("hidden_latex", "output_latex")) or any(
+        "=" in (getattr(args, name, None) or "") for name in ("hidden", "output"))
+
+
+def _generate_job(args, kwargs):
     from ..codegen import generate
 
     layers, hidden, output, loss = architecture(args)
+    source = generate(layers, hidden, output, loss, **kwargs)
+    name = (lambda a: a if isinstance(a, str) else a.name)
+    return layers, name(hidden), name(output), loss, source
+
+
+def generate_from_args(args, **kwargs):
+    """(layers, hidden name, output name, loss, source) for the parsed arguments.
+
+    A user's activation (NAME=EXPR, --*-latex) is derived in a worker process whose every
+    phase is bounded by :data:`CUSTOM_PHASE_SECONDS` (``z**2**2**2**2`` is z^65536, and
+    an exact tower such as ``z**10**10**10`` cannot even be parsed in bounded time):
+    overrunning is a usage error with a message, never a hang.
+    """
+    if not _custom(args):
+        return _generate_job(args, kwargs)
+    from ..core.worker import BoundedWorker, JobTimedOut, WorkerDied
+
+    try:
+        with BoundedWorker() as worker:
+            return worker.run(_generate_job, (args, kwargs), step_seconds=CUSTOM_PHASE_SECONDS)
+    except (JobTimedOut, WorkerDied) as exc:
+        given = args.hidden or args.hidden_latex or args.output or args.output_latex
+        what = ("did not finish in "
+                f"{CUSTOM_PHASE_SECONDS:g} s" if isinstance(exc, JobTimedOut) else f"stopped: {exc}")
+        raise UsageError(f"deriving the activation '{given}' {what}",
+                         where="--hidden" if (args.hidden or args.hidden_latex) else "--output",
+                         hint="use a simpler expression (small powers, no exact towers "
+                              "such as z**2**2**2**2)") from None
+
+
+def run(args) -> int:
+    if getattr(args, "arch", None):
+        from .cnn import run_codegen
+
+        return run_codegen(args)
+    if args.out:
+        check_output_file(args.out)  # before minutes of work, not after
     out_name = os.path.basename(args.out) if args.out else None
-    source = generate(layers, hidden, output, loss, dtype=args.dtype, layout=args.layout,
-                      out_name=out_name)
+    *_, source = generate_from_args(args, dtype=args.dtype, layout=args.layout,
+                                    out_name=out_name)
     if args.out:
         write_atomically(args.out, source)
         sys.stderr.write(f"wrote {args.out}\n")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import EXIT_FALSE, EXIT_OK
-from .codegen import add_architecture_arguments, architecture
+from .codegen import add_architecture_arguments, generate_from_args
 
 
 def add_parser(sub):
@@ -20,13 +20,16 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from ..codegen import generate, gradcheck, load
+    if getattr(args, "arch", None):
+        from .cnn import run_gradcheck
 
-    layers, hidden, output, loss = architecture(args)
-    module = load(generate(layers, hidden, output, loss, dtype="float64", layout=args.layout))
+        return run_gradcheck(args)
+    from ..codegen import gradcheck, load
+
+    layers, hidden_name, output_name, loss, source = generate_from_args(
+        args, dtype="float64", layout=args.layout)
+    module = load(source)
     errors = gradcheck.check(module, seed=args.seed, batch=max(1, args.batch))
-    hidden_name = hidden if isinstance(hidden, str) else hidden.name
-    output_name = output if isinstance(output, str) else output.name
     print(f"gradcheck {','.join(map(str, layers))} hidden={hidden_name} output={output_name} "
           f"loss={loss} layout={args.layout} seed={args.seed}")
     for e in errors:

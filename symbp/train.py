@@ -50,6 +50,8 @@ EXPLODING = 1e2
 VANISHING = 1e-3
 #: Gradient norms are measured every this many iterations (and at the first).
 WATCH_EVERY = 10
+#: a loss above DIVERGED_FACTOR × max(first loss, 1) is divergence, like a NaN/inf loss
+DIVERGED_FACTOR = 1e3
 
 SCHEMES = ("uniform", "xavier", "he")
 NORMALIZE = ("scale", "whiten")
@@ -243,6 +245,19 @@ class _Watch:
 
     def __init__(self, result: Result, warn):
         self.result, self.warn, self.seen = result, warn, set()
+        self.first = None  # the first finite loss seen
+
+    def limit(self) -> float:
+        """Losses above this are divergence (:data:`DIVERGED_FACTOR`)."""
+        return DIVERGED_FACTOR * max(self.first if self.first is not None else 1.0, 1.0)
+
+    def check_growth(self, where: str, loss: float) -> None:
+        if self.first is not None and loss > self.limit():
+            raise NumericalError(
+                f"training diverged {where}: loss {loss:.3g} > {self.limit():.3g} "
+                f"({DIVERGED_FACTOR:g} × max(first loss {self.first:.3g}, 1)); "
+                f"no model was saved", hint="lower --lr, use --init xavier/he, or "
+                                            "--normalize whiten")
 
     def check(self, it: int, loss: float, grads) -> None:
         norms = [float(np.sqrt(np.dot(g.ravel(), g.ravel()))) for g, _ in grads]
@@ -252,6 +267,9 @@ class _Watch:
                 f"training diverged at iteration {it}: loss = {loss}, gradient norms per layer "
                 f"= {', '.join(f'{n:.3g}' for n in norms)}; no model was saved",
                 hint="lower --lr, use --init xavier/he, or --normalize whiten")
+        if self.first is None:
+            self.first = loss
+        self.check_growth(f"at iteration {it}", loss)
         top = max(norms)
         for layer, n in enumerate(norms, 1):
             kind = ("exploding" if n > EXPLODING else
@@ -369,6 +387,7 @@ class SGD:
         if not all(np.isfinite([record["train_loss"], record["test_loss"]])):
             raise NumericalError(f"training diverged in epoch {self.done}: test loss "
                                  f"{record['test_loss']}; no model was saved", hint="lower --lr")
+        self.watch.check_growth(f"in epoch {self.done} (test loss)", record["test_loss"])
         self.result.epochs.append(record)
         return record
 

@@ -180,3 +180,36 @@ def test_a_loss_growing_past_the_bound_is_divergence():
     msg = info.value.message()
     assert "diverged at iteration 10" in msg and "no model was saved" in msg
     assert module.calls == 11  # stopped at the first watch past 1e3 × the first loss
+
+
+# ------------------------------------------------------------------ report
+
+def test_report_out_checked_before_any_verification(capsys, tmp_path, monkeypatch):
+    import symbp.report as report
+
+    def never(*a, **k):
+        raise AssertionError("verified before the output folder was checked")
+
+    monkeypatch.setattr(report, "single_tex", never)
+    monkeypatch.setattr(report, "coursework_tex", never)
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    assert main(["report", "sigmoid", "--out", str(afile)]) == 2
+    assert "is not a folder" in _error(capsys)
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, m: False if str(p).startswith(str(tmp_path))
+                        else real_access(p, m))
+    assert main(["report", "--all", "--out", str(tmp_path / "ro")]) == 2
+    assert "is not writable" in _error(capsys)
+
+
+def test_report_write_refused_is_exit_2(capsys, tmp_path, monkeypatch):
+    import symbp.report as report
+
+    def refuse(path, text):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(report, "write_atomic", refuse)
+    assert main(["report", "sigmoid", "--no-cache", "--out", str(tmp_path)]) == 2
+    err = _error(capsys)
+    assert "cannot write into --out" in err and "Permission denied" in err

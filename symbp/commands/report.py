@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from ..errors import EXIT_FALSE, EXIT_OK, UsageError
+from ._outputs import check_out_folder, writing_into
 
 
 def add_parser(sub):
@@ -43,6 +44,11 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    with writing_into(args.out):
+        return _run(args)
+
+
+def _run(args) -> int:
     from .. import report
     from ..report.compile import compile_pdf
 
@@ -51,6 +57,7 @@ def run(args) -> int:
     if not args.all and not args.names:
         raise UsageError("nothing to report", hint="give catalog NAMEs (see `symbp list`) "
                                                    "or --all for the coursework document")
+    check_out_folder(args.out)  # before minutes of verifying, not after
     cache_dir = None if args.no_cache else Path(args.out) / ".cache"
     if args.all:
         results = args.results

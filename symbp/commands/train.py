@@ -6,6 +6,7 @@ import sys
 import time
 
 from ..errors import EXIT_OK, InputError, UsageError
+from ._outputs import check_out_folder
 
 
 def _layers(text: str) -> tuple:
@@ -76,25 +77,6 @@ def config_from_args(args):
 
 #: what a module given with --module must define (as ``symbp codegen`` writes it)
 MODULE_API = ("DTYPE", "init_params", "loss_and_gradients", "loss", "predict")
-
-
-def check_out_folder(out: str) -> None:
-    """Refuse an --out that cannot be written, before training (not after)."""
-    import os
-
-    path = os.path.abspath(out)
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise UsageError(f"--out {out} exists and is not a folder", where="--out",
-                         hint="give a folder (it is created when missing)")
-    existing = path
-    while not os.path.exists(existing):
-        existing = os.path.dirname(existing)
-    if not os.path.isdir(existing):
-        raise UsageError(f"--out {out} cannot be created: {existing} is not a folder",
-                         where="--out")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise UsageError(f"--out {out} is not writable: no write permission in {existing}",
-                         where="--out", hint="choose a writable folder")
 
 
 def load_user_module(path: str):

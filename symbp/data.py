@@ -263,6 +263,14 @@ def load(dataset: str = "mnist", data_dir=None, download: bool = True,
 _BAR_FORMAT = "{desc}: {percentage:5.1f}% |{bar}| {n_fmt}/{total_fmt} [{elapsed}, {rate_fmt}]"
 
 
+def _bar_options() -> dict:
+    """Redraw often on a terminal; in a log (CI, a pipe) only the first and the last state."""
+    from .progress import live
+
+    return {"bar_format": _BAR_FORMAT, "file": sys.stderr, "unit_divisor": 1024,
+            "mininterval": 0.1 if live(sys.stderr) else 3600}
+
+
 def _bar(name: str):
     """A tqdm bar for pooch's HTTP downloader (which sets ``total`` from Content-Length)."""
     from tqdm import tqdm
@@ -271,8 +279,7 @@ def _bar(name: str):
         def __bool__(self):  # pooch asks `if progressbar:`; a tqdm's truth is its total
             return True
 
-    return Bar(total=None, desc=name, unit="B", unit_scale=True, unit_divisor=1024,
-               bar_format=_BAR_FORMAT, file=sys.stderr, leave=True)
+    return Bar(total=None, desc=name, unit="B", unit_scale=True, leave=True, **_bar_options())
 
 
 def _downloader(fspec: FileSpec, opener, progress):
@@ -295,8 +302,8 @@ def _downloader(fspec: FileSpec, opener, progress):
                     open(output_file, "wb") as out:
                 total = resp.headers.get("Content-Length") if hasattr(resp, "headers") else None
                 with tqdm.wrapattr(out, "write", total=int(total) if total else None,
-                                   desc=fspec.name, unit_divisor=1024, bar_format=_BAR_FORMAT,
-                                   file=sys.stderr, disable=not progress) as sink:
+                                   desc=fspec.name, disable=not progress,
+                                   **_bar_options()) as sink:
                     shutil.copyfileobj(resp, sink, 1 << 16)
         read_file(Path(output_file), fspec)  # raises DataError; pooch then deletes the file
 

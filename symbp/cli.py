@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import itertools
+import json
 import os
 import sys
 import traceback
@@ -22,13 +24,36 @@ COMMANDS = ["list", "derive", "report", "verify", "check", "codegen", "gradcheck
             "train", "evaluate", "experiment"]
 
 
+#: set by :func:`main` when the command line asks for JSON output
+_json_errors = False
+
+
+def wants_json(argv: list[str]) -> bool:
+    """``--json`` or ``--format json`` before any ``--``: errors are JSON on stdout too."""
+    argv = argv[:argv.index("--")] if "--" in argv else argv
+    return "--json" in argv or "--format=json" in argv or any(
+        a == "--format" and b == "json" for a, b in itertools.pairwise(argv))
+
+
+def fail(what: str, code: int, where: str | None = None, hint: str | None = None) -> int:
+    """Print an error on stderr (and, in JSON mode, ``{"error": what, "where", "hint",
+    "exit_code"}`` on stdout); return ``code``."""
+    text = what + (f"\n  where: {where}" if where else "") + (f"\n  hint: {hint}" if hint else "")
+    sys.stderr.write(f"error: {text}\n")
+    if _json_errors:
+        record = {"error": what, "where": where, "hint": hint, "exit_code": code}
+        sys.stdout.write(json.dumps({k: v for k, v in record.items() if v is not None},
+                                    ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return code
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that exits with code 2 and a hint, never a traceback."""
 
     def error(self, message):
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"error: {message}\n  hint: `{self.prog} --help` lists the options\n")
-        sys.exit(EXIT_USAGE)
+        sys.exit(fail(message, EXIT_USAGE, hint=f"`{self.prog} --help` lists the options"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global _json_errors
+    _json_errors = wants_json(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
@@ -55,21 +82,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args._run(args) or 0)
     except SymbpError as err:
-        sys.stderr.write(f"error: {err.message()}\n")
-        return err.exit_code
+        return fail(err.what, err.exit_code, err.where, err.hint)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
     except BrokenPipeError:
         return 0
     except (MemoryError, RecursionError) as err:
-        sys.stderr.write(f"error: the input is too large or too deeply nested to process "
-                         f"({type(err).__name__})\n  hint: split it into smaller pieces\n")
-        return EXIT_USAGE
-    except Exception as err:  # a bug: one clear line, never a traceback (unless asked for)
+        return fail(f"the input is too large or too deeply nested to process "
+                    f"({type(err).__name__})", EXIT_USAGE, hint="split it into smaller pieces")
+    except Exception as err:  # noqa: BLE001 - a bug: one clear line, never a traceback (unless asked for)
         if os.environ.get("SYMBP_DEBUG"):
             traceback.print_exc()
-        sys.stderr.write(f"error: internal error in symbp ({type(err).__name__}: {err})\n"
-                         f"  hint: this is a bug; please report it with the command line. "
-                         f"SYMBP_DEBUG=1 shows the traceback\n")
-        return EXIT_INTERNAL
+        return fail(f"internal error in symbp ({type(err).__name__}: {err})", EXIT_INTERNAL,
+                    hint="this is a bug; please report it with the command line. "
+                         "SYMBP_DEBUG=1 shows the traceback")

@@ -213,3 +213,30 @@ def test_report_write_refused_is_exit_2(capsys, tmp_path, monkeypatch):
     assert main(["report", "sigmoid", "--no-cache", "--out", str(tmp_path)]) == 2
     err = _error(capsys)
     assert "cannot write into --out" in err and "Permission denied" in err
+
+
+# ------------------------------------------------------------------ --json
+
+@pytest.mark.parametrize("argv, word", [
+    (["verify", "--json", "--timeout", "0", "x = x"], "--timeout"),
+    (["verify", "--json", "--bogus", "x = x"], "unrecognized arguments"),
+    (["list", "--json", "--nope"], "unrecognized arguments"),
+    (["derive", "no_such_entry", "--format", "json"], "unknown derivation"),
+])
+def test_json_mode_errors_are_json_on_stdout(capsys, argv, word):
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse errors leave through sys.exit
+        code = exc.code
+    assert code == 2
+    out, err = capsys.readouterr()
+    record = json.loads(out)
+    assert word in record["error"] and record["exit_code"] == 2
+    assert err.startswith("error:") or err.startswith("usage:")
+    assert "Traceback" not in out + err
+
+
+def test_without_json_errors_stay_off_stdout(capsys):
+    assert main(["verify", "--timeout", "0", "x = x"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("error:")

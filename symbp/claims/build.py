@@ -157,7 +157,8 @@ class Env:
     def is_matrix_name(self, a: Atom) -> bool:
         if a.bold or a.name in self.matrix_names or a.name in self.vector_names:
             return True
-        capital = len(a.name) == 1 and a.name.isupper() and a.name not in SCALAR_CAPITALS
+        plain = a.name.rstrip("\u0302\u0303\u0304\u030c\u0306\u0307\u0308\u2032")
+        capital = len(plain) == 1 and plain.isupper() and plain not in SCALAR_CAPITALS
         return capital and a.name not in self.scalar_names
 
 
@@ -274,6 +275,7 @@ class Builder:
         if kind == "norm":
             x = self.build(e[1])
             if not is_matrix(x):
+                self.vector_name(x)  # \|x\|: x is a vector
                 return sp.Abs(x)
             return sp.sqrt(sp.Trace(x.T * x))
         if kind == "deriv":
@@ -308,6 +310,9 @@ class Builder:
         for seg in segments:
             if not seg:
                 raise NotUnderstood("⊙ needs a factor on each side")
+            if len(seg) == 1 and not is_matrix(seg[0]) and any(
+                    is_matrix(f) for other in segments for f in other):
+                self.vector_name(seg[0])  # x ⊙ y next to a vector: x is a vector
             if sum(1 for f in seg if is_matrix(f)) != 1:
                 raise NotUnderstood("ambiguous product next to ⊙",
                                     hint="put parentheses around each side of ⊙, "
@@ -318,7 +323,25 @@ class Builder:
             self.same_shape(first, p, "⊙")
         return HadamardProduct(*parts)
 
+    def vector_name(self, f) -> bool:
+        """``f`` is a plain lowercase Latin name that was read as a scalar but is used as a
+        vector (multiplied on the right of a matrix, added to a vector, in a norm, in diag
+        or ⊙): mark it a vector and rebuild (:class:`Retry`).  Greek letters, indices,
+        sizes, e and names a definition makes scalar stay scalars."""
+        if isinstance(f, sp.Mul) and len(f.args) == 2 and f.args[0].is_Number:
+            f = f.args[1]
+        if not (isinstance(f, sp.Symbol) and f.is_integer is not True and len(f.name) == 1
+                and f.name.islower() and f.name != "e"
+                and f.name not in self.env.scalar_names
+                and f.name not in self.env.vector_names):
+            return False
+        self.env.vector_names.add(f.name)
+        raise Retry()
+
     def product(self, factors):
+        for prev, f in zip(factors, factors[1:]):
+            if is_matrix(prev) and prev.shape[1] != 1:
+                self.vector_name(f)  # A x: x is a vector
         scalars = [f for f in factors if not is_matrix(f)]
         mats = [f for f in factors if is_matrix(f)]
         if len(mats) > 1:
@@ -340,6 +363,9 @@ class Builder:
         if not mats:
             return sp.Add(*terms)
         scalars = [t for t in terms if not is_matrix(t)]
+        if any(m.shape[1] == 1 for m in mats):
+            for t in scalars:
+                self.vector_name(t)  # Ax - b: b is a vector
         if any(s != 0 for s in scalars):
             if all(m.shape == (1, 1) for m in mats):
                 return sp.Add(*scalars, *[m[0, 0] for m in mats])
@@ -476,6 +502,8 @@ class Builder:
         if fname == "det":
             return self.absolute(x) if is_matrix(x) else x
         if fname == "diag":
+            if not is_matrix(x):
+                self.vector_name(x)  # diag(x): x is a vector
             if not is_matrix(x) or x.shape[1] != 1:
                 raise NotUnderstood("diag(v) needs a column vector v")
             return sp.DiagMatrix(x)

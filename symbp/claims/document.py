@@ -43,6 +43,9 @@ class Chain:
     directives: dict
     result: Judgement | None = None
     error: str | None = None
+    definition: str | None = None  # the name its first '=' defines, if it is a definition
+    used: list = field(default_factory=list)  # document definitions its check used
+    case: str | None = None  # a case split from the prose before it (k \ne j)
 
     @property
     def line(self) -> int:
@@ -53,6 +56,7 @@ class Chain:
 class Report:
     path: str
     chains: list[Chain] = field(default_factory=list)
+    definitions: dict = field(default_factory=dict)  # name → (line, text)
 
     @property
     def any_false(self) -> bool:
@@ -65,10 +69,25 @@ def _clean(text: str) -> str:
     return text
 
 
-def displays(source: str) -> list[tuple[int, list[tuple[int, str]], dict]]:
-    """Display-math blocks: (start line, [(line number, text line)], directives in force)."""
+INLINE = re.compile(r"\\\((.+?)\\\)|(?<![\\$])\$([^$\n]+?)\$(?!\$)")
+CONNECTIVES = re.compile(r"\\(?:Rightarrow|Longrightarrow|implies|because|therefore|iff|"
+                         r"Leftrightarrow|rightarrow)(?![a-zA-Z])")
+EQ_NUMBER = re.compile(r"^\s*\(\s*\d+(?:\.\d+)?\s*\)\s*")
+#: a bare name on the left of '=': a, a_j, net_k, \mathbf{z}^{l}, \boldsymbol{\delta}^L, J(W, b)
+NAME = re.compile(r"^\s*(?:\\(?:mathbf|boldsymbol|bm|vec|hat|tilde|bar)\s*\{\s*\\?[A-Za-z]+\s*\}"
+                  r"|\\[A-Za-z]+|[A-Za-z]+)"
+                  r"(?:\s*[_^]\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]))*"
+                  r"(?:\s*\((?:[^()]|\([^()]*\))*\))?\s*$")
+NOT_NAMES = {"\\frac", "\\sum", "\\partial", "\\nabla", "\\sqrt", "\\ln", "\\log", "\\exp",
+             "\\lim", "d", "tr", "\\mathrm", "\\operatorname", "\\left"}
+
+
+def _math_segments(source: str):
+    """Math of a document, in reading order: (line, text lines, display?, directives).
+
+    Display math: ``$$ … $$``, ``\\[ … \\]`` and the LaTeX environments; inline math:
+    ``\\( … \\)`` and ``$ … $`` (one line).  Directive comments apply to what follows."""
     lines = source.splitlines()
-    out = []
     directives = {"define": [], "assume": [], "context": []}
     i = 0
     while i < len(lines):
@@ -87,8 +106,15 @@ def displays(source: str) -> list[tuple[int, list[tuple[int, str]], dict]]:
         elif r"\[" in line:
             opener, closer, start_col = r"\[", r"\]", line.index(r"\[") + 2
         if opener is None:
+            for im in INLINE.finditer(line):
+                text = im.group(1) if im.group(1) is not None else im.group(2)
+                yield i + 1, [(i + 1, text)], False, _snapshot(directives)
             i += 1
             continue
+        before = line[:line.index(opener)]
+        for im in INLINE.finditer(before):
+            text = im.group(1) if im.group(1) is not None else im.group(2)
+            yield i + 1, [(i + 1, text)], False, _snapshot(directives)
         block = []
         rest = line[start_col:]
         j = i
@@ -101,29 +127,71 @@ def displays(source: str) -> list[tuple[int, list[tuple[int, str]], dict]]:
             if j >= len(lines):
                 break
             rest = lines[j]
-        snapshot = {k: list(v) for k, v in directives.items()}
-        out.append((i + 1, block, snapshot))
+        yield i + 1, block, True, _snapshot(directives)
         i = j + 1
-    return out
 
 
-def chains_of(block: list[tuple[int, str]], directives: dict) -> list[Chain]:
-    """Split a display into rows (at ``\\\\``) and join ``=``-continuations into chains."""
+def _snapshot(directives: dict) -> dict:
+    return {k: list(v) for k, v in directives.items()}
+
+
+def displays(source: str) -> list[tuple[int, list[tuple[int, str]], dict]]:
+    """Display-math blocks: (start line, [(line number, text line)], directives in force)."""
+    return [(line, block, d) for line, block, display, d in _math_segments(source) if display]
+
+
+def _rows(block: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The equations of a block: its lines joined, then rows split at ``\\\\``,
+    connectives (⇒, ∵, ∴) and top-level commas between equations; equation numbers and
+    alignment marks removed.  Each row carries the line it starts on."""
+    text, starts = "", []
+    for lineno, line in block:
+        starts.append((len(text), lineno))
+        text += _clean(line) + " "
+    text = re.sub(r"\\(?:begin|end)\{(?:aligned|split|gathered|alignedat)\}(?:\{\d+\})?",
+                  lambda m: " " * len(m.group(0)), text)
+
+    def line_at(pos: int) -> int:
+        line = starts[0][1] if starts else 0
+        for offset, lineno in starts:
+            if offset <= pos:
+                line = lineno
+        return line
+
     rows: list[tuple[int, str]] = []
-    for lineno, text in block:
-        text = _clean(text)
-        for part in re.split(r"\\\\", text):
-            if part.strip():
-                rows.append((lineno, part.replace("&", " ").strip()))
+    pos = 0
+    for part in re.split(r"(\\\\)", text):
+        if part == "\\\\":
+            pos += 2
+            continue
+        for piece in CONNECTIVES.split(part):
+            at = pos + (len(piece) - len(piece.lstrip()))
+            pos += len(piece)
+            piece = EQ_NUMBER.sub("", piece.replace("&", " ")).strip().rstrip(".,;").strip()
+            if not piece:
+                continue
+            commas = _split_top(piece, ",")
+            if len(commas) > 1 and sum("=" in c for c in commas) >= 2:
+                rows.extend((line_at(at), c.strip()) for c in commas if c.strip())
+            else:
+                rows.append((line_at(at), piece))
+        pos = text.find(part, pos - len(part)) + len(part) if part else pos
+    return rows
+
+
+def chains_of(block: list[tuple[int, str]], directives: dict,
+              previous: "Chain | None" = None) -> list[Chain]:
+    """Split a display into rows and join ``=``-continuations into chains; a block whose
+    first row starts with ``=`` continues ``previous`` (the chain of the display before)."""
     chains: list[Chain] = []
-    for lineno, text in rows:
-        text = text.strip().rstrip(".,;").strip()
-        if not text:
-            continue
-        if text.startswith("=") and chains:
-            chains[-1].sides.append(text[1:].strip())
-            chains[-1].lines.append(lineno)
-            continue
+    for lineno, text in _rows(block):
+        if text.startswith("="):
+            target = chains[-1] if chains else previous
+            if target is not None:
+                target.sides.append(text[1:].strip())
+                target.lines.append(lineno)
+                continue
+            text = text[1:].strip()
         if "=" not in text:
             continue
         parts = [p.strip() for p in _split_eq(text)]
@@ -131,22 +199,49 @@ def chains_of(block: list[tuple[int, str]], directives: dict) -> list[Chain]:
     return chains
 
 
-def _split_eq(text: str) -> list[str]:
+def _split_top(text: str, sep: str) -> list[str]:
     depth, parts, start = 0, [], 0
     for i, c in enumerate(text):
         if c in "{([":
             depth += 1
         elif c in "})]":
             depth -= 1
-        elif c == "=" and depth == 0:
+        elif c == sep and depth == 0 and not (sep == "=" and _in_relation(text, i)):
             parts.append(text[start:i])
             start = i + 1
     parts.append(text[start:])
     return parts
 
 
-def check_document(path: str, timeout: float = 4.0) -> Report:
+def _in_relation(text: str, i: int) -> bool:
+    return (i > 0 and text[i - 1] in "<>!:") or (i + 1 < len(text) and text[i + 1] == "=")
+
+
+def _split_eq(text: str) -> list[str]:
+    return _split_top(text, "=")
+
+
+def definition_name(side: str) -> str | None:
+    """The name a side introduces when it is a bare name (see :data:`NAME`), else None."""
+    side = side.strip()
+    if not NAME.match(side):
+        return None
+    head = re.match(r"\\?[A-Za-z]+", side).group(0)
+    if head in NOT_NAMES:
+        return None
+    return re.sub(r"\s+", "", side)
+
+
+def _mentions(text: str, name: str) -> bool:
+    base = re.match(r"(?:\\(?:mathbf|boldsymbol|bm|vec)\{)?\\?([A-Za-z]+)", name).group(1)
+    return re.search(r"(?<![A-Za-z])" + re.escape(base) + r"(?![A-Za-z])", text) is not None
+
+
+def check_document(path: str, timeout: float = 4.0, jobs: int | None = None) -> Report:
     p = Path(path)
+    if p.is_dir():
+        raise InputError(f"'{path}' is a directory, not a document",
+                         hint="give one .tex or .md file")
     if not p.is_file():
         raise InputError(f"cannot read '{path}': no such file", hint="give a .tex or .md file")
     if p.stat().st_size > MAX_FILE:
@@ -156,35 +251,192 @@ def check_document(path: str, timeout: float = 4.0) -> Report:
     except (UnicodeDecodeError, OSError) as exc:
         raise InputError(f"cannot read '{path}' as UTF-8 text: {exc}") from None
     report = Report(str(path))
-    for _, block, directives in displays(source):
-        for chain in chains_of(block, directives):
+    defined: dict[str, tuple[int, str]] = {}  # name → (line, definition text)
+    previous = None
+    tasks = []
+    for _, block, display, directives in _math_segments(source):
+        chains = chains_of(block, directives, previous if display else None)
+        for chain in chains:
             report.chains.append(chain)
             if any(not s for s in chain.sides):
                 chain.error = "an empty side"
                 continue
-            claim = " = ".join(chain.sides)
-            try:
-                chain.result = judge(claim, directives["context"], directives["define"],
-                                     directives["assume"], timeout=timeout)
-            except InputError as err:
-                chain.error = err.what
+            name = definition_name(chain.sides[0])
+            if name is not None and name not in defined and not any(
+                    _mentions(s, name) for s in chain.sides[1:]) \
+                    and _readable(f"{chain.sides[0]} = {chain.sides[1]}"):
+                defined[name] = (chain.line, f"{chain.sides[0]} = {chain.sides[1]}")
+                chain.definition = name
+                if len(chain.sides) < 3:
+                    continue
+            tasks.append(chain)
+        if display and chains:
+            previous = chains[-1]
+        elif display:
+            previous = previous
+    report.definitions = dict(defined)
+    cases = prose_cases(source)
+    for chain in tasks:
+        sides = chain.sides[1:] if chain.definition else chain.sides
+        latest: dict[str, str] = {}  # the family (a of a_j) → its latest definition before
+        for n, (ln, _) in sorted(defined.items(), key=lambda kv: kv[1][0]):
+            if ln < chain.line and any(_mentions(s, n) for s in sides):
+                latest[_family(n)] = n
+        chain.used = list(latest.values())
+        case = [c for ln, c in cases if 0 < chain.line - ln <= CASE_REACH]
+        if case:
+            chain.case = case[-1]
+    _judge_all(tasks, defined, timeout, jobs)
     return report
+
+
+CASE = re.compile(r"(?:若|如果|当|假设|if|when|case|for)\s*([a-zA-Z])\s*(=|\\neq?(?![a-zA-Z])|≠)"
+                  r"\s*([a-zA-Z])(?![a-zA-Z])", re.IGNORECASE)
+CASE_REACH = 40  # lines a case split written in prose governs at most
+
+
+def prose_cases(source: str) -> list[tuple[int, str]]:
+    """Case splits written in prose (若 k = j / 若 k \\(\\neq\\) j / "if i ≠ j"): (line,
+    assumption text) — each becomes an assumption of the chains after it, until the next."""
+    out = []
+    for n, line in enumerate(source.splitlines(), 1):
+        plain = re.sub(r"\\[()]|\$", " ", line)
+        m = CASE.search(plain)
+        if m and m.group(1) != m.group(3):
+            rel = "=" if m.group(2) == "=" else r"\ne"
+            out.append((n, f"{m.group(1)} {rel} {m.group(3)}"))
+    return out
+
+
+def _readable(text: str) -> bool:
+    """Whether an equation can be read at all (a definition whose right side is prose or
+    OCR garbage is not picked up)."""
+    from ..notation.latex_in import read_claim
+
+    try:
+        read_claim(text)
+    except InputError:
+        return False
+    return True
+
+
+def _family(name: str) -> str:
+    return re.match(r"(?:\\(?:mathbf|boldsymbol|bm|vec)\{)?\\?([A-Za-z]+)", name).group(1)
+
+
+def _judge_one(chain: Chain, defined: dict, timeout: float):
+    sides = chain.sides[1:] if chain.definition else chain.sides
+    claim = " = ".join(sides)
+    d = dict(chain.directives)
+    if chain.case:
+        d["assume"] = d["assume"] + [chain.case]
+    defines = [defined[n][1] for n in chain.used]
+    try:
+        try:
+            result = judge(claim, d["context"], d["define"] + defines, d["assume"],
+                           timeout=timeout)
+        except InputError:
+            if not defines:
+                raise
+            result = judge(claim, d["context"], d["define"], d["assume"], timeout=timeout)
+            if result.verdict is Verdict.FALSE:  # its names were defined in the document
+                result = _doubt(result, "it uses " + ", ".join(chain.used) + " as defined in "
+                                "the document, and that definition could not be read")
+        if chain.definition and result.verdict is Verdict.FALSE:
+            _implicit_definitions(result, defined)
+        return result, None
+    except InputError as err:
+        return None, err.what
+
+
+def _letters(text: str) -> set:
+    return set(re.findall(r"(?<![\\A-Za-z])([A-Za-z])(?![A-Za-z])", text))
+
+
+def _implicit_definitions(result: Judgement, defined: dict) -> None:
+    """In a definition chain (``a = σ(z) = σ(Wx + b)``) a later step that brings in a name
+    the document never defined, on one side only, names it (z := Wx + b): not false."""
+    families = {_family(n) for n in defined}
+    for st in result.steps:
+        if st.verdict is not Verdict.FALSE:
+            continue
+        new = (_letters(st.lhs) ^ _letters(st.rhs)) - families
+        if new:
+            st.verdict = Verdict.UNDECIDED
+            st.reason = (f"not decided: {', '.join(sorted(new))} is not defined in the document, "
+                         f"and this step of a definition reads as naming it "
+                         f"(read alone it would be false: {st.reason})")
+
+
+def _doubt(result: Judgement, why: str) -> Judgement:
+    for st in result.steps:
+        if st.verdict is Verdict.FALSE:
+            st.verdict = Verdict.UNDECIDED
+            st.reason = f"not decided: {why} (read alone it would be false: {st.reason})"
+    return result
+
+
+def _judge_all(tasks: list[Chain], defined: dict, timeout: float, jobs: int | None):
+    """Judge the chains, in parallel worker processes when there are several."""
+    import os
+
+    jobs = jobs if jobs is not None else min(2, os.cpu_count() or 1)
+    if jobs > 1 and len(tasks) > 2:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            ctx = mp.get_context("fork")
+        except ValueError:
+            ctx = None
+        if ctx is not None:
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+                futures = [pool.submit(_judge_one, c, defined, timeout) for c in tasks]
+                for chain, fut in zip(tasks, futures):
+                    chain.result, chain.error = fut.result()
+            return
+    for chain in tasks:
+        chain.result, chain.error = _judge_one(chain, defined, timeout)
+
+
+def verdict_of(c: Chain) -> str:
+    """'definition', 'true', 'false', 'undecided' or 'unread' (could not be read)."""
+    if c.error:
+        return "unread"
+    if c.result is None:
+        return "definition"
+    return c.result.verdict.value
+
+
+def summary(report: Report) -> dict:
+    counts = {"definition": 0, "true": 0, "false": 0, "undecided": 0, "unread": 0}
+    for c in report.chains:
+        counts[verdict_of(c)] += 1
+    return {"chains": len(report.chains), "definitions": len(report.definitions), **counts}
 
 
 def report_dict(report: Report) -> dict:
     chains = []
     for c in report.chains:
-        entry = {"line": c.line, "claim": " = ".join(c.sides)}
+        entry = {"line": c.line, "claim": " = ".join(c.sides), "verdict": verdict_of(c)}
+        if c.definition:
+            entry["defines"] = c.definition
+        if c.used:
+            entry["definitions_used"] = [{"name": n, "line": report.definitions[n][0]}
+                                         for n in c.used]
         if c.error:
-            entry.update(verdict="error", reason=c.error)
-        else:
+            entry["reason"] = c.error
+        elif c.result is not None:
             r = c.result
-            entry.update(verdict=r.verdict.value, reason=r.reason,
-                         counterexample=r.counterexample,
-                         steps=[dict(s.to_dict(), line=c.lines[i + 1])
+            off = 1 if c.definition else 0
+            entry.update(reason=r.reason, counterexample=r.counterexample,
+                         steps=[dict(s.to_dict(), line=c.lines[i + 1 + off])
                                 for i, s in enumerate(r.steps)])
             if r.first_wrong is not None:
-                entry["first_wrong_step"] = r.first_wrong + 1
-                entry["first_wrong_line"] = c.lines[r.first_wrong + 1]
+                entry["first_wrong_step"] = r.first_wrong + 1 + off
+                entry["first_wrong_line"] = c.lines[r.first_wrong + 1 + off]
         chains.append(entry)
-    return {"file": report.path, "false": report.any_false, "chains": chains}
+    return {"file": report.path, "false": report.any_false, "summary": summary(report),
+            "definitions": [{"name": n, "line": ln, "text": t}
+                            for n, (ln, t) in report.definitions.items()],
+            "chains": chains}

@@ -26,6 +26,7 @@ from ..nn.activations import ACTIVATIONS
 from ..nn.activations import sigma as SIGMA
 from ..notation.contexts import defines_of, get_context
 from ..notation.latex_in import LatexInputError, read_claim
+from .network import MatrixGradient
 from .build import Builder, Env, NotUnderstood, Retry, ShapeConflict, is_matrix, shape_text
 
 DEFAULT_TIMEOUT = 4.0
@@ -99,6 +100,47 @@ def _definition(lhs, rhs, text) -> Definition:
     return Definition(lhs, _rename_bound(rhs), name=text)
 
 
+_INDEX_RELATION = re.compile(
+    r"^\s*(?:\\text\s*\{\s*(?:for|if|when)\s*\}\s*)?([a-zA-Z])\s*"
+    r"(=|\\neq?(?![a-zA-Z])|\u2260)\s*([a-zA-Z])\s*[.,;]?\s*$")
+
+
+@dataclass
+class IndexRelation:
+    """An assumption ``k ≠ j`` or ``k = j`` between two free indices: the witnesses only
+    take index values it admits (:func:`symbp.core.explicit.index_assignments`)."""
+
+    first: str
+    second: str
+    equal: bool
+    text: str = ""
+    latex: str = ""
+    name: str = "index relation"
+
+    def rewrite(self, e):
+        return e
+
+    def constrain(self, values, sizes):
+        return values
+
+    def admits(self, values: dict) -> bool:
+        got = {str(k): v for k, v in values.items()}
+        if self.first not in got or self.second not in got:
+            return True
+        return (got[self.first] == got[self.second]) == self.equal
+
+
+def index_relation(text: str) -> IndexRelation | None:
+    """``k \\ne j``, ``k \\neq j``, ``\\text{for } i \\ne j``, ``k = j`` (two single letters)."""
+    m = _INDEX_RELATION.match(text)
+    if not m or m.group(1) == m.group(3):
+        return None
+    equal = m.group(2) == "="
+    sign = "=" if equal else "≠"
+    return IndexRelation(m.group(1), m.group(3), equal, f"{m.group(1)} {sign} {m.group(3)}",
+                         f"{m.group(1)} {'=' if equal else chr(92) + 'ne'} {m.group(3)}")
+
+
 def _assumption(lhs, rhs, text) -> Assumption:
     if rhs == 1 and isinstance(lhs, sp.Sum) and len(lhs.limits) == 1:
         var, lo, hi = lhs.limits[0]
@@ -130,8 +172,13 @@ class Problem:
         self.domains = {k: v for c in named for k, v in c.domains.items()}
         self.scanner, self.sides = read_claim(claim)
         self.extra = []
+        self.index_relations = []
         for kind, texts in (("define", self.defines), ("assume", self.assumes)):
             for t in texts:
+                relation = index_relation(t) if kind == "assume" else None
+                if relation is not None:  # k \ne j, i = j: a restriction of index values
+                    self.index_relations.append(relation)
+                    continue
                 try:
                     sc, sides = read_claim(t)
                 except LatexInputError as err:
@@ -193,11 +240,18 @@ class Problem:
 
     def _conform(self, left, right, i):
         if is_matrix(left) and is_matrix(right):
-            # no unification across '=': sides whose shapes agree only for special sizes
-            # (square, 1×1) make a false claim, with those shapes as the reason
+            # an '=' says the shapes agree: the sizes of undeclared matrices and vectors are
+            # unified across it (Retry rebuilds with them); the claim is false for shape
+            # reasons only when no sizes make both sides the same shape, e.g. a vector
+            # forced to be a single entry, or two sizes the writer fixed that differ
             if left.shape != right.shape:
-                self.conflict = (i, f"the two sides have different shapes: "
-                                    f"{shape_text(left)} and {shape_text(right)}")
+                why = (f"the two sides have different shapes: {shape_text(left)} and "
+                       f"{shape_text(right)}")
+                try:
+                    self.env.unify(left.shape[0], right.shape[0], why)
+                    self.env.unify(left.shape[1], right.shape[1], why)
+                except ShapeConflict as exc:
+                    self.conflict = (i, str(exc))
             return left, right
         mat, scal = (left, right) if is_matrix(left) else (right, left)
         if mat.shape == (1, 1):
@@ -224,6 +278,14 @@ class Problem:
         heads = {d.head() for d in self.definitions}
         for v in self.values:
             for node in sp.preorder_traversal(v):
+                if isinstance(node, MatrixGradient):
+                    f = node.args[0]  # ∂L/∂W with L a bare, undefined name would be 0
+                    if isinstance(f, (sp.Symbol, sp.Indexed)) and _head(f) not in heads:
+                        raise NotUnderstood(
+                            f"{sp.sstr(f)} is differentiated but not defined, so its "
+                            "dependence on the variable is unknown",
+                            hint="use --context (e.g. backprop, softmax_ce) or --define it")
+                    continue
                 if not isinstance(node, sp.Derivative):
                     continue
                 f = node.expr
@@ -284,8 +346,8 @@ class Problem:
                     sizes.update({d: (2, 3) for d in node.shape if isinstance(d, sp.Symbol)})
         if self.env.network is not None:
             sizes.update({s: (2, 3) for s in self.env.network.sizes.values()})
-        return Context(defs, list(self.assumptions), dict(self.domains), ranges, sizes,
-                       thorough_sizes=True)
+        return Context(defs, list(self.assumptions) + list(self.index_relations),
+                       dict(self.domains), ranges, sizes, thorough_sizes=True)
 
 
 def judge(claim: str, contexts=(), defines=(), assumes=(),
@@ -328,9 +390,39 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
             result.steps.append(Step(texts[i], texts[i + 1], Verdict.UNDECIDED,
                                      "not checked: an earlier side cannot be formed"))
             continue
+        if i == 0 and is_definition(problem.values[0], problem.values[1:]):
+            result.steps.append(Step(texts[0], texts[1], Verdict.UNDECIDED,
+                                     f"a definition of {texts[0]}, not an identity: nothing "
+                                     "to check (give it with --define to use it)",
+                                     {"definition": texts[0]}))
+            continue
         result.steps.append(_check(texts[i], texts[i + 1], problem.values[i],
                                    problem.values[i + 1], ctx, timeout))
     return result
+
+
+def _names(e) -> set:
+    """The names an expression mentions: plain symbols, matrix symbols, indexed families."""
+    out = set()
+    for x in sp.preorder_traversal(e):
+        if isinstance(x, sp.Indexed):
+            out.add(str(x.base))
+        elif isinstance(x, (sp.Symbol, sp.MatrixSymbol)) and not getattr(x, "is_integer", False):
+            out.add(str(x))
+    return out
+
+
+def is_definition(lhs, others) -> bool:
+    """``a = …`` where the left side is a bare name (a, a_j, \\mathbf{a}^l) that the rest of
+    the claim never mentions: the writer is naming something, not stating an identity."""
+    if isinstance(lhs, sp.Indexed):
+        name = str(lhs.base)
+    elif isinstance(lhs, (sp.MatrixSymbol,)) or (isinstance(lhs, sp.Symbol)
+                                                 and not lhs.is_integer):
+        name = str(lhs)
+    else:
+        return False
+    return all(name not in _names(o) for o in others)
 
 
 def _check(lt, rt, lhs, rhs, ctx, timeout) -> Step:

@@ -247,11 +247,25 @@ class Scanner:
                 return self.differential(s, k, base, out, i)
             bold = name in ("mathbf", "boldsymbol", "bm", "vec")
             inner = arg.removeprefix("\\")
+            if bold and re.fullmatch(r"[A-Z]{2,3}", inner):  # \mathbf{XY}: the product X Y
+                for letter in inner[:-1]:
+                    self.atoms.append(Atom(letter, True))
+                    out.append(self.new(("atom", self.atoms[-1])))
+                return self.atom(s, k, base, out, inner[-1], True, i)
             if not re.fullmatch(r"[A-Za-z]+", inner) or (len(inner) > 1 and not arg.startswith("\\")
                                                          and bold):
                 if not (re.fullmatch(r"[A-Za-z]+", inner)):
                     self.error(f"\\{name}{{{arg}}} is not understood", base + i)
             return self.atom(s, k, base, out, inner, bold, i)
+        if name in DECORATIONS:  # \hat{y}, \tilde{x}, \bar{z}: a name of its own
+            arg, k = self.brace_arg(s, end, base)
+            arg = arg.strip()
+            m = re.fullmatch(r"\\?([A-Za-z]+)|\\(?:mathbf|boldsymbol|bm)\s*\{\s*([A-Za-z])\s*\}", arg)
+            if not m or (m.group(1) and len(m.group(1)) > 1 and not arg.startswith("\\")):
+                self.error(f"\\{name}{{{arg}}} is not understood", base + i,
+                           "a hat, tilde or bar goes on one name, as in \\hat{y}")
+            inner = (m.group(1) or m.group(2)) + DECORATIONS[name]
+            return self.atom(s, k, base, out, inner, bool(m.group(2)), i)
         if name in NATIVE_FUNCS:
             j = skip_space(s, end)
             if name == "log" and s[j:j + 1] == "_":
@@ -349,6 +363,12 @@ class Scanner:
             self.error("a differential d needs something after it", base + start)
         m = re.match(r"\\(mathbf|boldsymbol|bm)\s*\{\s*([A-Za-z])\s*\}|([A-Za-z])(?![A-Za-z(])",
                      s[t:])
+        after = skip_space(s, t + m.end()) if m else 0
+        if m and s[after:after + 1] == "^" and not TRANSPOSE.match(s, after):
+            # dX^{-1}, dX^2: every text means d(X^{-1}), the differential of the power
+            j = self.primary_end(s, t, base)
+            out.append(self.new(("differential", self.parse(s[t:j], base + t))))
+            return j
         if m and not s[t:t + 1] == "(":
             name = m.group(2) or m.group(3)
             out.append(self.new(("dvar", Atom(name, bold=bool(m.group(2))))))
@@ -425,6 +445,10 @@ class Scanner:
             if word is not None:  # tr(…), Tr(…), diag(x), det X, softmax(z) typed plainly
                 fname = NAMED_FUNCS.get(word) or NATIVE_FUNCS[word]
                 return self.function(s, i + len(word), base, out, fname, i)
+            m = _MULTI_LETTER_NAME.match(s, i)
+            if m and (i == 0 or not (s[i - 1].isalpha() or s[i - 1] == "\\")):
+                # net_k, y_{esti}: a subscripted lowercase word is one name (course notes)
+                return self.atom(s, m.end(), base, out, m.group(0), False, i)
             name, end = s[i], i + 1
             if name == "e" and not (end < len(s) and s[end] == "_"):
                 out.append("e")
@@ -445,6 +469,10 @@ class Scanner:
         return self.atom(s, end, base, out, name, False, i)
 
     def atom(self, s, k, base, out, name, bold, start) -> int:
+        t = skip_space(s, k)
+        if s[t:t + 1] == "'" and s[skip_space(s, t + 1):skip_space(s, t + 1) + 1] != "(":
+            primes, k = prime_count(s, t)  # y', x'': names of their own
+            name += "\u2032" * primes
         sub, sup, k = self.scripts(s, k, base)
         layer = None
         power = None
@@ -513,6 +541,15 @@ class Scanner:
 _PLAIN_FUNCTION_WORDS = re.compile(
     r"(tr|Tr|trace|diag|det|softmax|sigmoid|ReLU|relu|exp|ln|log|tanh|max|min)"
     r"(?![A-Za-z])")
+
+
+#: accents that make a new name (ŷ is not y): the combining mark appended to the name
+DECORATIONS = {"hat": "\u0302", "widehat": "\u0302", "tilde": "\u0303",
+               "widetilde": "\u0303", "bar": "\u0304", "overline": "\u0304",
+               "check": "\u030c", "breve": "\u0306", "dot": "\u0307", "ddot": "\u0308"}
+
+
+_MULTI_LETTER_NAME = re.compile(r"[a-z]{2,}(?=\s*_)")
 
 
 def _function_word(s: str, i: int) -> str | None:

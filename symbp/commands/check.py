@@ -1,6 +1,7 @@
 """``symbp check FILE``: check every equation chain of a .tex or .md document.
 
-Exit 0 when no step is false, 1 when some step is false, 2 when the file cannot be read.
+Exit 0 when no step is false (chains that could not be read or decided are listed in the
+summary, not failed), 1 when some step is false, 2 when the file cannot be read.
 """
 
 from __future__ import annotations
@@ -23,40 +24,51 @@ def add_parser(sub):
     p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                    help="time limit of the symbolic witness per step (default 10); "
                         "the whole step is bounded by 3x this + 2 s")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="chains checked in parallel worker processes (default: up to 2)")
     return p
 
 
 def run(args) -> int:
-    from ..claims.document import check_document, report_dict
+    from ..claims.document import check_document, report_dict, summary, verdict_of
     from .verify import format_counterexample
 
     if not (0 < args.timeout <= 600):
         raise UsageError("--timeout must be between 0 and 600 seconds")
-    report = check_document(args.file, timeout=args.timeout)
+    if args.jobs is not None and not (1 <= args.jobs <= 64):
+        raise UsageError("--jobs must be between 1 and 64")
+    report = check_document(args.file, timeout=args.timeout, jobs=args.jobs)
     if args.json:
         print(json.dumps(report_dict(report), ensure_ascii=False, default=str))
         return EXIT_FALSE if report.any_false else EXIT_OK
-    counts = {"true": 0, "false": 0, "undecided": 0, "error": 0}
+    totals = summary(report)
+    print(f"{args.file}: {totals['chains']} chain(s): {totals['definitions']} definition(s) "
+          f"picked up; {totals['true']} true, {totals['false']} false, "
+          f"{totals['undecided']} undecided, {totals['unread']} not read")
     for c in report.chains:
         claim = " = ".join(c.sides)
-        if c.error:
-            counts["error"] += 1
+        verdict = verdict_of(c)
+        used = (" [definitions used: " + ", ".join(
+            f"{n} (line {report.definitions[n][0]})" for n in c.used) + "]") if c.used else ""
+        if verdict == "unread":
             print(f"{args.file}:{c.line}: could not read: {c.error}\n    {claim}")
             continue
+        if verdict == "definition":
+            print(f"{args.file}:{c.line}: definition of {c.definition}")
+            continue
         r = c.result
-        counts[r.verdict.value] += 1
+        off = 1 if c.definition else 0
         n = len(r.steps)
-        if r.verdict.value == "true":
-            print(f"{args.file}:{c.line}: true ({n} step{'s' * (n > 1)} verified)")
+        head = f"definition of {c.definition}; then " if c.definition else ""
+        if verdict == "true":
+            print(f"{args.file}:{c.line}: {head}true ({n} step{'s' * (n > 1)} verified){used}")
             continue
         i = r.first_wrong
         if i is None:
             i = next(k for k, s in enumerate(r.steps) if s.verdict.value != "true")
         s = r.steps[i]
-        print(f"{args.file}:{c.lines[i + 1]}: {s.verdict.value} at step {i + 1} of {n}: "
-              f"{s.lhs} = {s.rhs}\n    reason: {s.reason}")
+        print(f"{args.file}:{c.lines[i + 1 + off]}: {head}{s.verdict.value} at step "
+              f"{i + 1 + off} of {n + off}: {s.lhs} = {s.rhs}{used}\n    reason: {s.reason}")
         if s.counterexample:
             print("\n".join(format_counterexample(s.counterexample, "    ")))
-    print(f"{len(report.chains)} chain(s): {counts['true']} true, {counts['false']} false, "
-          f"{counts['undecided']} undecided, {counts['error']} unreadable")
     return EXIT_FALSE if report.any_false else EXIT_OK

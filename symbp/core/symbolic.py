@@ -268,10 +268,9 @@ def _concrete(L, R, ctx: Context, *, general_failed: bool) -> Evidence:
                                     f"the sides have different shapes for "
                                     f"{_fmt(sizes)}: {getattr(a, 'shape', 'scalar')} vs "
                                     f"{getattr(b, 'shape', 'scalar')}")
-                diff = (a - b).applyfunc(
-                    lambda x: 0 if atomized_zero(x) else sp.simplify(sp.expand(x)))
+                diff = (a - b).applyfunc(_reduce_entry)
             else:
-                diff = 0 if atomized_zero(a - b) else sp.simplify(sp.expand(a - b))
+                diff = _reduce_entry(a - b)
             if not _is_zero(diff):
                 return Evidence("symbolic", Verdict.UNDECIDED,
                                 f"difference not reduced to 0 for {_fmt(sizes)} {_fmt(indices)}")
@@ -281,6 +280,20 @@ def _concrete(L, R, ctx: Context, *, general_failed: bool) -> Evidence:
                     f"exact, with symbolic entries, for {scope}"
                     + (" (general form not reduced by SymPy)" if general_failed else ""),
                     extra={"scope": "instances", "sizes": checked_sizes})
+
+
+def _reduce_entry(x):
+    """One entry of a difference, reduced: a rational function of the symbolic entries
+    (inverses are adjugate/determinant) by cancelling over a common denominator, which is
+    exact and far faster than ``simplify`` on 3×3 inverses; anything else by simplify."""
+    if atomized_zero(x):
+        return 0
+    try:
+        if x.is_rational_function():
+            return sp.cancel(sp.together(x))
+    except (TypeError, ValueError, NotImplementedError):
+        pass
+    return sp.simplify(sp.expand(x))
 
 
 def _inequality(L, R, ctx: Context, rel: str) -> Evidence:

@@ -59,7 +59,8 @@ KNOWN_MACROS = set(GREEK) | set(NATIVE_FUNCS) | {
     "frac", "dfrac", "tfrac", "partial", "sum", "prod", "lim", "to", "infty", "cdot", "times",
     "odot", "circ", "mathbf", "boldsymbol", "bm", "vec", "mathrm", "operatorname", "text",
     "mathsf", "top", "intercal", "prime", "nabla", "pi", "rightarrow", "|", "{", "}", "ell",
-    "rm", "mathit", "\\", "cdots", "ldots"}
+    "rm", "mathit", "\\", "cdots", "ldots", "hat", "widehat", "tilde", "widetilde", "bar",
+    "overline", "check", "breve", "dot", "ddot"}
 
 
 class LatexInputError(InputError):

@@ -222,7 +222,10 @@ def test_download_over_http_falls_back_to_the_next_mirror(tiny, http_mirror, mon
     assert sorted(p.name for p in cache.iterdir()) == sorted(n + ".gz" for n in tiny["names"].values())
     err = capsys.readouterr().err
     assert "100.0%" in err
-    assert err.count("\r") <= 2 * 4  # not a terminal: the first and last state of each bar
+    assert err.count("100.0%") == 4
+    # not a terminal: a few states per bar (the failed mirror's, pooch's reset, the last),
+    # however many chunks arrive
+    assert err.count("\r") <= 5 * 4
 
 
 def test_failed_http_download_writes_nothing(tiny, http_mirror, monkeypatch):

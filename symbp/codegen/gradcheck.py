@@ -29,9 +29,13 @@ def random_problem(module, batch: int = 5, seed: int = 0):
               for W, b in module.init_params(seed=seed, scheme="xavier")]
     params = [(W + rng.normal(0, 0.3, W.shape), b + rng.normal(0, 0.3, b.shape))
               for W, b in params]
-    n_in, n_out = module.LAYERS[0], module.LAYERS[-1]
-    rows = module.LAYOUT == "rows"
-    X = rng.normal(0, 1, (batch, n_in))
+    if hasattr(module, "INPUT_SHAPE"):  # a convolutional network (codegen --arch)
+        n_out, rows = module.PARAM_SHAPES[-1][1][0], True
+        X = rng.normal(0, 1, (batch, *module.INPUT_SHAPE))
+    else:
+        n_in, n_out = module.LAYERS[0], module.LAYERS[-1]
+        rows = module.LAYOUT == "rows"
+        X = rng.normal(0, 1, (batch, n_in))
     if module.LOSS == "ce":
         Y = np.eye(n_out)[rng.integers(0, n_out, batch)]
     elif module.LOSS == "bce":

@@ -52,14 +52,15 @@ def cnn_source(args, dtype: str, out_name: str | None = None) -> str:
 
 
 def run_codegen(args) -> int:
-    from .codegen import check_output_file, write_atomically
+    from . import codegen
 
-    if args.out:
-        check_output_file(args.out)
+    check = getattr(codegen, "check_output_file", None)  # refuses an unwritable -o early
+    if args.out and check is not None:
+        check(args.out)
     out_name = os.path.basename(args.out) if args.out else None
     source = cnn_source(args, args.dtype, out_name)
     if args.out:
-        write_atomically(args.out, source)
+        codegen.write_atomically(args.out, source)
         sys.stderr.write(f"wrote {args.out}\n")
     else:
         sys.stdout.write(source)

@@ -335,3 +335,9 @@ def test_prose_keeps_numbers_and_bracketed_scripts_in_the_formula():
     assert prose("u^−2·du/dz") == r"$u^{-2}\cdot\mathrm{d}u/\mathrm{d}z$"
     assert prose("step 3 of 5") == "step 3 of 5" and prose("15 random points") == "15 random points"
     assert prose("用输出 a 表示") == "用输出 $a$ 表示"  # no article in Chinese
+
+
+def test_zh_goal_tags_are_chinese_words_or_identifiers():
+    zh = derivation_view(symbp.derive("sigmoid"), "zh")
+    assert [p.tag for p in zh.parts] == ["导数", "用输出表示", "上界", "最大值", "二阶导数"]
+    assert derivation_view(symbp.derive("softmax_ce"), "zh").parts[0].tag == "delta"

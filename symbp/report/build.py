@@ -24,6 +24,7 @@ from .labels import (
     SYMBOLIC_ZH,
     SYMBOLIC_ZH_PREFIX,
     SYMBOLIC_ZH_SUFFIX,
+    TAG_ZH,
     VERDICT_WORDS,
 )
 from .tex import escape, prose
@@ -234,7 +235,9 @@ def derivation_view(vd, lang: str = "en", known: dict[str, str] | None = None) -
         else:
             conclusion = L["proves_one"].format(first=f"\\eqref{{{steps[0].label}}}", goal=ref)
         ptitle = part.title_zh if lang == "zh" and part.title_zh else part.title
-        parts.append(PartView(prose(ptitle), escape((part.tag or "").replace("_", " ")), goal_label,
+        tag = part.tag or ""
+        tag = TAG_ZH.get(tag, tag) if lang == "zh" else tag
+        parts.append(PartView(prose(ptitle), escape(tag.replace("_", " ")), goal_label,
                               f"{latex(part.goal_lhs)} {REL_LATEX[part.rel]} "
                               f"{latex(part.goal_rhs)}",
                               latex(part.goal_lhs), steps, conclusion))

@@ -187,6 +187,24 @@ DEFINITION_ZH_PREFIX: dict[str, str] = {
     "output activation: ": "输出层激活函数：",
 }
 
+# Goal tags (the name on a goal's equation, cited as "式 (上界)") that are English words, in
+# Chinese; identifiers (BP1, delta, dW, ce, log_softmax, k=j, …) are kept as written.
+TAG_ZH: dict[str, str] = {
+    "derivative": "导数", "in_terms_of_output": "用输出表示", "bound": "上界",
+    "maximum": "最大值", "minimum": "最小值", "second_derivative": "二阶导数",
+    "max_derivative": "导数的最大值", "quotient": "商", "product": "乘积", "sum": "和",
+    "kink": "折点", "course_form": "课程形式", "jacobian": "雅可比矩阵", "matrix": "矩阵形式",
+    "shift": "平移", "inverse": "逆", "largest_form": "最大输入", "others_form": "其余输出",
+    "weight": "权重", "difference": "差", "excess": "超出部分", "convex": "凸性",
+    "positive": "正性", "equal": "相等", "not_constant": "非常数", "coupling": "耦合项",
+    "mean": "均值", "rows": "按行形式", "elementwise": "逐元素", "transpose": "转置",
+    "trace": "迹", "determinant": "行列式", "hadamard": "哈达玛积", "cyclic": "循环不变性",
+    "identification": "微分与导数", "hadamard_trace": "哈达玛积与迹",
+    "truth_table": "真值表", "counterexample": "反例", "not_xor": "非异或",
+    "parameter_flips": "参数取反", "fix": "修正", "fix_input": "修正输入",
+    "single_unit_identity": "单个单元的恒等式", "single_unit_contradiction": "单个单元的矛盾",
+}
+
 VERDICT_WORDS: dict[str, dict[str, str]] = {
     "en": {"true": "verified", "false": "false", "undecided": "undecided"},
     "zh": {"true": "已验证", "false": "不成立", "undecided": "未能判定"},

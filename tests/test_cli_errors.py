@@ -185,7 +185,7 @@ def test_a_loss_growing_past_the_bound_is_divergence():
 # ------------------------------------------------------------------ report
 
 def test_report_out_checked_before_any_verification(capsys, tmp_path, monkeypatch):
-    import symbp.report as report
+    from symbp import report
 
     def never(*a, **k):
         raise AssertionError("verified before the output folder was checked")
@@ -204,7 +204,7 @@ def test_report_out_checked_before_any_verification(capsys, tmp_path, monkeypatc
 
 
 def test_report_write_refused_is_exit_2(capsys, tmp_path, monkeypatch):
-    import symbp.report as report
+    from symbp import report
 
     def refuse(path, text):
         raise PermissionError(13, "Permission denied", str(path))
@@ -232,7 +232,7 @@ def test_json_mode_errors_are_json_on_stdout(capsys, argv, word):
     out, err = capsys.readouterr()
     record = json.loads(out)
     assert word in record["error"] and record["exit_code"] == 2
-    assert err.startswith("error:") or err.startswith("usage:")
+    assert err.startswith(("error:", "usage:"))
     assert "Traceback" not in out + err
 
 

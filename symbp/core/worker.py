@@ -59,7 +59,7 @@ def time_limit_check(seconds: float):
 
     return Check(Verdict.UNDECIDED, (Evidence(
         "time limit", Verdict.UNDECIDED,
-        f"the check did not finish in {seconds:g} s (time limit; stopped)"),))
+        f"the check did not finish in {seconds:g} s and was stopped"),))
 
 
 def crashed_check(detail: str):

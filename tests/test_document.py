@@ -1,0 +1,117 @@
+"""``symbp check``: a document read the way a person reads it (issue 11)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from symbp.claims.document import check_document, report_dict, summary
+from symbp.cli import main
+
+NOTES = Path(os.environ.get("SYMBP_NOTES", Path(__file__).resolve().parents[2] / "shared" / "notes"))
+
+
+def write(tmp_path, text: str) -> str:
+    p = tmp_path / "notes.md"
+    p.write_text(text, encoding="utf-8")
+    return str(p)
+
+
+def verdicts(report) -> dict:
+    return {c["line"]: c["verdict"] for c in report_dict(report)["chains"]}
+
+
+def test_definitions_are_reported_and_used_later(tmp_path):
+    doc = write(tmp_path, "\n".join([
+        r"Let \( \sigma(z) = \frac{1}{1+e^{-z}} \) be the sigmoid.",   # 1 inline definition
+        r"$$a_j = \frac{e^{net_j}}{\sum_{m=1}^n e^{net_m}}$$",         # 2 definition
+        "若 k = j",                                                     # 3 a case, in prose
+        r"$$\frac{da_j}{dnet_k} = a_j(1-a_j)$$",                        # 4 uses both
+    ]))
+    r = check_document(doc, timeout=2.5, jobs=1)
+    v = verdicts(r)
+    assert v[1] == "definition" and v[2] == "definition"
+    assert v[4] == "true"
+    chain = [c for c in report_dict(r)["chains"] if c["line"] == 4][0]
+    assert chain["definitions_used"][0]["line"] == 2
+
+
+def test_case_split_in_prose_governs_the_chains_after_it(tmp_path):
+    doc = write(tmp_path, "\n".join([
+        r"$$a_j = \frac{e^{net_j}}{\sum_{m=1}^n e^{net_m}}$$",
+        r"- 若 k \(\neq\) j",
+        r"\[ \frac{da_j}{dnet_k} = -a_j a_k \]",
+    ]))
+    assert verdicts(check_document(doc, timeout=2.5, jobs=1))[3] == "true"
+
+
+def test_display_starting_with_equals_continues_the_chain(tmp_path):
+    doc = write(tmp_path, "\n".join([
+        r"$$f(z) = \frac{1}{1+e^{-z}}$$",
+        r"$$f'(z) = \frac{e^{-z}}{(1+e^{-z})^2}$$",
+        "so",
+        r"$$= f(z)(1 - f(z))$$",
+    ]))
+    r = check_document(doc, timeout=2.5, jobs=1)
+    chains = report_dict(r)["chains"]
+    assert [c["verdict"] for c in chains] == ["definition", "true"]
+    assert len(chains[1]["steps"]) == 2
+
+
+def test_a_real_slip_is_found_at_its_line(tmp_path, capsys):
+    doc = write(tmp_path, "\n".join([
+        r"$$\begin{aligned}",
+        r"\frac{d}{dz}\sigma(z) &= \frac{e^{-z}}{(1+e^{-z})^2} \\",
+        r"&= \sigma(z)(1 + \sigma(z))",                     # line 3: the slip
+        r"\end{aligned}$$",
+    ]))
+    code = main(["check", doc, "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1
+    chain = out["chains"][0]
+    assert chain["verdict"] == "false" and chain["first_wrong_line"] == 3
+    assert chain["counterexample"]
+
+
+def test_page_furniture_and_garbage_are_not_read_never_false(tmp_path):
+    doc = write(tmp_path, "\n".join([
+        r"$$\frac{\text{com/p/24709748}}{J = 1} = 2$$",
+        r"$$x = \{ y$$",
+        r"价格 $5 = 五元$",
+    ]))
+    r = check_document(doc, timeout=2.5, jobs=1)
+    assert summary(r)["false"] == 0
+
+
+def test_a_directory_is_an_input_error(tmp_path, capsys):
+    assert main(["check", str(tmp_path)]) == 2
+    assert "directory" in capsys.readouterr().err
+
+
+def _note(name):
+    path = NOTES / name
+    if not path.is_file():
+        pytest.skip(f"the shared course notes are not at {NOTES} (set SYMBP_NOTES)")
+    return str(path)
+
+
+def test_softmax_lesson_no_false_and_its_results_true():
+    r = check_document(_note("softmax-cross-entropy-lesson.md"), timeout=2.5)
+    d = report_dict(r)
+    assert d["summary"]["false"] == 0
+    true_claims = [c["claim"] for c in d["chains"] if c["verdict"] == "true"]
+    assert any("a_j(1-a_j)" in c for c in true_claims)
+    assert any("-a_j a_k" in c for c in true_claims)
+
+
+def test_lecture_no_false_outside_its_ocr_lines():
+    r = check_document(_note("bp-matrix-calculus-lecture.md"), timeout=2.5)
+    d = report_dict(r)
+    ocr = set(range(181, 268)) | set(range(326, 334))
+    wrong = [c for c in d["chains"] if c["verdict"] == "false" and c["line"] not in ocr]
+    assert wrong == []
+    true_claims = [c["claim"] for c in d["chains"] if c["verdict"] == "true"]
+    assert any(r"d(\mathbf{XY})" in c for c in true_claims)

@@ -1,0 +1,68 @@
+"""Notation typed the way textbooks and course notes type it (issue 10, sections 1 and 3):
+each reading is checked by a verdict that would differ under the misreading."""
+
+from __future__ import annotations
+
+import pytest
+
+from symbp.claims.judge import judge
+from symbp.errors import InputError
+
+TIMEOUT = 2.5
+
+TRUE = [
+    r"tr((A \odot B)^T C) = tr(A^T (B \odot C))",          # plain tr, not t·r
+    r"Tr(AB) = Tr(BA)",
+    r"det(AB) = det(A) det(B)",
+    r"diag(x) y = x \odot y",                              # x in diag(x) is a vector
+    r"d(\mathbf{XY}) = (d\mathbf{X})\mathbf{Y} + \mathbf{X}(d\mathbf{Y})",  # XY is X·Y
+    r"\frac{\partial \|Ax-b\|_2^2}{\partial x} = 2A^T(Ax-b)",  # x, b are vectors
+    r"(AB)^\top = B^\top A^\top",
+    r"A \circ B = B \circ A",
+    r"\hat{y} - y = -(y - \hat{y})",
+    r"y' + 1 = 1 + y'",
+    r"\frac{\partial}{\partial net_k} e^{net_k} = e^{net_k}",  # net is one name
+]
+FALSE = [
+    r"tr((A \odot B)^T C) = tr(A^T (B + C))",
+    r"Tr(AB) = Tr(A) Tr(B)",
+    r"d(\mathbf{XY}) = (d\mathbf{X})\mathbf{Y}",
+    r"\frac{\partial \|Ax-b\|_2^2}{\partial x} = A^T(Ax-b)",
+    r"dX^{-1} = X^{-1}dX\,X^{-1}",                         # d(X^{-1}), sign dropped
+    r"\hat{y} = -\hat{y} + 2y",
+    r"(X^{-T})^T = X",
+]
+
+
+@pytest.mark.parametrize("claim", TRUE)
+def test_true_as_written(claim):
+    assert judge(claim, timeout=TIMEOUT).verdict.value == "true"
+
+
+@pytest.mark.parametrize("claim", FALSE)
+def test_false_as_written(claim):
+    assert judge(claim, timeout=TIMEOUT).verdict.value == "false"
+
+
+@pytest.mark.parametrize("claim", [r"\mathbf{a}^l = \sigma(\mathbf{z}^l)",
+                                   r"a_j = \frac{e^{net_j}}{\sum_m e^{net_m}}"])
+def test_a_definition_is_never_false(claim):
+    r = judge(claim, timeout=TIMEOUT)
+    assert r.verdict.value == "undecided"
+    assert "definition" in r.reason
+
+
+def test_case_assumption_restricts_indices():
+    define = [r"a_j = \frac{e^{net_j}}{\sum_{m=1}^n e^{net_m}}"]
+    claim = r"\frac{da_j}{dnet_k} = -a_j a_k"
+    assert judge(claim, (), define, [r"k \ne j"], timeout=TIMEOUT).verdict.value == "true"
+    assert judge(claim, (), define, [], timeout=TIMEOUT).verdict.value == "false"
+    slip = r"\frac{da_j}{dnet_k} = a_j a_k"
+    assert judge(slip, (), define, [r"k \neq j"], timeout=TIMEOUT).verdict.value == "false"
+    same = r"\frac{da_j}{dnet_k} = a_j(1-a_j)"
+    assert judge(same, (), define, [r"k = j"], timeout=TIMEOUT).verdict.value == "true"
+
+
+def test_gradient_of_an_undefined_name_is_refused_not_zero():
+    with pytest.raises(InputError):
+        judge(r"\frac{\partial L}{\partial W} = 0", (), [r"Y = XW"], [], timeout=TIMEOUT)

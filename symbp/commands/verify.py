@@ -130,6 +130,7 @@ def bounded_judge(claim: str, contexts=(), defines=(), assumes=(), *, timeout: f
     Pass a :class:`~symbp.core.worker.BoundedWorker` to reuse one worker for many claims.
     Raises :class:`InputError` when the claim cannot be read.
     """
+    from ..claims import judge as _  # noqa: F401 - imported here, once: the worker forks with it
     from ..core.worker import BoundedWorker, JobTimedOut, WorkerDied
 
     bound = step_bound(timeout)

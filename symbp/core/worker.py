@@ -215,6 +215,8 @@ class BoundedWorker:
         and :class:`WorkerDied` when the worker dies outside a step.
         """
         kwargs = dict(kwargs or {})
+        if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover
+            return fn(*args, **kwargs)  # no fork (Windows): in-process, alarm-bounded only
         replay: dict = {}
         while True:
             outcome = self._attempt(fn, args, kwargs, replay, step_seconds)

@@ -107,12 +107,24 @@ def load_run(run_dir):
         if not (run_dir / name).is_file():
             raise InputError(f"{name} not found", where=str(run_dir),
                              hint="pass the --out folder of a finished `symbp train`")
-    module = load_module(run_dir / "model.py")
-    with np.load(run_dir / "model.npz") as z:
-        cfg = json.loads(str(z["config"]))
-        n = len(cfg["layers"]) - 1
-        params = [(z[f"W{i}"], z[f"b{i}"]) for i in range(1, n + 1)]
-        return module, params, cfg, z["norm_mean"], z["norm_scale"]
+    hint = "train it again, or pass the --out folder of a finished `symbp train`"
+    try:
+        module = load_module(run_dir / "model.py")
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a damaged file: whatever importing raises
+        raise InputError(f"model.py cannot be imported ({type(exc).__name__}: "
+                         f"{str(exc)[:120]})", where=str(run_dir), hint=hint) from None
+    try:
+        with np.load(run_dir / "model.npz") as z:
+            cfg = json.loads(str(z["config"]))
+            n = len(cfg["layers"]) - 1
+            params = [(z[f"W{i}"], z[f"b{i}"]) for i in range(1, n + 1)]
+            return module, params, cfg, z["norm_mean"], z["norm_scale"]
+    except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
+        raise InputError(f"model.npz is damaged or not from `symbp train` "
+                         f"({type(exc).__name__}: {str(exc)[:120]})", where=str(run_dir),
+                         hint=hint) from None
 
 
 def evaluate_run(run_dir, data_dir=None) -> dict:
@@ -123,6 +135,12 @@ def evaluate_run(run_dir, data_dir=None) -> dict:
     data = data_mod.load(cfg["dataset"], data_dir=data_dir)
     dtype = np.dtype(module.DTYPE)
     x = apply_norm(data.x_test, mean, scale, dtype)
+    try:
+        module.predict(params, x[:1])
+    except (ValueError, TypeError, IndexError, AttributeError) as exc:
+        raise InputError(f"model.npz does not fit model.py or the data ({type(exc).__name__}: "
+                         f"{str(exc)[:120]})", where=str(run_dir),
+                         hint="the run's files were changed or mixed up; train it again") from None
     pred = np.asarray(module.predict(params, x))
     pred = pred.argmax(axis=1) if pred.ndim == 2 else pred
     y = one_hot(data.y_test, cfg["layers"][-1], dtype)

@@ -240,3 +240,41 @@ def test_without_json_errors_stay_off_stdout(capsys):
     assert main(["verify", "--timeout", "0", "x = x"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.startswith("error:")
+
+
+# ------------------------------------------------------------------ evaluate
+
+def _run_dir(tmp_path, *, config=True, module="broken", w_rows=784):
+    import numpy as np
+
+    d = tmp_path / "run"
+    d.mkdir()
+    arrays = {"W1": np.zeros((w_rows, 10)), "b1": np.zeros(10), "norm_mean": np.zeros(784),
+              "norm_scale": np.ones(784)}
+    if config:
+        arrays["config"] = np.array(json.dumps({"dataset": "mnist", "layers": [784, 10]}))
+    np.savez(d / "model.npz", **arrays)
+    (d / "model.py").write_text({
+        "broken": "def f(:\n",
+        "numpy": "import numpy as np\nDTYPE = 'float64'\n"
+                 "def predict(params, X):\n    return X @ params[0][0]\n"
+                 "def loss(params, X, Y):\n    return 0.0\n"}[module])
+    return d
+
+
+def test_evaluate_damaged_runs_are_exit_2(capsys, tmp_path):
+    assert main(["evaluate", str(_run_dir(tmp_path))]) == 2
+    assert "model.py cannot be imported (SyntaxError" in _error(capsys)
+
+
+def test_evaluate_npz_without_config_is_exit_2(capsys, tmp_path):
+    assert main(["evaluate", str(_run_dir(tmp_path, config=False, module="numpy"))]) == 2
+    assert "model.npz is damaged" in _error(capsys)
+
+
+@pytest.mark.skipif(not os.path.isdir(os.environ.get("SYMBP_DATA", "/work/shared/data/mnist")),
+                    reason="needs the MNIST test files")
+def test_evaluate_weights_that_do_not_fit_are_exit_2(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("SYMBP_DATA", os.environ.get("SYMBP_DATA", "/work/shared/data/mnist"))
+    assert main(["evaluate", str(_run_dir(tmp_path, module="numpy", w_rows=5))]) == 2
+    assert "does not fit" in _error(capsys)

@@ -192,7 +192,7 @@ DEFINITION_ZH_PREFIX: dict[str, str] = {
 TAG_ZH: dict[str, str] = {
     "derivative": "导数", "in_terms_of_output": "用输出表示", "bound": "上界",
     "maximum": "最大值", "minimum": "最小值", "second_derivative": "二阶导数",
-    "max_derivative": "导数的最大值", "quotient": "商", "product": "乘积", "sum": "和",
+    "max_derivative": "max 的导数", "quotient": "商", "product": "乘积", "sum": "和",
     "kink": "折点", "course_form": "课程形式", "jacobian": "雅可比矩阵", "matrix": "矩阵形式",
     "shift": "平移", "inverse": "逆", "largest_form": "最大输入", "others_form": "其余输出",
     "weight": "权重", "difference": "差", "excess": "超出部分", "convex": "凸性",

@@ -282,3 +282,12 @@ def _finish(out: Path, name: str, md: str, table) -> None:
 
 EXPERIMENTS = {"seed-table": seed_table, "learning-slowdown": learning_slowdown,
                "vanishing-gradient": vanishing_gradient, "best": best}
+
+
+def _cnn(out: Path, data_dir=None, seeds=SEEDS, stream=None) -> dict:
+    from .experiments_cnn import cnn  # a convolutional network (symbp/experiments_cnn.py)
+
+    return cnn(out, data_dir=data_dir, seeds=seeds, stream=stream)
+
+
+EXPERIMENTS["cnn"] = _cnn

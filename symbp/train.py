@@ -76,6 +76,7 @@ class TrainConfig:
     dataset: str = "mnist"
     dtype: str = "float32"
     train_limit: int | None = None  # use only the first N training samples (tests)
+    arch: str | None = None  # a layer list for `codegen --arch` (a convolutional network)
     test_limit: int | None = None
 
     def validate(self) -> None:
@@ -157,6 +158,9 @@ def generate_module(cfg: TrainConfig, cache: Path | None = None) -> Path:
     """Path of the generated module for ``cfg``: from the cache, or ``symbp codegen``."""
     argv = ["--layers", ",".join(map(str, cfg.layers)), "--hidden", cfg.hidden,
             "--output", cfg.output, "--loss", cfg.loss, "--dtype", cfg.dtype]
+    if cfg.arch:  # a convolutional network; the module takes flat rows as (N, 1, 28, 28)
+        argv = ["--arch", cfg.arch, "--output", cfg.output, "--loss", cfg.loss,
+                "--dtype", cfg.dtype]
     key = hashlib.sha1((" ".join(argv) + _generator_fingerprint()).encode()).hexdigest()[:16]
     cache = Path(cache) if cache else model_cache_dir()
     path = cache / f"model_{key}.py"

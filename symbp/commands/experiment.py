@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import EXIT_OK, UnknownName
 
-NAMES = ("seed-table", "learning-slowdown", "vanishing-gradient", "best")
+NAMES = ("seed-table", "learning-slowdown", "vanishing-gradient", "best", "cnn")
 
 
 def add_parser(sub):
@@ -17,7 +17,8 @@ def add_parser(sub):
                     "seed-table (the course setting, quadratic vs cross-entropy, 3 seeds), "
                     "learning-slowdown (one saturated sigmoid neuron), vanishing-gradient "
                     "(per-layer gradient norms of deep sigmoid nets), best (fastest "
-                    "configuration to ≥ 98%% MNIST test accuracy, 3 seeds). Exit 0, 1 if "
+                    "configuration to ≥ 98%% MNIST test accuracy, 3 seeds), cnn (a convolutional "
+                    "network to ≥ 99%%, per-epoch table and plot). Exit 0, 1 if "
                     "training diverges, 2 for usage/data errors.")
     p.add_argument("name", metavar="NAME", help=", ".join(NAMES))
     p.add_argument("--out", default=None, metavar="DIR",

@@ -18,6 +18,19 @@ def _layers(text: str) -> tuple:
     return sizes
 
 
+def _arch_layers(arch: str) -> tuple:
+    """(784, then the output size of each conv or dense layer of --arch): one entry per
+    parameter pair after the input, as --layers has (codegen checks the list itself)."""
+    import re
+
+    sizes = [int(m.group(1) or m.group(2)) for m in
+             re.finditer(r"(?:^|,)\s*(?:conv\d+x\d+x(\d+)|dense(\d+))\s*(?=,|$)", arch)]
+    if not sizes:
+        raise UsageError(f"--arch has no conv or dense layer: {arch!r}", where="--arch",
+                         hint="e.g. --arch conv5x5x16,relu,maxpool2,flatten,dense10")
+    return (784, *sizes)
+
+
 def add_parser(sub):
     p = sub.add_parser(
         "train", help="train an MLP on MNIST with generated code",
@@ -26,6 +39,9 @@ def add_parser(sub):
                     "and the module to --out. Exit 0 on success, 1 when training diverges "
                     "(NaN/inf; no model is saved), 2 for usage or data errors.")
     p.add_argument("--layers", default="784,100,10", help="layer sizes (default 784,100,10)")
+    p.add_argument("--arch", default=None, metavar="L1,L2,...",
+                   help="a convolutional network instead of --layers/--hidden, e.g. "
+                        "conv5x5x16,relu,maxpool2,flatten,dense10 (see `codegen --arch`)")
     p.add_argument("--hidden", default="sigmoid", help="hidden activation (default sigmoid)")
     p.add_argument("--output", default="softmax", help="output activation (default softmax)")
     p.add_argument("--loss", default="ce", help="loss: ce, bce, mse (default ce)")
@@ -62,7 +78,8 @@ def add_parser(sub):
 def config_from_args(args):
     from ..train import TrainConfig
 
-    cfg = TrainConfig(layers=_layers(args.layers), hidden=args.hidden, output=args.output,
+    layers = _arch_layers(args.arch) if args.arch else _layers(args.layers)
+    cfg = TrainConfig(layers=layers, arch=args.arch, hidden=args.hidden, output=args.output,
                       loss=args.loss, epochs=args.epochs, batch_size=args.batch_size,
                       lr=args.lr, seed=args.seed, init=args.init,
                       zero_biases=args.zero_biases, momentum=args.momentum,
@@ -121,7 +138,8 @@ def run(args) -> int:
     module_path = args.module or tr.generate_module(cfg)
     module = module or tr.load_module(module_path)
     prep = tr.prepare(data, cfg, module.DTYPE)
-    print(f"training {'-'.join(map(str, cfg.layers))} {cfg.hidden}/{cfg.output}/{cfg.loss} on "
+    what = cfg.arch or f"{'-'.join(map(str, cfg.layers))} {cfg.hidden}"
+    print(f"training {what}/{cfg.output}/{cfg.loss} on "
           f"{cfg.dataset} ({len(prep.x_train)} train, {len(prep.x_test)} test), "
           f"module {module_path}", flush=True)
 

@@ -63,6 +63,26 @@ def test_case_assumption_restricts_indices():
     assert judge(same, (), define, [r"k = j"], timeout=TIMEOUT).verdict.value == "true"
 
 
-def test_gradient_of_an_undefined_name_is_refused_not_zero():
+def test_an_undefined_loss_is_a_generic_function_not_a_constant():
+    # was 0 = 0 (a false "true"): L is a generic scalar function of the defined Y = XW
+    define = [r"Y = XW"]
+    assert judge(r"\frac{\partial L}{\partial W} = 0", (), define, [],
+                 timeout=TIMEOUT).verdict.value == "false"
+    good = r"\frac{\partial L}{\partial W} = X^T \frac{\partial L}{\partial Y}"
+    swapped = r"\frac{\partial L}{\partial W} = \frac{\partial L}{\partial Y} X^T"
+    assert judge(good, (), define, [], timeout=TIMEOUT).verdict.value == "true"
+    assert judge(swapped, (), define, [], timeout=TIMEOUT).verdict.value == "false"
+
+
+@pytest.mark.parametrize("claim, expected", [
+    (r"df = tr((\frac{\partial f}{\partial X})^T dX)", "true"),
+    (r"df = tr(\frac{\partial f}{\partial X} dX)", "false"),
+    (r"df = \mathrm{tr}((\frac{\partial f}{\partial \mathbf{x}})^T d\mathbf{x})", "true"),
+])
+def test_generic_scalar_function_differential(claim, expected):
+    assert judge(claim, timeout=TIMEOUT).verdict.value == expected
+
+
+def test_gradient_by_an_indexed_entry_of_an_undefined_cost_is_refused():
     with pytest.raises(InputError):
-        judge(r"\frac{\partial L}{\partial W} = 0", (), [r"Y = XW"], [], timeout=TIMEOUT)
+        judge(r"\frac{\partial C}{\partial z_j} = 0", timeout=TIMEOUT)

@@ -83,7 +83,7 @@ class Env:
     """Per-claim notation state: which names are matrices, sizes, indices, shapes."""
 
     def __init__(self, texts: list[str], atoms: list[Atom], *, matrix_mode=False,
-                 network=False, matrix_names=(), scalar_names=()):
+                 network=False, matrix_names=(), scalar_names=(), defined_names=()):
         joined = " ".join(texts)
         self.size_names = set(re.findall(r"\\(?:sum|prod)_\{[^{}]*\}\s*\^\s*\{?\s*([a-zA-Z])",
                                          joined))
@@ -100,6 +100,7 @@ class Env:
             t in joined for t in (r"\odot", r"\circ", "tr", r"\det", "diag", r"\|"))
         self.user_sigma = bool(re.search(r"(^|=|\s)\\sigma\s*\(\s*[a-z]\s*\)\s*=", joined))
         self.scalar_names = set(scalar_names)
+        self.defined_names = set(defined_names)  # left sides of --define: f in df is d(f)
         self.matrix_mode = matrix_mode
         self.matrix_names = set(matrix_names)
         self.parent: dict = {}
@@ -283,6 +284,10 @@ class Builder:
         if kind == "call":
             return self.call(e[1], e[2], e[3], e[4])
         if kind == "dvar":
+            if e[1].name in self.env.defined_names:  # df with f defined: d of its expression
+                written = [differential_of_variable(self.atom(x[1])) for x in self.table.values()
+                           if x[0] == "dvar" and x[1].name not in self.env.defined_names]
+                return differential(self.atom(e[1]), written)
             return differential_of_variable(self.atom(e[1]))
         if kind == "differential":
             written = [differential_of_variable(self.atom(x[1])) for x in self.table.values()

@@ -26,6 +26,7 @@ from ..nn.activations import ACTIVATIONS
 from ..nn.activations import sigma as SIGMA
 from ..notation.contexts import defines_of, get_context
 from ..notation.latex_in import LatexInputError, read_claim
+from .differential import DMatrix, DSymbol
 from .network import MatrixGradient
 from .build import Builder, Env, NotUnderstood, Retry, ShapeConflict, is_matrix, shape_text
 
@@ -100,6 +101,78 @@ def _definition(lhs, rhs, text) -> Definition:
     return Definition(lhs, _rename_bound(rhs), name=text)
 
 
+def _atom_of(raw):
+    tree = getattr(raw, "tree", None)
+    if isinstance(tree, sp.Symbol):
+        entry = raw.table.get(tree.name, ("",))
+        if entry[0] == "atom":
+            return entry[1]
+    return None
+
+
+def _atom_latex(a) -> str:
+    text = ("\\mathbf{%s}" % a.name) if a.bold else a.name
+    if a.layer:
+        text += "^{%s}" % a.layer
+    return text
+
+
+#: names a generic function may be given and fresh names for its coefficients
+_GENERIC_NAMES = set("LfJECg") | {"ell"}
+_COEFFICIENTS = "GHKMNPQRSUV"
+
+
+def generic_functions(scanner, claim: str, defines: list, network: bool) -> list:
+    """Undefined scalars that are differentiated (∂L/∂W with Y = XW given, df =
+    tr((∂f/∂X)ᵀdX)) are read as a *generic* scalar function of the one quantity they are
+    differentiated by that is defined (Y), or else of their only variable (X): the claim
+    is then checked for L = tr(GᵀY) + tr(Hᵀ(Y⊙Y)) with arbitrary G, H (g·y + h·y² for a
+    scalar), a family whose gradients at a point are arbitrary, so a first-derivative
+    identity holds for every L exactly when it holds for this family.
+
+    Returns [(name, argument, define text)]."""
+    if network:
+        return []
+    defined = {m.group(1) for d in defines if (m := re.match(r"\s*\\?([A-Za-z]+)", d))}
+    variables: dict[str, set] = {}
+    for entry in scanner.table.values():
+        if entry[0] == "deriv":
+            f, x = _atom_of(entry[1]), _atom_of(entry[2])
+            if f is None or x is None or f.indices or f.layer or x.indices:
+                variables.setdefault(getattr(f, "name", ""), set()).add("?")
+                continue
+            variables.setdefault(f.name, set()).add(_atom_latex(x))
+        elif entry[0] == "dvar":
+            variables.setdefault(entry[1].name, set())
+    used = set(re.findall(r"[A-Z]", claim + " ".join(defines)))
+    free = [c for c in _COEFFICIENTS if c not in used]
+    out = []
+    for name, xs in variables.items():
+        if name not in _GENERIC_NAMES or name in defined or not xs or "?" in xs:
+            continue
+        args = {x for x in xs if re.sub(r"\\mathbf\{(\w)\}", r"\1", x).split("^")[0] in defined}
+        if len(args) != 1:
+            args = xs if len(xs) == 1 and not (xs & defined) else set()
+        if len(args) != 1 or len(free) < 2:
+            continue
+        y = args.pop()
+        g, h = free[:2]
+        free = free[2:]
+        base = re.sub(r"\\mathbf\{(\w)\}", r"\1", y)[0]
+        if base.isupper():
+            text = (f"{name} = \\mathrm{{tr}}({g}^T {y}) + "
+                    f"\\mathrm{{tr}}({h}^T ({y} \\odot {y}))")
+        elif y.startswith("\\mathbf"):
+            g, h = "\\mathbf{%s}" % g.lower(), "\\mathbf{%s}" % h.lower()
+            text = (f"{name} = \\mathrm{{tr}}({g}^T {y}) + "
+                    f"\\mathrm{{tr}}({h}^T ({y} \\odot {y}))")
+        else:
+            g, h = "\\gamma", "\\eta"
+            text = f"{name} = {g} {y} + {h} {y}^2"
+        out.append((name, y, text))
+    return out
+
+
 _INDEX_RELATION = re.compile(
     r"^\s*(?:\\text\s*\{\s*(?:for|if|when)\s*\}\s*)?([a-zA-Z])\s*"
     r"(=|\\neq?(?![a-zA-Z])|\u2260)\s*([a-zA-Z])\s*[.,;]?\s*$")
@@ -171,6 +244,9 @@ class Problem:
         self.assumes = [a for c in named for a in c.assumes] + list(assumes)
         self.domains = {k: v for c in named for k, v in c.domains.items()}
         self.scanner, self.sides = read_claim(claim)
+        self.generic = generic_functions(self.scanner, claim, self.defines,
+                                         network=any(c.network for c in named))
+        self.defines = self.defines + [text for _, _, text in self.generic]
         self.extra = []
         self.index_relations = []
         for kind, texts in (("define", self.defines), ("assume", self.assumes)):
@@ -197,7 +273,9 @@ class Problem:
                        matrix_mode=any(c.matrix_mode for c in named),
                        network=any(c.network for c in named),
                        matrix_names={m for c in named for m in c.matrix_names},
-                       scalar_names=scalar_names)
+                       scalar_names=scalar_names,
+                       defined_names={m.group(1) for d in self.defines
+                                      if (m := re.match(r"\s*\\?([A-Za-z]+)\s*=", d))})
         self.conflict: tuple[int, str] | None = None
         self.values = self._build()
 
@@ -217,6 +295,18 @@ class Problem:
                 lhs, rhs = (b.build(r) for r, _, _ in sides)
             except ShapeConflict as exc:
                 raise LatexInputError(f"in --{kind} '{text}': {exc}") from None
+            if kind == "define" and is_matrix(lhs) and is_matrix(rhs) \
+                    and lhs.shape != rhs.shape:  # Y = XW: Y has the shape of XW
+                why = f"in --define '{text}': the sides have different shapes"
+                try:
+                    self.env.unify(lhs.shape[0], rhs.shape[0], why)
+                    self.env.unify(lhs.shape[1], rhs.shape[1], why)
+                except ShapeConflict as exc:
+                    raise LatexInputError(str(exc)) from None
+            if kind == "define" and isinstance(lhs, sp.Symbol) and is_matrix(rhs) \
+                    and lhs.name in self.env.scalar_names:
+                self.env.scalar_names.discard(lhs.name)  # Y = XW: Y is a matrix after all
+                raise Retry()
             if kind == "define":
                 self.definitions.append(_definition(lhs, rhs, text))
             else:
@@ -324,6 +414,20 @@ class Problem:
         self.values = [_rename_bound(v.replace(defined_var, fix)) if isinstance(v, sp.Basic)
                        else v for v in self.values]
 
+        def matrix_fix(node):  # ∂L/∂Y with Y = XW defined: by Y's own entries, then at XW
+            y = node.args[1]
+            keep = [d for h, d in heads.items() if h != y]
+            free = sp.MatrixSymbol(f"{y.name}\u2218", *y.shape)
+            f = Context(keep).expand(node.args[0]).xreplace({y: free})
+            return MatrixGradient(f, free, y)
+
+        def defined_matrix_var(node):
+            return isinstance(node, MatrixGradient) and len(node.args) == 2 \
+                and node.args[1] in heads
+
+        self.values = [v.replace(defined_matrix_var, matrix_fix) if isinstance(v, sp.Basic)
+                       else v for v in self.values]
+
     def context(self) -> Context:
         defs = list(self.definitions)
         if not any(getattr(d.lhs, "func", None) == SIGMA for d in defs):
@@ -390,7 +494,8 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
             result.steps.append(Step(texts[i], texts[i + 1], Verdict.UNDECIDED,
                                      "not checked: an earlier side cannot be formed"))
             continue
-        if i == 0 and is_definition(problem.values[0], problem.values[1:]):
+        if i == 0 and is_definition(problem.values[0], problem.values[1:],
+                                    {str(d.head()) for d in problem.definitions}):
             result.steps.append(Step(texts[0], texts[1], Verdict.UNDECIDED,
                                      f"a definition of {texts[0]}, not an identity: nothing "
                                      "to check (give it with --define to use it)",
@@ -398,6 +503,11 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
             continue
         result.steps.append(_check(texts[i], texts[i + 1], problem.values[i],
                                    problem.values[i + 1], ctx, timeout))
+    for name, arg, text in problem.generic:
+        note = (f" [{name} read as a generic scalar function of {arg}: checked for "
+                f"{text.split('=', 1)[1].strip()} with arbitrary coefficients]")
+        for st in result.steps:
+            st.reason += note
     return result
 
 
@@ -412,9 +522,11 @@ def _names(e) -> set:
     return out
 
 
-def is_definition(lhs, others) -> bool:
+def is_definition(lhs, others, defined=frozenset()) -> bool:
     """``a = …`` where the left side is a bare name (a, a_j, \\mathbf{a}^l) that the rest of
     the claim never mentions: the writer is naming something, not stating an identity."""
+    if isinstance(lhs, (DSymbol, DMatrix)) or str(lhs) in defined:  # df, dX; --define'd
+        return False
     if isinstance(lhs, sp.Indexed):
         name = str(lhs.base)
     elif isinstance(lhs, (sp.MatrixSymbol,)) or (isinstance(lhs, sp.Symbol)

@@ -323,8 +323,10 @@ class MatrixGradient(sp.MatrixExpr):
 
     is_commutative = False
 
-    def __new__(cls, f, x):
-        return sp.Basic.__new__(cls, f, x)
+    def __new__(cls, f, x, at=None):
+        """``at``: when x stands in for a defined quantity (∂L/∂Y with Y = XW given), the
+        gradient is taken by x's own entries, then evaluated at ``at`` (Y's definition)."""
+        return sp.Basic.__new__(cls, f, x) if at is None else sp.Basic.__new__(cls, f, x, at)
 
     @property
     def shape(self):
@@ -334,10 +336,15 @@ class MatrixGradient(sp.MatrixExpr):
         return MatrixElement(self, i, j)
 
     def _symbp_explicit(self, explicit):
-        f, x = self.args
+        f, x = self.args[:2]
         fx = explicit(f)
         X = explicit(x)
-        return sp.ImmutableMatrix(X.rows, X.cols, lambda i, j: sp.diff(fx, X[i, j]))
+        grad = sp.ImmutableMatrix(X.rows, X.cols, lambda i, j: sp.diff(fx, X[i, j]))
+        if len(self.args) == 3:
+            at = explicit(self.args[2])
+            grad = grad.xreplace({X[i, j]: at[i, j] for i in range(X.rows)
+                                  for j in range(X.cols)})
+        return grad
 
     def _sympystr(self, printer):
         return f"∂({printer.doprint(self.args[0])})/∂{printer.doprint(self.args[1])}"

@@ -278,3 +278,20 @@ def test_evaluate_weights_that_do_not_fit_are_exit_2(capsys, tmp_path, monkeypat
     monkeypatch.setenv("SYMBP_DATA", os.environ.get("SYMBP_DATA", "/work/shared/data/mnist"))
     assert main(["evaluate", str(_run_dir(tmp_path, module="numpy", w_rows=5))]) == 2
     assert "does not fit" in _error(capsys)
+
+
+# ------------------------------------------------------------------ experiment, gradcheck
+
+def test_experiment_bad_seeds_and_out_before_training(capsys, tmp_path):
+    assert main(["experiment", "seed-table", "--seeds", "a,b", "--out", str(tmp_path)]) == 2
+    assert "--seeds must be comma-separated integers" in _error(capsys)
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    assert main(["experiment", "seed-table", "--seeds", "0", "--out", str(afile)]) == 2
+    assert "is not a folder" in _error(capsys)
+
+
+@pytest.mark.parametrize("batch", ["0", "-3", "100000000"])
+def test_gradcheck_batch_is_bounded(capsys, batch):
+    assert main(["gradcheck", *ARCH, "--batch", batch]) == 2
+    assert "--batch must be between 1 and 1000" in _error(capsys)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..errors import EXIT_OK, UnknownName
+from ..errors import EXIT_OK, UnknownName, UsageError
+from ._outputs import check_out_folder
 
 NAMES = ("seed-table", "learning-slowdown", "vanishing-gradient", "best", "cnn")
 
@@ -35,7 +36,14 @@ def run(args) -> int:
     if args.name not in EXPERIMENTS:
         raise UnknownName("experiment", args.name, EXPERIMENTS, option="NAME")
     out = Path(args.out or f"runs/experiment-{args.name}")
-    seeds = tuple(int(s) for s in args.seeds.split(","))
+    try:
+        seeds = tuple(int(s) for s in args.seeds.split(","))
+    except ValueError:
+        raise UsageError(f"--seeds must be comma-separated integers, got {args.seeds!r}",
+                         where="--seeds", hint="e.g. --seeds 0,1,2") from None
+    if any(s < 0 for s in seeds):
+        raise UsageError(f"--seeds must be ≥ 0, got {args.seeds!r}", where="--seeds")
+    check_out_folder(str(out))  # before minutes of training, not after
     result = EXPERIMENTS[args.name](out, data_dir=args.data_dir, seeds=seeds,
                                     stream=None if args.quiet else sys.stderr)
     print(result["markdown"])

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from ..errors import EXIT_FALSE, EXIT_OK
+from ..errors import EXIT_FALSE, EXIT_OK, UsageError
 from .codegen import add_architecture_arguments, generate_from_args
+
+#: finite differences cost two loss evaluations per parameter on the whole batch
+MAX_BATCH = 1000
 
 
 def add_parser(sub):
@@ -15,11 +18,15 @@ def add_parser(sub):
                     "1 otherwise, 2 for bad arguments.")
     add_architecture_arguments(p, dtype=False)
     p.add_argument("--seed", type=int, default=0, help="seed of the random parameters/data")
-    p.add_argument("--batch", type=int, default=5, help="samples in the random batch")
+    p.add_argument("--batch", type=int, default=5,
+                   help=f"samples in the random batch (1 to {MAX_BATCH}; default 5)")
     return p
 
 
 def run(args) -> int:
+    if not 1 <= args.batch <= MAX_BATCH:
+        raise UsageError(f"--batch must be between 1 and {MAX_BATCH}, got {args.batch}",
+                         where="--batch")
     if getattr(args, "arch", None):
         from .cnn import run_gradcheck
 
@@ -29,7 +36,7 @@ def run(args) -> int:
     layers, hidden_name, output_name, loss, source = generate_from_args(
         args, dtype="float64", layout=args.layout)
     module = load(source)
-    errors = gradcheck.check(module, seed=args.seed, batch=max(1, args.batch))
+    errors = gradcheck.check(module, seed=args.seed, batch=args.batch)
     print(f"gradcheck {','.join(map(str, layers))} hidden={hidden_name} output={output_name} "
           f"loss={loss} layout={args.layout} seed={args.seed}")
     for e in errors:

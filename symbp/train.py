@@ -175,7 +175,7 @@ def generate_module(cfg: TrainConfig, cache: Path | None = None) -> Path:
         proc = subprocess.run([sys.executable, "-m", "symbp", "codegen", *argv, "-o", tmp],
                               check=False, capture_output=True, text=True, env=env)
         if proc.returncode != 0:
-            msg = (proc.stderr or proc.stdout).strip()
+            msg = (proc.stderr or proc.stdout).strip().removeprefix("error: ")
             if proc.returncode == 2:  # usage: unknown activation/loss etc.; pass it through
                 raise UsageError(f"cannot generate the model: {msg}", where="symbp codegen")
             raise ToolFailedError(f"symbp codegen failed (exit {proc.returncode})", where=msg)

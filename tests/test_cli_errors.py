@@ -135,6 +135,32 @@ def test_train_out_checked_before_training(capsys, tmp_path, monkeypatch):
     assert "is not writable" in _error(capsys)
 
 
+MISFIT = """import numpy as np
+DTYPE = np.float32
+def init_params(seed=0, scheme="xavier"):
+    return [(np.zeros((4, 3), DTYPE), np.zeros(3, DTYPE))]
+def loss_and_gradients(params, X, Y, out=None):
+    return float(np.sum(X @ params[0][0])), [(np.zeros((4, 3)), np.zeros(3))]
+def loss(params, X, Y):
+    return 0.0
+def predict(params, X):
+    return X @ params[0][0]
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir(os.environ.get("SYMBP_DATA", "/work/shared/data/mnist")),
+                    reason="needs the MNIST files")
+def test_train_module_for_other_sizes_is_a_usage_error(capsys, tmp_path):
+    module = tmp_path / "misfit.py"
+    module.write_text(MISFIT)
+    data = os.environ.get("SYMBP_DATA", "/work/shared/data/mnist")
+    assert main([*TRAIN, "--module", str(module), "--data-dir", data, "--train-limit", "50",
+                 "--out", str(tmp_path / "r")]) == 2
+    err = _error(capsys)
+    assert "does not fit the data (784 inputs, 10 classes" in err
+    assert not (tmp_path / "r").exists()
+
+
 class _GrowingLoss:
     """A stand-in module whose loss grows ×3 per iteration but stays finite."""
 

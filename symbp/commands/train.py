@@ -64,7 +64,8 @@ def add_parser(sub):
     p.add_argument("--dataset", default="mnist", help="mnist or fashion-mnist")
     p.add_argument("--data-dir", default=None, metavar="DIR",
                    help="folder with the four IDX files (else $SYMBP_DATA, the cache, download)")
-    p.add_argument("--dtype", default="float32", help="float32 (default) or float64")
+    p.add_argument("--dtype", default="float32", choices=["float32", "float64"],
+                   help="float32 (default) or float64")
     p.add_argument("--out", default=None, metavar="DIR", help="output folder "
                    "(default runs/train-<time>)")
     p.add_argument("--module", default=None, metavar="FILE",
@@ -124,6 +125,21 @@ def load_user_module(path: str):
     return module
 
 
+def check_module_fits(path: str, module, cfg, prep) -> None:
+    """A --module built for other sizes fails here, on two samples, not inside training."""
+    try:
+        params = module.init_params(seed=cfg.seed, scheme=cfg.init)
+        module.loss_and_gradients(params, prep.x_train[:2], prep.y_train[:2])
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
+        n_in, n_out = prep.x_train.shape[1], prep.y_train.shape[1]
+        sizes = getattr(module, "LAYERS", None) or getattr(module, "ARCH", None)
+        raise UsageError(f"--module {path} does not fit the data ({n_in} inputs, {n_out} "
+                         f"classes; the module has {sizes}): {type(exc).__name__}: "
+                         f"{str(exc)[:100]}", where="--module",
+                         hint="generate it for these sizes, e.g. `symbp codegen --layers "
+                              f"{n_in},100,{n_out} ... -o FILE`") from None
+
+
 def run(args) -> int:
     from .. import data as data_mod
     from .. import runs
@@ -138,6 +154,8 @@ def run(args) -> int:
     module_path = args.module or tr.generate_module(cfg)
     module = module or tr.load_module(module_path)
     prep = tr.prepare(data, cfg, module.DTYPE)
+    if args.module:
+        check_module_fits(args.module, module, cfg, prep)
     what = cfg.arch or f"{'-'.join(map(str, cfg.layers))} {cfg.hidden}"
     print(f"training {what}/{cfg.output}/{cfg.loss} on "
           f"{cfg.dataset} ({len(prep.x_train)} train, {len(prep.x_test)} test), "

@@ -21,6 +21,7 @@ and ``w.run(...)`` many times), so many short claims pay for one fork.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 import warnings
 from dataclasses import dataclass
@@ -120,6 +121,18 @@ def _limit_memory() -> None:
 
 
 def _serve(conn) -> None:
+    import signal
+
+    # Ctrl-C is the parent's to handle (it kills this process); an exception here must
+    # never reach multiprocessing, which would print a traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _serve_jobs(conn)
+    except BaseException:  # noqa: BLE001 - the parent sees EOF and reports it
+        os._exit(1)
+
+
+def _serve_jobs(conn) -> None:
     from . import witness
 
     _limit_memory()
@@ -215,8 +228,9 @@ class BoundedWorker:
         and :class:`WorkerDied` when the worker dies outside a step.
         """
         kwargs = dict(kwargs or {})
-        if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover
-            return fn(*args, **kwargs)  # no fork (Windows): in-process, alarm-bounded only
+        if ("fork" not in multiprocessing.get_all_start_methods()  # Windows
+                or multiprocessing.current_process().daemon):  # a pool worker: no children
+            return fn(*args, **kwargs)  # in-process, bounded by the alarms only
         replay: dict = {}
         while True:
             outcome = self._attempt(fn, args, kwargs, replay, step_seconds)

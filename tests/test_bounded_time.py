@@ -61,6 +61,26 @@ def test_reading_past_its_deadline_raises_job_timed_out():
     assert time.monotonic() - start < 0.5 + SLACK
 
 
+def _many_slowish_steps():
+    for lhs in range(20):
+        witness.check_equation(f"step {lhs}", 0)
+    return "finished"
+
+
+def _slowish_check(lhs, rhs, ctx, rel, timeout, seed, points):
+    time.sleep(0.3)
+    return witness.Check(Verdict.TRUE, ())
+
+
+def test_a_total_bound_ends_a_job_of_many_short_steps(monkeypatch):
+    monkeypatch.setattr(witness, "_check_equation", _slowish_check)
+    start = time.monotonic()
+    with BoundedWorker() as w, pytest.raises(JobTimedOut) as info:
+        w.run(_many_slowish_steps, step_seconds=2.0, total_seconds=1.5)
+    assert info.value.phase == "the whole job" and info.value.seconds == 1.5
+    assert time.monotonic() - start < 1.5 + SLACK
+
+
 def test_the_worker_is_reused_until_it_must_be_killed():
     with BoundedWorker() as w:
         first = w.run(_pid, step_seconds=5)

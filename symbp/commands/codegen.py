@@ -136,8 +136,9 @@ def write_atomically(path: str, text: str, option: str = "-o") -> None:
 
 
 #: time limit of each phase of generating code for a user's activation (one derivation
-#: step, or the work between two steps), seconds
+#: step, or the work between two steps), and of all of it, seconds
 CUSTOM_PHASE_SECONDS = 30.0
+CUSTOM_TOTAL_SECONDS = 120.0
 
 
 def _custom(args) -> bool:
@@ -158,7 +159,8 @@ def generate_from_args(args, **kwargs):
     """(layers, hidden name, output name, loss, source) for the parsed arguments.
 
     A user's activation (NAME=EXPR, --*-latex) is derived in a worker process whose every
-    phase is bounded by :data:`CUSTOM_PHASE_SECONDS` (``z**2**2**2**2`` is z^65536, and
+    phase is bounded by :data:`CUSTOM_PHASE_SECONDS` and the whole generation by
+    :data:`CUSTOM_TOTAL_SECONDS` (``z**2**2**2**2`` is z^65536, and
     an exact tower such as ``z**10**10**10`` cannot even be parsed in bounded time):
     overrunning is a usage error with a message, never a hang.
     """
@@ -168,11 +170,12 @@ def generate_from_args(args, **kwargs):
 
     try:
         with BoundedWorker() as worker:
-            return worker.run(_generate_job, (args, kwargs), step_seconds=CUSTOM_PHASE_SECONDS)
+            return worker.run(_generate_job, (args, kwargs), step_seconds=CUSTOM_PHASE_SECONDS,
+                              total_seconds=CUSTOM_TOTAL_SECONDS)
     except (JobTimedOut, WorkerDied) as exc:
         given = args.hidden or args.hidden_latex or args.output or args.output_latex
-        what = ("did not finish in "
-                f"{CUSTOM_PHASE_SECONDS:g} s" if isinstance(exc, JobTimedOut) else f"stopped: {exc}")
+        what = (f"did not finish in {exc.seconds:g} s" if isinstance(exc, JobTimedOut)
+                else f"stopped: {exc}")
         raise UsageError(f"deriving the activation '{given}' {what}",
                          where="--hidden" if (args.hidden or args.hidden_latex) else "--output",
                          hint="use a simpler expression (small powers, no exact towers "

@@ -37,7 +37,7 @@ class JobTimedOut(Exception):
     """The job (outside any step: reading the input) did not finish in time."""
 
     seconds: float
-    phase: str  # "reading" | "between steps"
+    phase: str  # "reading" | "between steps" | "the whole job"
     steps_done: int = 0
 
     def __str__(self) -> str:
@@ -220,20 +220,23 @@ class BoundedWorker:
         child_conn.close()
         self._proc, self._conn = proc, parent_conn
 
-    def run(self, fn, args=(), kwargs=None, *, step_seconds: float):
-        """``fn(*args, **kwargs)`` in the worker; each phase bounded by ``step_seconds``.
+    def run(self, fn, args=(), kwargs=None, *, step_seconds: float,
+            total_seconds: float | None = None):
+        """``fn(*args, **kwargs)`` in the worker; each phase bounded by ``step_seconds``
+        and, when given, the whole job by ``total_seconds``.
 
         Returns what ``fn`` returns; re-raises what it raises; raises
-        :class:`JobTimedOut` when reading (the time before the first step) overruns
-        and :class:`WorkerDied` when the worker dies outside a step.
+        :class:`JobTimedOut` when reading (the time before the first step) or the whole
+        job overruns, and :class:`WorkerDied` when the worker dies outside a step.
         """
         kwargs = dict(kwargs or {})
         if ("fork" not in multiprocessing.get_all_start_methods()  # Windows
                 or multiprocessing.current_process().daemon):  # a pool worker: no children
             return fn(*args, **kwargs)  # in-process, bounded by the alarms only
         replay: dict = {}
+        end = time.monotonic() + total_seconds if total_seconds else None
         while True:
-            outcome = self._attempt(fn, args, kwargs, replay, step_seconds)
+            outcome = self._attempt(fn, args, kwargs, replay, step_seconds, end, total_seconds)
             if outcome[0] == "done":
                 return outcome[1]
             if outcome[0] == "error":
@@ -243,7 +246,7 @@ class BoundedWorker:
             replay = dict(done)
             replay[step] = check
 
-    def _attempt(self, fn, args, kwargs, replay, seconds):
+    def _attempt(self, fn, args, kwargs, replay, seconds, end=None, total=None):
         if self._proc is None or not self._proc.is_alive():
             self._kill()
             self._start()
@@ -255,6 +258,11 @@ class BoundedWorker:
         try:
             while True:
                 remaining = deadline - time.monotonic()
+                if end is not None and end - time.monotonic() < remaining:
+                    remaining = end - time.monotonic()
+                    if remaining <= 0 or not self._conn.poll(remaining):
+                        self._kill()
+                        raise JobTimedOut(total, "the whole job", started)
                 if remaining <= 0 or not self._conn.poll(remaining):
                     self._kill()
                     if current is not None:

@@ -7,7 +7,7 @@ Exit codes (documented in the README):
 
 ==== ==========================================================
 0    success (every step verified / claim true)
-1    a step or claim is false, a gradient check failed
+1    a step or claim is false, a gradient check failed, training diverged
 2    usage or input error (bad name, bad argument, parse error, bad data)
 3    undecided (the checker could not decide; it never guesses)
 4    a required external tool is missing (e.g. TeX for ``--pdf``)

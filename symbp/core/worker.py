@@ -12,7 +12,8 @@ and watches it from here:
   ``step_seconds``; when one overruns, the child is killed;
 * a step that overran is answered UNDECIDED ("time limit") and the job runs again in a
   fresh child that replays the finished steps' results, so the steps after it are still
-  checked; a job whose reading overran ends with :class:`JobTimedOut`.
+  checked; a job whose reading overran (or, with ``total_seconds``, that overran as a
+  whole) ends with :class:`JobTimedOut`.
 
 The child is reused across jobs until it has to be killed (``with BoundedWorker() as w:``
 and ``w.run(...)`` many times), so many short claims pay for one fork.
@@ -34,7 +35,8 @@ MEMORY_HEADROOM = 3 * 1024 ** 3
 
 @dataclass
 class JobTimedOut(Exception):
-    """The job (outside any step: reading the input) did not finish in time."""
+    """The job did not finish in time outside any step (reading the input, between two
+    steps) or as a whole (``total_seconds``)."""
 
     seconds: float
     phase: str  # "reading" | "between steps" | "the whole job"

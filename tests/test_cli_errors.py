@@ -321,3 +321,10 @@ def test_experiment_bad_seeds_and_out_before_training(capsys, tmp_path):
 def test_gradcheck_batch_is_bounded(capsys, batch):
     assert main(["gradcheck", *ARCH, "--batch", batch]) == 2
     assert "--batch must be between 1 and 1000" in _error(capsys)
+
+
+def test_verify_json_unreadable_claim_has_the_error_keys(capsys):
+    assert main(["verify", "--json", "--", "\\frac{"]) == 2
+    record = json.loads(capsys.readouterr().out)
+    assert record["verdict"] == "error" and record["exit_code"] == 2
+    assert "never closed" in record["error"] and record["where"]

@@ -171,7 +171,9 @@ def run(args) -> int:
     except InputError as err:
         if args.json:
             print(json.dumps({"claim": claim, "verdict": "error", "reason": err.message(),
-                              "counterexample": None, "steps": []}, ensure_ascii=False))
+                              "counterexample": None, "steps": [], "error": err.what,
+                              "where": err.where, "hint": err.hint, "exit_code": EXIT_USAGE},
+                             ensure_ascii=False))
             return EXIT_USAGE
         raise
     if args.json:

@@ -69,9 +69,15 @@ def row(n_, i_, j_, rows, cols):
     return (n_ * rows + i_) * cols + j_
 
 
-def col(c_, p_, q_):
-    """Column of channel c_, kernel offset (p_, q_): (c_·k_h + p_)·k_w + q_ (C order)."""
-    return (c_ * kh + p_) * kw + q_
+def col(c_, p_, q_, channels=C):
+    """Column of kernel offset (p_, q_), channel c_: (p_·k_w + q_)·C + c_ — C order of
+    (k_h, k_w, C), so that in channels-last storage each row copies runs of k_w·C entries."""
+    return (p_ * kw + q_) * channels + c_
+
+
+def chan(r, channels=C):
+    """(c, p, q) of column r (the inverse of :func:`col`)."""
+    return Mod(r, channels), floor(r / (channels * kw)), Mod(floor(r / channels), kw)
 
 
 def _setup(d):
@@ -96,19 +102,18 @@ def _im2col_definitions(d):
     """X^col, K^mat, D^mat, G^col, F^mat: the matrices of the im2col form, entry by entry."""
     hw = Ho * Wo
     # row m ↔ (n, i, j); column r ↔ (c, p, q); all in C (row-major) order
-    d.define(xcol[m_, r_], x[floor(m_ / hw), floor(r_ / (kh * kw)),
-                             Mod(floor(m_ / Wo), Ho) + Mod(floor(r_ / kw), kh),
-                             Mod(m_, Wo) + Mod(r_, kw)], "im2col of x")
-    d.define(kmat[r_, o], K[o, floor(r_ / (kh * kw)), Mod(floor(r_ / kw), kh), Mod(r_, kw)],
+    cr, pr, qr = chan(r_)
+    d.define(xcol[m_, r_], x[floor(m_ / hw), cr, Mod(floor(m_ / Wo), Ho) + pr,
+                             Mod(m_, Wo) + qr], "im2col of x")
+    d.define(kmat[r_, o], K[o, cr, pr, qr],
              "kernel matrix")
     d.define(dmat[m_, o], delta[floor(m_ / hw), o, Mod(floor(m_ / Wo), Ho), Mod(m_, Wo)],
              "delta matrix")
     hwin = H * W
-    d.define(dcol[m_, r_], dpad[floor(m_ / hwin), floor(r_ / (kh * kw)),
-                                Mod(floor(m_ / W), H) + Mod(floor(r_ / kw), kh),
-                                Mod(m_, W) + Mod(r_, kw)], "im2col of the padded delta")
-    d.define(kfmat[r_, c], kflip[floor(r_ / (kh * kw)), c, Mod(floor(r_ / kw), kh),
-                                 Mod(r_, kw)], "flipped kernel matrix")
+    orr, por, qor = chan(r_, O)
+    d.define(dcol[m_, r_], dpad[floor(m_ / hwin), orr, Mod(floor(m_ / W), H) + por,
+                                Mod(m_, W) + qor], "im2col of the padded delta")
+    d.define(kfmat[r_, c], kflip[orr, c, por, qor], "flipped kernel matrix")
 
 
 @derivation("conv2d",
@@ -212,13 +217,13 @@ def conv2d(d):
     d.step(Sum(K[o, c1, p1, q1] * x[n, c1, i + p1, j + q1], *window) + b[o],
            because("definition", "z[n,o,i,j] = Σ_{c,p,q} K[o,c,p,q] x[n,c,i+p,j+q] + b[o]",
                    "z[n,o,i,j] = Σ_{c,p,q} K[o,c,p,q] x[n,c,i+p,j+q] + b[o]"))
-    d.step(Sum(K[o, floor(rr / (kh * kw)), Mod(floor(rr / kw), kh), Mod(rr, kw)]
-               * x[n, floor(rr / (kh * kw)), i + Mod(floor(rr / kw), kh), j + Mod(rr, kw)],
+    cr, pr, qr = chan(rr)
+    d.step(Sum(K[o, cr, pr, qr] * x[n, cr, i + pr, j + qr],
                (rr, 0, R - 1)) + b[o],
-           because("substitution", "r = (c k_h + p) k_w + q runs once over 0 … C k_h k_w − 1 "
-                   "as (c, p, q) runs over the window (C order), with c = ⌊r/(k_h k_w)⌋, "
-                   "p = ⌊r/k_w⌋ mod k_h, q = r mod k_w",
-                   "r = (c k_h + p) k_w + q 在 (c, p, q) 遍历窗口时恰好遍历 0 … C k_h k_w − 1 "
+           because("substitution", "r = (p k_w + q) C + c runs once over 0 … C k_h k_w − 1 "
+                   "as (p, q, c) runs over the window (C order), with c = r mod C, "
+                   "p = ⌊r/(C k_w)⌋, q = ⌊r/C⌋ mod k_w",
+                   "r = (p k_w + q) C + c 在 (p, q, c) 遍历窗口时恰好遍历 0 … C k_h k_w − 1 "
                    "一次（C 顺序）"))
     d.step(forward, because("matrix_product", "X^col[(n H_o + i) W_o + j, r] = "
                             "x[n,c,i+p,j+q] (a sliding-window view of x) and K^mat[r,o] = "
@@ -237,8 +242,8 @@ def conv2d(d):
            because("substitution", "m = (n H_o + i) W_o + j runs once over 0 … N H_o W_o − 1",
                    "m = (n H_o + i) W_o + j 恰好遍历 0 … N H_o W_o − 1 一次"))
     d.step(dK_mat, because("matrix_product", "entry (r, o) of X^colᵀ D^mat with "
-                           "D^mat[m,o] = δ[n,o,i,j] and r = (c k_h + p) k_w + q",
-                           "X^colᵀ D^mat 的 (r, o) 元素，其中 D^mat[m,o] = δ[n,o,i,j]，r = (c k_h + p) k_w + q"))
+                           "D^mat[m,o] = δ[n,o,i,j] and r = (p k_w + q) C + c",
+                           "X^colᵀ D^mat 的 (r, o) 元素，其中 D^mat[m,o] = δ[n,o,i,j]，r = (p k_w + q) C + c"))
 
     db_mat = Sum(dmat[mm, o], (mm, 0, M - 1))
     d.goal(db, db_mat, title="bias gradient as column sums: 1ᵀ D^mat", tag="db_im2col",
@@ -254,11 +259,11 @@ def conv2d(d):
     dx_mat = Sum(dcol[row(n, u, v, H, W), rr] * kfmat[rr, c], (rr, 0, R2 - 1))
     d.goal(full, dx_mat, title="input gradient as a matrix product: G^col F^mat",
            tag="dx_im2col", title_zh="输入梯度的矩阵形式：G^col F^mat")
-    d.step(Sum(dpad[n, floor(rr / (kh * kw)), u + Mod(floor(rr / kw), kh), v + Mod(rr, kw)]
-               * kflip[floor(rr / (kh * kw)), c, Mod(floor(rr / kw), kh), Mod(rr, kw)],
+    orr, por, qor = chan(rr, O)
+    d.step(Sum(dpad[n, orr, u + por, v + qor] * kflip[orr, c, por, qor],
                (rr, 0, R2 - 1)),
-           because("substitution", "r = (o k_h + p) k_w + q runs once over 0 … O k_h k_w − 1",
-                   "r = (o k_h + p) k_w + q 恰好遍历 0 … O k_h k_w − 1 一次"))
+           because("substitution", "r = (p k_w + q) O + o runs once over 0 … O k_h k_w − 1",
+                   "r = (p k_w + q) O + o 恰好遍历 0 … O k_h k_w − 1 一次"))
     d.step(dx_mat, because("matrix_product", "G^col = im2col of δ̃ (rows (n,u,v)), "
                            "F^mat[r,c] = K̃[o,c,p,q]: the same im2col product as the forward "
                            "pass, with the roles of o and c exchanged",

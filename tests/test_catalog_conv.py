@@ -40,7 +40,7 @@ def test_kernel_gradient_with_swapped_offsets_is_false():
 
 
 def test_im2col_in_the_wrong_order_is_false():
-    """K.reshape(O, -1) read as (C, kw, kh) instead of (C, kh, kw): a transposed kernel."""
+    """The kernel flattened in another order than the windows of x: a scrambled kernel."""
     ctx = _context("conv2d")
     r = sp.Dummy("r", integer=True)
     R = cv.C * cv.kh * cv.kw

@@ -123,3 +123,24 @@ def test_bad_architectures_are_usage_errors(arch, shape, words):
         parse_arch(arch, shape)
     assert isinstance(info.value, UsageError) or info.value.exit_code == 2
     assert words in info.value.message()
+
+
+def test_the_im2col_of_the_module_is_the_derivations_definition(modules):
+    """The template's view/reshape must build exactly the X^col that conv2d defines (and
+    whose products the printed lines compute): entry by entry, on small sizes."""
+    import sympy as sp
+
+    import symbp
+    from derivations import conv2d as cv
+
+    definition = next(d for d in symbp.derive("conv2d").derivation.definitions
+                      if d.name == "im2col of x")
+    N, C, kh, kw, Ho, Wo = 2, 3, 2, 3, 3, 2
+    sizes = {cv.N: N, cv.C: C, cv.kh: kh, cv.kw: kw, cv.Ho: Ho, cv.Wo: Wo}
+    x = np.random.default_rng(0).normal(size=(N, C, Ho + kh - 1, Wo + kw - 1))
+    Xcol = modules[0]._im2col(x.transpose(0, 2, 3, 1), kh, kw)  # the module stores NHWC
+    assert Xcol.shape == (N * Ho * Wo, C * kh * kw)
+    for m in range(N * Ho * Wo):
+        for r in range(C * kh * kw):
+            entry = definition.rhs.xreplace({**sizes, cv.m_: sp.Integer(m), cv.r_: sp.Integer(r)})
+            assert Xcol[m, r] == x[tuple(int(i) for i in entry.indices)]

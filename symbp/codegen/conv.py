@@ -271,7 +271,7 @@ def _avgpool_blocks() -> list[Block]:
                                 lambda e: WindowSum(sp.Symbol("xw", real=True)))
     spread, _ = sources.catalog_formula("avgpool", "route")
     return [Block("_avgpool_mean", ("xw", "s"), [Line("y", expr, forward.citation)],
-                  "mean of each s × s window; xw has shape (N, C, Ho, s, Wo, s)"),
+                  "mean of each s × s window; xw has shape (N, Ho, s, Wo, s, C)"),
             Block("_avgpool_spread", ("delta", "s"),
                   [Line("dwin", _indexed_to_arrays(spread.expr), spread.citation)],
                   "the share of δ that each entry of a window receives")]
@@ -344,7 +344,7 @@ class CnnPrinter(SymbpNumPyPrinter):
     """The NumPy printer of generated modules, plus the window sum of pooling."""
 
     def _print_WindowSum(self, expr):
-        return f"np.sum({self._print(expr.args[0])}, axis=(3, 5))"
+        return f"np.sum({self._print(expr.args[0])}, axis=(2, 4))"
 
 
 def _param_shapes(layers) -> list[tuple]:

@@ -44,7 +44,7 @@ def test_false_as_written(claim):
     assert judge(claim, timeout=TIMEOUT).verdict.value == "false"
 
 
-@pytest.mark.parametrize("claim", [r"\mathbf{a}^l = \sigma(\mathbf{z}^l)",
+@pytest.mark.parametrize("claim", [r"y_{esti} = 3 x", r"y = 3 = 2 + 1",
                                    r"a_j = \frac{e^{net_j}}{\sum_m e^{net_m}}"])
 def test_a_definition_is_never_false(claim):
     r = judge(claim, timeout=TIMEOUT)
@@ -86,3 +86,39 @@ def test_generic_scalar_function_differential(claim, expected):
 def test_gradient_by_an_indexed_entry_of_an_undefined_cost_is_refused():
     with pytest.raises(InputError):
         judge(r"\frac{\partial C}{\partial z_j} = 0", timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize("claim, expected", [
+    # the layered notation is the network's (z^l = W^l a^{l-1} + b^l, a^l = σ(z^l))
+    (r"\mathbf{a}^l = \sigma(\mathbf{z}^l)", "true"),
+    (r"\delta^l = ((W^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)", "true"),
+    (r"\delta^l = (W^{l+1} \delta^{l+1}) \odot \sigma'(z^l)", "false"),  # no transpose
+    (r"\frac{\partial C}{\partial b^l_j} = \delta^l_j", "true"),
+    # BP2 as Nielsen types it: ⊙ binds looser than the product beside it
+    (r"\delta^l = (W^{l+1})^T \delta^{l+1} \odot \sigma'(z^l)", "true"),
+    # Jacobians, numerator layout
+    (r"\frac{\partial \mathbf{z}^{l+1}}{\partial \mathbf{z}^l} = "
+     r"\mathbf{W}^{l+1} diag(\sigma'(\mathbf{z}^{l}))", "true"),
+    (r"\frac{\partial \mathbf{z}^{l+1}}{\partial \mathbf{z}^l} = "
+     r"diag(\sigma'(\mathbf{z}^{l})) \mathbf{W}^{l+1}", "false"),
+    (r"\frac{\partial (Wx)}{\partial x} = W", "true"),
+    (r"\frac{\partial (Wx)}{\partial x} = W^T", "false"),
+    # a^L used as a number in a scalar chain is a number
+    (r"-y \frac{1}{a^{L}} (a^{L}) (1 - a^{L}) + (1 - y) \frac{1}{1 - a^{L}} (a^{L}) "
+     r"(1 - a^{L}) = a^{L} - y", "true"),
+    (r"-y \frac{1}{a^{L}} (a^{L}) (1 - a^{L}) + (1 - y) \frac{1}{1 - a^{L}} (a^{L}) "
+     r"(1 - a^{L}) = y - a^{L}", "false"),
+    # several equations on one line, an equation number, a condition in words
+    (r"(1) \quad x + x = 2x \Rightarrow 2x - x = x", "true"),
+    (r"\because x + x = 2x \therefore 2x - x = 2", "false"),
+    (r"W_1 x + b_1 = b_1 + W_1 x", "true"),
+    (r"W_1 x + b_1 = b_1 + W_1^T x", "false"),
+])
+def test_readings(claim, expected):
+    assert judge(claim, timeout=TIMEOUT).verdict.value == expected
+
+
+def test_condition_in_words_is_an_assumption():
+    define = [r"a_j = \frac{e^{z_j}}{\sum_{m=1}^n e^{z_m}}"]
+    claim = r"\frac{\partial a_j}{\partial z_k} = -a_j a_k \quad \text{for } j \ne k"
+    assert judge(claim, (), define, [], timeout=TIMEOUT).verdict.value == "true"

@@ -27,6 +27,8 @@ from ..nn.activations import sigma as SIGMA
 from ..notation.latex_in import TRANSPOSE, Atom, LatexInputError, Raw, placeholder_name
 from .differential import differential, differential_of_variable
 from .network import (
+    Jacobian,
+    NetJacobian,
     Logistic,
     MatrixGradient,
     NetCost,
@@ -79,17 +81,29 @@ def layer_offset(text: str) -> tuple[str, int]:
     return m.group(1), int(m.group(2) or 0)
 
 
+JACOBIAN_NOTE = ("∂f/∂x of a vector by a vector read as the Jacobian in numerator layout: "
+                 "[∂f_i/∂x_j], len(f) × len(x)")
+
+
 class Env:
     """Per-claim notation state: which names are matrices, sizes, indices, shapes."""
 
     def __init__(self, texts: list[str], atoms: list[Atom], *, matrix_mode=False,
-                 network=False, matrix_names=(), scalar_names=(), defined_names=()):
+                 network=False, matrix_names=(), scalar_names=(), defined_names=(),
+                 scalar_layers=False):
         joined = " ".join(texts)
         self.size_names = set(re.findall(r"\\(?:sum|prod)_\{[^{}]*\}\s*\^\s*\{?\s*([a-zA-Z])",
                                          joined))
         first = re.search(r"\\(?:sum|prod)_\{[^{}]*\}\s*\^\s*\{?\s*([a-zA-Z])", joined)
         self.default_size = self.size(first.group(1) if first else "n")
         self.index_names = {i for a in atoms for i in a.indices if not i.isdigit()}
+        # names written with a letter index somewhere (w_j): their w_1 is an entry
+        self.letter_indexed = {a.name for a in atoms if any(not i.isdigit() for i in a.indices)}
+        # lowercase names numbered like layers (h_1 beside W_1): labels, not entries
+        self.labelled = {a.name for a in atoms
+                         if a.indices and all(i.isdigit() for i in a.indices)} if any(
+            a.name[0].isupper() and a.indices and all(i.isdigit() for i in a.indices)
+            for a in atoms) else set()
         self.vector_names = set()
         for m in TRANSPOSE.finditer(joined):
             before = joined[:m.start()].rstrip()
@@ -100,7 +114,9 @@ class Env:
             t in joined for t in (r"\odot", r"\circ", "tr", r"\det", "diag", r"\|"))
         self.user_sigma = bool(re.search(r"(^|=|\s)\\sigma\s*\(\s*[a-z]\s*\)\s*=", joined))
         self.scalar_names = set(scalar_names)
-        self.defined_names = set(defined_names)  # left sides of --define: f in df is d(f)
+        self.defined_names = set(defined_names)
+        self.scalar_layers = scalar_layers
+        self.notes: set[str] = set()  # how an ambiguous notation was read, for the verdict  # left sides of --define: f in df is d(f)
         self.matrix_mode = matrix_mode
         self.matrix_names = set(matrix_names)
         self.parent: dict = {}
@@ -212,9 +228,21 @@ class Builder:
             if idx:
                 return sp.IndexedBase(LayerLabel(a.name, real=True))[(label, *idx)]
             name = f"{a.name}^{{{a.layer}}}"
+            if env.scalar_layers and a.name[0].islower() and not a.bold:
+                return env.scalar(name)  # the reading where a^L is one number
             return env.matrix(name, vector=not a.name[0].isupper())
         if a.name == "delta" and len(idx) == 2:
             return sp.KroneckerDelta(*idx)
+        if a.indices and all(i.isdigit() for i in a.indices) \
+                and a.name not in env.letter_indexed and (
+                    a.name[0].isupper() or a.bold or len(a.name) > 1
+                    or a.name in env.labelled):
+            # W_1, h_1, b_2, net_1: a numbered name (a layer's W_1), not an entry of W
+            label = Atom(f"{a.name}_{''.join(a.indices)}", a.bold)
+            if a.name[0].isupper() or a.bold or label.name in env.vector_names:
+                return env.matrix(("\\mathbf{%s}" % label.name) if a.bold else label.name,
+                                  vector=not a.name[0].isupper())
+            return env.scalar(label.name)
         if a.name == "C" and env.network is not None and not idx:
             return env.network.cost()
         if idx:
@@ -311,22 +339,53 @@ class Builder:
         segments.append(current)
         if len(segments) == 1:
             return self.product(segments[0])
-        parts = []
         for seg in segments:
             if not seg:
                 raise NotUnderstood("⊙ needs a factor on each side")
             if len(seg) == 1 and not is_matrix(seg[0]) and any(
                     is_matrix(f) for other in segments for f in other):
                 self.vector_name(seg[0])  # x ⊙ y next to a vector: x is a vector
-            if sum(1 for f in seg if is_matrix(f)) != 1:
-                raise NotUnderstood("ambiguous product next to ⊙",
-                                    hint="put parentheses around each side of ⊙, "
-                                         r"e.g. ((W^T \delta) \odot \sigma'(z))")
+        try:
+            return self.hadamard_loose(segments)
+        except ShapeConflict:
+            tight = self.hadamard_tight(segments)
+            if tight is None:
+                raise
+            self.env.notes.add("⊙ read as binding only its neighbouring factors (the "
+                               "reading with whole products on each side cannot be formed)")
+            return tight
+
+    def hadamard_loose(self, segments):
+        """``W^T δ ⊙ σ'(z)`` = (W^T δ) ⊙ σ'(z): ⊙ binds looser than the products next to
+        it, the convention of Nielsen's BP2 and of course notes."""
+        parts = []
+        for seg in segments:
+            if not any(is_matrix(f) for f in seg):
+                raise ShapeConflict("⊙ of a scalar is not defined")
             parts.append(self.product(seg))
+        if any(len(seg) > 1 for seg in segments):
+            self.env.notes.add("⊙ read as applying to the whole product on each side, "
+                               "as in (W^T δ) ⊙ σ'(z)")
         first = parts[0]
         for p in parts[1:]:
             self.same_shape(first, p, "⊙")
         return HadamardProduct(*parts)
+
+    def hadamard_tight(self, segments):
+        """``(a - y) ⊙ σ'(z) a^T`` = ((a - y) ⊙ σ'(z)) a^T: ⊙ binds its neighbours only;
+        None when that reading cannot be formed either."""
+        factors = list(segments[0])
+        try:
+            for seg in segments[1:]:
+                left, right = factors[-1], seg[0]
+                if not (is_matrix(left) and is_matrix(right)):
+                    return None
+                self.same_shape(left, right, "⊙")
+                factors[-1] = HadamardProduct(left, right)
+                factors.extend(seg[1:])
+            return self.product(factors)
+        except ShapeConflict:
+            return None
 
     def vector_name(self, f) -> bool:
         """``f`` is a plain lowercase Latin name that was read as a scalar but is used as a
@@ -335,8 +394,8 @@ class Builder:
         sizes, e and names a definition makes scalar stay scalars."""
         if isinstance(f, sp.Mul) and len(f.args) == 2 and f.args[0].is_Number:
             f = f.args[1]
-        if not (isinstance(f, sp.Symbol) and f.is_integer is not True and len(f.name) == 1
-                and f.name.islower() and f.name != "e"
+        if not (isinstance(f, sp.Symbol) and f.is_integer is not True
+                and re.fullmatch(r"[a-z](?:_\d+)?|[a-z]{2,}_\d+", f.name) and f.name != "e"
                 and f.name not in self.env.scalar_names
                 and f.name not in self.env.vector_names):
             return False
@@ -534,8 +593,11 @@ class Builder:
             if order != 1:
                 raise NotUnderstood("higher derivatives of network quantities are not supported")
             if is_matrix(f):
-                raise NotUnderstood("the derivative of a vector (a Jacobian) is not supported; "
-                                    "differentiate one entry, e.g. ∂a^l_j/∂z^l_k")
+                if f.shape[1] == 1 and isinstance(x, NetMatrix) and x.shape[1] == 1:
+                    self.env.notes.add(JACOBIAN_NOTE)
+                    return NetJacobian(f, x)
+                raise NotUnderstood("the derivative of a matrix by a matrix is not supported; "
+                                    "differentiate a scalar or a vector")
             if isinstance(x, NetMatrix):
                 return NetGradient(f, x)
             if isinstance(x, MatrixElement) and isinstance(x.parent, NetMatrix):
@@ -555,6 +617,9 @@ class Builder:
                                 hint="use --context (e.g. backprop, softmax_ce) or --define it")
         if isinstance(x, sp.MatrixSymbol):
             if is_matrix(f):
+                if f.shape[1] == 1 and x.shape[1] == 1:
+                    self.env.notes.add(JACOBIAN_NOTE)
+                    return Jacobian(f, x)
                 raise NotUnderstood("the derivative of a matrix by a matrix is not supported")
             return MatrixGradient(f, x)
         if isinstance(x, (sp.Symbol, sp.Indexed, MatrixElement)):

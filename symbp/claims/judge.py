@@ -40,10 +40,14 @@ class Step:
     verdict: Verdict
     reason: str
     counterexample: dict | None = None
+    definition: bool = False  # the step names something (a = …): nothing to check
 
     def to_dict(self) -> dict[str, Any]:
-        return {"lhs": self.lhs, "rhs": self.rhs, "verdict": self.verdict.value,
-                "reason": self.reason, "counterexample": self.counterexample}
+        out = {"lhs": self.lhs, "rhs": self.rhs, "verdict": self.verdict.value,
+               "reason": self.reason, "counterexample": self.counterexample}
+        if self.definition:
+            out["definition"] = True
+        return out
 
 
 @dataclass
@@ -238,7 +242,7 @@ def _name(x) -> str:
 class Problem:
     """A claim with its context, read and built (shapes unified)."""
 
-    def __init__(self, claim: str, contexts=(), defines=(), assumes=()):
+    def __init__(self, claim: str, contexts=(), defines=(), assumes=(), scalar_layers=False):
         named = [get_context(c) for c in contexts]
         self.defines = [d for c in named for d in defines_of(c)] + list(defines)
         self.assumes = [a for c in named for a in c.assumes] + list(assumes)
@@ -274,6 +278,7 @@ class Problem:
                        network=any(c.network for c in named),
                        matrix_names={m for c in named for m in c.matrix_names},
                        scalar_names=scalar_names,
+                       scalar_layers=scalar_layers,
                        defined_names={m.group(1) for d in self.defines
                                       if (m := re.match(r"\s*\\?([A-Za-z]+)\s*=", d))})
         self.conflict: tuple[int, str] | None = None
@@ -454,11 +459,105 @@ class Problem:
                        dict(self.domains), ranges, sizes, thorough_sizes=True)
 
 
+_CONNECTIVE = re.compile(r"\\(?:Rightarrow|Longrightarrow|implies|because|therefore|iff|"
+                         r"Leftrightarrow)(?![a-zA-Z])")
+_EQ_NUMBER = re.compile(r"^\s*\(\s*\d+(?:\.\d+)*\s*\)\s*")
+_CONDITION = re.compile(r"(?:,|\\quad|\\qquad|\\;|\\,|\s)*\\text\s*\{\s*(?:for|if|when|where)"
+                        r"\s*\}\s*(.+?)\s*[.,;]?\s*$")
+
+
+def split_claims(claim: str) -> tuple[list[str], list[str]]:
+    """The equations of one line of LaTeX: parts between ⇒ / ∵ / ∴ (each checked on its
+    own), without equation numbers ``(1)``; and the conditions written after them
+    (``\\text{for } j \\ne k``), which become assumptions."""
+    parts, conditions = [], []
+    for part in _CONNECTIVE.split(claim):
+        part = _EQ_NUMBER.sub("", part).strip()
+        m = _CONDITION.search(part)
+        if m and index_relation(m.group(1)) is not None:
+            conditions.append(m.group(1))
+            part = part[:m.start()].strip()
+        if part and (part != claim or "=" in part):
+            parts.append(part)
+    if not any("=" in p for p in parts) and parts:
+        return [claim if len(parts) > 1 else parts[0]], conditions
+    return [p for p in parts if "=" in p], conditions
+
+
 def judge(claim: str, contexts=(), defines=(), assumes=(),
           timeout: float = DEFAULT_TIMEOUT) -> Judgement:
-    """Read and check ``claim``; raise :class:`InputError` when it cannot be read."""
+    """Read and check ``claim``; raise :class:`InputError` when it cannot be read.
+
+    Several equations joined by ⇒ / ∵ / ∴ are each checked, in order, as steps of one
+    judgement; ``\\text{for } j \\ne k`` after an equation is an assumption of it."""
+    parts, conditions = split_claims(claim)
+    assumes = list(assumes) + conditions
+    if len(parts) > 1:
+        result = Judgement(claim)
+        for part in parts:
+            result.steps.extend(_judge_read(part, contexts, defines, assumes, timeout).steps)
+        return result
+    return _judge_read(parts[0] if parts else claim, contexts, defines, assumes, timeout)
+
+
+#: a layered quantity of Nielsen's network: a^l, \mathbf{z}^{l+1}, W^L, \delta^{L-1}, w^l_{jk}
+_LAYERED = re.compile(r"(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?(?<![A-Za-z\\])\\?(?:a|z|b|W|w|delta)"
+                      r"\s*\}?\s*(?:_\s*(?:\{[^{}]*\}|\w)\s*)?\^\s*\{?\s*\(?\s*[lL](?![a-zA-Z])")
+BACKPROP_NOTE = ("read in the backprop context, as the notation says: z^l = W^l a^{l-1} + b^l, "
+                 "a^l = σ(z^l), δ^l = ∂C/∂z^l")
+
+
+def _readings(claim: str, contexts, defines) -> list[tuple[tuple, bool, str | None]]:
+    """The readings of a claim to try, in order: (contexts, scalar layers, note)."""
+    out = []
+    if not contexts and _LAYERED.search(claim) and not any(_LAYERED.search(d) for d in defines):
+        out.append((("backprop",), False, BACKPROP_NOTE))
+    out.append((tuple(contexts), False, None))
+    if re.search(r"(?<![A-Za-z\\])[a-z]\s*(?:_\s*(?:\{[^{}]*\}|\w)\s*)?\^\s*\{?\s*[lL]", claim):
+        out.append((tuple(contexts), True, "a^L read as one number: as vectors, the sides "
+                                           "cannot be formed"))
+    return out
+
+
+def _judge_read(claim: str, contexts, defines, assumes, timeout) -> Judgement:
+    """Judge under the first reading that can be formed: the backprop network when the
+    claim is written in its layered notation, the plain reading, then layered names as
+    numbers.  A reading whose sides cannot be formed (shapes) or that cannot be read gives
+    way to the next; when none can, the first one's answer stands."""
+    first = None
+    for ctx, scalar_layers, note in _readings(claim, contexts, defines):
+        try:
+            result = _judge_one(claim, ctx, defines, assumes, timeout, scalar_layers)
+            error = None
+        except InputError as exc:
+            result, error = None, exc
+        if first is None:
+            first = (result, error)
+        if result is not None and not _shape_false(result) and not (
+                first[0] is not result and _only_definition(result)):
+            if note:
+                for st in result.steps:
+                    st.reason += f" [{note}]"
+            return result
+    result, error = first
+    if error is not None:
+        raise error
+    return result
+
+
+def _only_definition(result: Judgement) -> bool:
+    return bool(result.steps) and all(st.definition for st in result.steps)
+
+
+def _shape_false(result: Judgement) -> bool:
+    return any(st.verdict is Verdict.FALSE and "cannot be formed" in st.reason
+               for st in result.steps)
+
+
+def _judge_one(claim: str, contexts, defines, assumes, timeout,
+               scalar_layers=False) -> Judgement:
     try:
-        problem = Problem(claim, contexts, defines, assumes)
+        problem = Problem(claim, contexts, defines, assumes, scalar_layers)
     except (InputError, ImportError, NameError):
         raise  # an ImportError/NameError is a bug in symbp (exit 70), never the claim's fault
     except RecursionError:
@@ -494,15 +593,18 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
             result.steps.append(Step(texts[i], texts[i + 1], Verdict.UNDECIDED,
                                      "not checked: an earlier side cannot be formed"))
             continue
-        if i == 0 and is_definition(problem.values[0], problem.values[1:],
+        if i == 0 and _atom_of(problem.sides[0][0]) is not None and is_definition(problem.values[0], problem.values[1:],
                                     {str(d.head()) for d in problem.definitions}):
             result.steps.append(Step(texts[0], texts[1], Verdict.UNDECIDED,
                                      f"a definition of {texts[0]}, not an identity: nothing "
                                      "to check (give it with --define to use it)",
-                                     {"definition": texts[0]}))
+                                     definition=True))
             continue
         result.steps.append(_check(texts[i], texts[i + 1], problem.values[i],
                                    problem.values[i + 1], ctx, timeout))
+    for note in sorted(problem.env.notes):
+        for st in result.steps:
+            st.reason += f" [{note}]"
     for name, arg, text in problem.generic:
         note = (f" [{name} read as a generic scalar function of {arg}: checked for "
                 f"{text.split('=', 1)[1].strip()} with arbitrary coefficients]")

@@ -183,11 +183,14 @@ class Network:
             fx = expl(f)
         finally:
             self._cut = saved
-        if isinstance(fx, sp.MatrixBase):
-            raise ValueError("the derivative of a vector by a vector (a Jacobian) is not "
-                             "supported; differentiate one entry")
         back = {xi[i, j]: x_val[i, j] for i in range(xi.rows) for j in range(xi.cols)}
-        if entry is not None:
+        if isinstance(fx, sp.MatrixBase):
+            if fx.cols != 1 or xi.cols != 1:
+                raise ValueError("the derivative of a matrix by a matrix is not supported")
+            # the Jacobian of a vector by a vector, numerator layout: [∂f_i/∂x_j]
+            out = sp.ImmutableMatrix(fx.rows, xi.rows,
+                                     lambda i, j: sp.diff(fx[i], xi[j]).xreplace(back))
+        elif entry is not None:
             out = sp.diff(fx, xi[entry]).xreplace(back)
         else:
             out = sp.ImmutableMatrix(xi.rows, xi.cols,
@@ -294,6 +297,60 @@ class NetGradient(sp.MatrixExpr):
     def _symbp_explicit(self, explicit):
         f, x = self.args
         return x.network.gradient(f, (x.qty, x.offset), x.args[5], explicit)
+
+    def _sympystr(self, printer):
+        return f"∂({printer.doprint(self.args[0])})/∂({printer.doprint(self.args[1])})"
+
+
+class NetJacobian(sp.MatrixExpr):
+    """∂f/∂x for a vector f and a network vector x (∂z^{l+1}/∂z^l): the Jacobian in
+    numerator layout, [∂f_i/∂x_j], of shape len(f) × len(x)."""
+
+    is_commutative = False
+
+    def __new__(cls, f, x):
+        return sp.Basic.__new__(cls, f, x)
+
+    @property
+    def shape(self):
+        return (self.args[0].shape[0], self.args[1].shape[0])
+
+    def _entry(self, i, j, **kwargs):
+        return MatrixElement(self, i, j)
+
+    def _symbp_explicit(self, explicit):
+        f, x = self.args
+        return x.network.gradient(f, (x.qty, x.offset), x.args[5], explicit)
+
+    def _sympystr(self, printer):
+        return f"∂({printer.doprint(self.args[0])})/∂({printer.doprint(self.args[1])})"
+
+
+class Jacobian(sp.MatrixExpr):
+    """∂f/∂x for a vector f and a vector MatrixSymbol x: numerator layout [∂f_i/∂x_j]
+    (len(f) × len(x)); ``at`` as for :class:`MatrixGradient`."""
+
+    is_commutative = False
+
+    def __new__(cls, f, x, at=None):
+        return sp.Basic.__new__(cls, f, x) if at is None else sp.Basic.__new__(cls, f, x, at)
+
+    @property
+    def shape(self):
+        return (self.args[0].shape[0], self.args[1].shape[0])
+
+    def _entry(self, i, j, **kwargs):
+        return MatrixElement(self, i, j)
+
+    def _symbp_explicit(self, explicit):
+        f, x = self.args[:2]
+        F = explicit(f)
+        X = explicit(x)
+        jac = sp.ImmutableMatrix(F.rows, X.rows, lambda i, j: sp.diff(F[i, 0], X[j, 0]))
+        if len(self.args) == 3:
+            at = explicit(self.args[2])
+            jac = jac.xreplace({X[j, 0]: at[j, 0] for j in range(X.rows)})
+        return jac
 
     def _sympystr(self, printer):
         return f"∂({printer.doprint(self.args[0])})/∂({printer.doprint(self.args[1])})"

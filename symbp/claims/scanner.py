@@ -483,6 +483,10 @@ class Scanner:
             else:
                 power = sup
         indices: tuple[str, ...] = ()
+        label = re.fullmatch(r"\s*(?:\\(?:text|mathrm|rm|mathit)\s*\{\s*)?([A-Za-z]{4,}|"
+                             r"out|in|hid|est|max|min|true|pred|old|new)\s*\}?\s*", sub or "")
+        if label:  # y_{esti}, \delta_{out}, \delta_{输出层}: a label, part of the name
+            name, sub = f"{name}_{label.group(1)}", None
         if sub is not None:
             indices = split_indices(sub)
             if indices is None:

@@ -207,12 +207,32 @@ def split_relation(text: str) -> list[tuple[str, int]]:
     return parts
 
 
+_CJK_SUB = re.compile(r"_\s*\{\s*(?:\\(?:text|mathrm)\s*\{)?\s*([\u3400-\u9fff\uf900-\ufaff]+)"
+                      r"\s*\}?\s*\}")
+
+
+def cjk_labels(text: str) -> str:
+    """``\\delta_{输出层}``: a Chinese word as a subscript is a label.  Each distinct word
+    becomes an ASCII label (``cjkA``, ``cjkB``, …) so the rest of the reader sees a name."""
+    seen: dict[str, str] = {}
+
+    def label(m):
+        word = m.group(1)
+        if word not in seen:
+            n = len(seen)
+            seen[word] = "cjk" + "".join(chr(65 + int(d)) for d in str(n))
+        return "_{" + seen[word] + "}"
+
+    return _CJK_SUB.sub(label, text)
+
+
 def read_claim(text: str):
     """Check and split a claim, then parse each side.  Returns the scanner
     (:class:`symbp.claims.scanner.Scanner`) and ``[(raw, side_text, position)]``
     in order (two or more sides)."""
     from ..claims.scanner import Scanner
 
+    text = cjk_labels(text)
     precheck(text)
     clean = normalize(text)
     for bad in (r"\neq", r"\ne ", r"\approx", r"\leq", r"\geq", r"\le ", r"\ge "):

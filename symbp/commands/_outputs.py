@@ -22,7 +22,8 @@ def check_out_folder(out: str, option: str = "--out") -> None:
         raise UsageError(f"{option} {out} cannot be created: {existing} is not a folder",
                          where=option)
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise UsageError(f"{option} {out} is not writable: no write permission in {existing}",
+        raise UsageError(f"{option} {out} is not writable: {existing} does not accept new files "
+                         f"(no write permission, or a read-only file system)",
                          where=option, hint="choose a writable folder")
 
 

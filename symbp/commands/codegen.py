@@ -96,7 +96,8 @@ def check_output_file(path: str, option: str = "-o") -> None:
         raise InputError(f"the folder of the output file does not exist: {folder}",
                          where=option, hint="create the folder or choose another path")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"cannot write {path}: the folder {folder} is not writable",
+        raise InputError(f"cannot write {path}: the folder {folder} is not writable "
+                         f"(no write permission, or a read-only file system)",
                          where=option, hint="choose a writable folder")
     if os.path.exists(full) and not os.access(full, os.W_OK):
         raise InputError(f"cannot write {path}: the file is read-only", where=option,

@@ -122,3 +122,32 @@ def test_condition_in_words_is_an_assumption():
     define = [r"a_j = \frac{e^{z_j}}{\sum_{m=1}^n e^{z_m}}"]
     claim = r"\frac{\partial a_j}{\partial z_k} = -a_j a_k \quad \text{for } j \ne k"
     assert judge(claim, (), define, [], timeout=TIMEOUT).verdict.value == "true"
+
+
+NIELSEN = [r"z = \sum_j w_j x_j + b", r"a = \sigma(z)",
+           r"C = -\frac{1}{n}\sum_x \left[y \ln a + (1-y) \ln (1-a)\right]"]
+
+
+@pytest.mark.parametrize("claim, expected", [
+    (r"\frac{\partial C}{\partial w_j} = \frac{1}{n}\sum_x x_j(\sigma(z)-y)", "true"),  # eq. 61
+    (r"\frac{\partial C}{\partial b} = \frac{1}{n}\sum_x (\sigma(z)-y)", "true"),       # eq. 62
+    (r"\frac{\partial C}{\partial w_j} = \frac{1}{n}\sum_x x_j(y-\sigma(z))", "false"),
+    (r"\frac{\partial C}{\partial w_j} = \sum_x x_j(\sigma(z)-y)", "false"),
+])
+def test_nielsen_sums_over_training_inputs(claim, expected):
+    r = judge(claim, (), NIELSEN, [], timeout=10)  # the CLI's default time limit
+    assert r.verdict.value == expected
+    assert "training inputs" in r.reason
+
+
+CS231N = [r"h_1 = \sigma(W_1 x + b_1)", r"\hat{y} = W_2 h_1 + b_2",
+          r"L = \frac{1}{2}(\hat{y} - y)^2"]
+
+
+@pytest.mark.parametrize("claim, expected", [
+    (r"\frac{\partial L}{\partial W_2} = (\hat{y} - y) h_1", "true"),
+    (r"\frac{\partial L}{\partial b_2} = \hat{y} - y", "true"),
+    (r"\frac{\partial L}{\partial W_2} = (y - \hat{y}) h_1", "false"),
+])
+def test_numbered_single_unit_net(claim, expected):
+    assert judge(claim, (), CS231N, [], timeout=TIMEOUT).verdict.value == expected

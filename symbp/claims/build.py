@@ -239,6 +239,8 @@ class Builder:
                     or a.name in env.labelled):
             # W_1, h_1, b_2, net_1: a numbered name (a layer's W_1), not an entry of W
             label = Atom(f"{a.name}_{''.join(a.indices)}", a.bold)
+            if env.scalar_layers and not a.bold:
+                return env.scalar(label.name)  # the reading of a net of single units
             if a.name[0].isupper() or a.bold or label.name in env.vector_names:
                 return env.matrix(("\\mathbf{%s}" % label.name) if a.bold else label.name,
                                   vector=not a.name[0].isupper())

@@ -25,9 +25,11 @@ from ..errors import InputError
 from ..nn.activations import ACTIVATIONS
 from ..nn.activations import sigma as SIGMA
 from ..notation.contexts import defines_of, get_context
-from ..notation.latex_in import LatexInputError, read_claim
+from ..notation.latex_in import TRANSPOSE, LatexInputError, read_claim
 from .differential import DMatrix, DSymbol
 from .network import MatrixGradient
+from .training_sums import NOTE as TRAINING_NOTE
+from .training_sums import per_example
 from .build import Builder, Env, NotUnderstood, Retry, ShapeConflict, is_matrix, shape_text
 
 DEFAULT_TIMEOUT = 4.0
@@ -513,9 +515,15 @@ def _readings(claim: str, contexts, defines) -> list[tuple[tuple, bool, str | No
     if not contexts and _LAYERED.search(claim) and not any(_LAYERED.search(d) for d in defines):
         out.append((("backprop",), False, BACKPROP_NOTE))
     out.append((tuple(contexts), False, None))
-    if re.search(r"(?<![A-Za-z\\])[a-z]\s*(?:_\s*(?:\{[^{}]*\}|\w)\s*)?\^\s*\{?\s*[lL]", claim):
-        out.append((tuple(contexts), True, "a^L read as one number: as vectors, the sides "
-                                           "cannot be formed"))
+    text = " ".join([claim, *defines])
+    layered = re.search(r"(?<![A-Za-z\\])[a-z]\s*(?:_\s*(?:\{[^{}]*\}|\w)\s*)?\^\s*\{?\s*[lL]",
+                        text)
+    numbered = re.search(r"(?<![A-Za-z\\])[A-Za-z]_\{?\d", text)
+    vector_only = TRANSPOSE.search(text) or re.search(
+        r"\\(?:odot|circ|mathbf|boldsymbol|bm|vec|top|\|)(?![a-zA-Z])|diag|\\mathrm\{tr", text)
+    if (layered or numbered) and not vector_only:
+        out.append((tuple(contexts), True, "a^L, W_1, h_1 … read as single numbers: as "
+                                           "vectors and matrices the sides cannot be formed"))
     return out
 
 
@@ -524,6 +532,15 @@ def _judge_read(claim: str, contexts, defines, assumes, timeout) -> Judgement:
     claim is written in its layered notation, the plain reading, then layered names as
     numbers.  A reading whose sides cannot be formed (shapes) or that cannot be read gives
     way to the next; when none can, the first one's answer stands."""
+    training = per_example(claim, list(defines))
+    if training is not None:  # Nielsen's \sum_x over the training inputs
+        written = claim
+        claim, defines = training
+        result = _judge_read(claim, contexts, defines, assumes, timeout)
+        result.claim = written
+        for st in result.steps:
+            st.reason += f" [{TRAINING_NOTE}]"
+        return result
     first = None
     for ctx, scalar_layers, note in _readings(claim, contexts, defines):
         try:

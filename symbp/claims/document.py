@@ -46,6 +46,8 @@ class Chain:
     definition: str | None = None  # the name its first '=' defines, if it is a definition
     used: list = field(default_factory=list)  # document definitions its check used
     case: str | None = None  # a case split from the prose before it (k \ne j)
+    one_hot: str | None = None  # "y_j = 1, other y_i = 0" before it, as Σ_i y_i = 1
+    later: list = field(default_factory=list)  # definitions it used from further down
 
     @property
     def line(self) -> int:
@@ -72,6 +74,8 @@ def _clean(text: str) -> str:
 INLINE = re.compile(r"\\\((.+?)\\\)|(?<![\\$])\$([^$\n]+?)\$(?!\$)")
 CONNECTIVES = re.compile(r"\\(?:Rightarrow|Longrightarrow|implies|because|therefore|iff|"
                          r"Leftrightarrow|rightarrow)(?![a-zA-Z])")
+#: prose inside math (从而, 以及, 且 …; a ? left for the reader): it separates equations
+PROSE_IN_MATH = re.compile(r"(?:[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+|\?|\\Rightarrow)")
 EQ_NUMBER = re.compile(r"^\s*\(\s*\d+(?:\.\d+)?\s*\)\s*")
 #: a bare name on the left of '=': a, a_j, net_k, \mathbf{z}^{l}, \boldsymbol{\delta}^L, J(W, b)
 NAME = re.compile(r"^\s*(?:\\(?:mathbf|boldsymbol|bm|vec|hat|tilde|bar)\s*\{\s*\\?[A-Za-z]+\s*\}"
@@ -164,7 +168,7 @@ def _rows(block: list[tuple[int, str]]) -> list[tuple[int, str]]:
         if part == "\\\\":
             pos += 2
             continue
-        for piece in CONNECTIVES.split(part):
+        for piece in PROSE_IN_MATH.split(CONNECTIVES.sub(lambda m: " \\Rightarrow ", part)):
             at = pos + (len(piece) - len(piece.lstrip()))
             pos += len(piece)
             piece = EQ_NUMBER.sub("", piece.replace("&", " ")).strip().rstrip(".,;").strip()
@@ -234,7 +238,9 @@ def definition_name(side: str) -> str | None:
 
 def _mentions(text: str, name: str) -> bool:
     base = re.match(r"(?:\\(?:mathbf|boldsymbol|bm|vec)\{)?\\?([A-Za-z]+)", name).group(1)
-    return re.search(r"(?<![A-Za-z])" + re.escape(base) + r"(?![A-Za-z])", text) is not None
+    # dE and \partial E mention E; net_k mentions net
+    return re.search(r"(?:(?<![A-Za-z\\])|(?<=\bd)|(?<=[{ ]d))" + re.escape(base) + r"(?![A-Za-z])",
+                     text) is not None
 
 
 def check_document(path: str, timeout: float = 4.0, jobs: int | None = None) -> Report:
@@ -262,9 +268,14 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None) -> 
                 chain.error = "an empty side"
                 continue
             name = definition_name(chain.sides[0])
+            if name is not None and name in defined and len(chain.sides) == 2 \
+                    and _supersedes(chain.sides[1], defined[name][1]):
+                del defined[name]  # a_k = t_k/Σt, later a_k = softmax: a new definition
             if name is not None and name not in defined and not any(
                     _mentions(s, name) for s in chain.sides[1:]) \
-                    and _readable(f"{chain.sides[0]} = {chain.sides[1]}"):
+                    and _readable(f"{chain.sides[0]} = {chain.sides[1]}") \
+                    and not re.fullmatch(r"\s*-?\s*[\d.]+\s*", chain.sides[1]):
+                # (y_j = 1 is a value, an assumption: not a definition)
                 defined[name] = (chain.line, f"{chain.sides[0]} = {chain.sides[1]}")
                 chain.definition = name
                 if len(chain.sides) < 3:
@@ -276,16 +287,26 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None) -> 
             previous = previous
     report.definitions = dict(defined)
     cases = prose_cases(source)
+    one_hot = one_hot_targets(source)
     for chain in tasks:
         sides = chain.sides[1:] if chain.definition else chain.sides
         latest: dict[str, str] = {}  # the family (a of a_j) → its latest definition before
         for n, (ln, _) in sorted(defined.items(), key=lambda kv: kv[1][0]):
             if ln < chain.line and any(_mentions(s, n) for s in sides):
                 latest[_family(n)] = n
+        for n, (ln, _) in sorted(defined.items(), key=lambda kv: kv[1][0]):
+            # a name used before the document defines it (E differentiated, then given)
+            if ln > chain.line and _family(n) not in latest and any(
+                    _mentions(s, n) for s in sides):
+                latest[_family(n)] = n
+                chain.later.append(n)
         chain.used = list(latest.values())
         case = [c for ln, c in cases if 0 < chain.line - ln <= CASE_REACH]
         if case:
             chain.case = case[-1]
+        hot = [c for ln, c in one_hot if ln < chain.line]
+        if hot:
+            chain.one_hot = hot[-1]
     _judge_all(tasks, defined, timeout, jobs)
     return report
 
@@ -306,6 +327,35 @@ def prose_cases(source: str) -> list[tuple[int, str]]:
             rel = "=" if m.group(2) == "=" else r"\ne"
             out.append((n, f"{m.group(1)} {rel} {m.group(3)}"))
     return out
+
+
+ONE_HOT = re.compile(r"([a-zA-Z])_\{?([a-zA-Z])\}?\s*=\s*1\b.{0,40}?(?:其它|其他|other|others|rest)"
+                     r".{0,20}?\1_\{?([a-zA-Z])\}?\s*=\s*0")
+
+
+def one_hot_targets(source: str) -> list[tuple[int, str]]:
+    """"y_j = 1, 其它 y_i = 0" (a one-hot target, in prose): (line, Σ_i y_i = 1).  Checks use
+    that consequence; a step false under it alone is only undecided (see _judge_one)."""
+    out = []
+    for n, line in enumerate(source.splitlines(), 1):
+        plain = re.sub(r"\\[()]|\$", " ", line)
+        m = ONE_HOT.search(plain)
+        if m:
+            y = m.group(1)
+            out.append((n, f"\\sum_{{i=1}}^{{n}} {y}_i = 1"))
+    return out
+
+
+def _letters_of(text: str) -> set:
+    words = set(re.findall(r"(?<![\\A-Za-z])([A-Za-z]+)", text))
+    return {w for w in words if w not in set("ijkmnlsd") and w not in ("e", "frac", "sum")}
+
+
+def _supersedes(new_rhs: str, old_definition: str) -> bool:
+    """A second definition of a name in other quantities (a_k = t_k/Σ_i t_i, then
+    a_k = e^{net_k}/Σ_i e^{net_i}) replaces the first instead of being checked against it."""
+    old_rhs = old_definition.split("=", 1)[1]
+    return not (_letters_of(new_rhs) & _letters_of(old_rhs))
 
 
 def _readable(text: str) -> bool:
@@ -330,6 +380,8 @@ def _judge_one(chain: Chain, defined: dict, timeout: float):
     d = dict(chain.directives)
     if chain.case:
         d["assume"] = d["assume"] + [chain.case]
+    if chain.one_hot:
+        d["assume"] = d["assume"] + [chain.one_hot]
     defines = [defined[n][1] for n in chain.used]
     try:
         try:
@@ -344,6 +396,12 @@ def _judge_one(chain: Chain, defined: dict, timeout: float):
                                 "the document, and that definition could not be read")
         if chain.definition and result.verdict is Verdict.FALSE:
             _implicit_definitions(result, defined)
+        if chain.later and result.verdict is Verdict.FALSE:
+            result = _doubt(result, ", ".join(chain.later) + " was used as the document "
+                            "defines it further down, and the writer may mean something else "
+                            "here")
+        if chain.one_hot and result.verdict is Verdict.FALSE:
+            result = _doubt(result, "the one-hot target was used only as Σ y = 1")
         return result, None
     except InputError as err:
         return None, err.what

@@ -62,7 +62,8 @@ class Judgement:
         verdicts = [s.verdict for s in self.steps]
         if Verdict.FALSE in verdicts:
             return Verdict.FALSE
-        if verdicts and all(v is Verdict.TRUE for v in verdicts):
+        checked = [s.verdict for s in self.steps if not s.definition]  # a = … names: skipped
+        if checked and all(v is Verdict.TRUE for v in checked):
             return Verdict.TRUE
         return Verdict.UNDECIDED
 
@@ -78,10 +79,10 @@ class Judgement:
         i = self.first_wrong
         if i is not None:
             return self.steps[i].reason
-        undecided = [s for s in self.steps if s.verdict is Verdict.UNDECIDED]
-        if undecided:
-            return undecided[0].reason
-        return "; ".join(s.reason for s in self.steps)
+        if self.verdict is Verdict.UNDECIDED:
+            undecided = [s for s in self.steps if s.verdict is Verdict.UNDECIDED]
+            return next((s.reason for s in undecided if not s.definition), undecided[0].reason)
+        return "; ".join(s.reason for s in self.steps if not s.definition)
 
     @property
     def counterexample(self):
@@ -610,15 +611,28 @@ def _judge_one(claim: str, contexts, defines, assumes, timeout,
             result.steps.append(Step(texts[i], texts[i + 1], Verdict.UNDECIDED,
                                      "not checked: an earlier side cannot be formed"))
             continue
-        if i == 0 and _atom_of(problem.sides[0][0]) is not None and is_definition(problem.values[0], problem.values[1:],
-                                    {str(d.head()) for d in problem.definitions}):
+        defined = {str(d.head()) for d in problem.definitions}
+        if i == 0 and _atom_of(problem.sides[0][0]) is not None and is_definition(
+                problem.values[0], problem.values[1:], defined):
             result.steps.append(Step(texts[0], texts[1], Verdict.UNDECIDED,
                                      f"a definition of {texts[0]}, not an identity: nothing "
                                      "to check (give it with --define to use it)",
                                      definition=True))
             continue
-        result.steps.append(_check(texts[i], texts[i + 1], problem.values[i],
-                                   problem.values[i + 1], ctx, timeout))
+        if 0 < i + 1 < len(texts) - 1 and _atom_of(problem.sides[i + 1][0]) is not None \
+                and is_definition(problem.values[i + 1],
+                                  problem.values[:i + 1] + problem.values[i + 2:], defined):
+            # A = δ_k = B: the new name in the middle names the side before it
+            result.steps.append(Step(texts[i], texts[i + 1], Verdict.UNDECIDED,
+                                     f"names {texts[i + 1]}: nothing to check", definition=True))
+            problem.values[i + 1] = problem.values[i]
+            continue
+        step = _check(texts[i], texts[i + 1], problem.values[i], problem.values[i + 1], ctx,
+                      timeout)
+        if i > 0 and result.steps[i - 1].definition and problem.values[i] is \
+                problem.values[i - 1]:
+            step.reason += f" [{texts[i]} stands for {texts[i - 1]}]"
+        result.steps.append(step)
     for note in sorted(problem.env.notes):
         for st in result.steps:
             st.reason += f" [{note}]"

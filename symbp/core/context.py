@@ -92,6 +92,9 @@ class Assumption:
     rewrite: Callable[[sp.Basic], sp.Basic] = lambda e: e
     constrain: Callable[[dict, Mapping], dict] = lambda values, sizes: values
     name: str = ""
+    # at concrete sizes, an exact substitution that makes it hold (y_n = 1 − Σ_{j<n} y_j),
+    # for the symbolic witness's written-out instances, where a Σ no longer appears
+    solve: Callable[[Mapping], dict] | None = None
 
 
 def sum_equals_one(base: sp.IndexedBase, length: sp.Symbol, start: int = 1) -> Assumption:
@@ -116,7 +119,15 @@ def sum_equals_one(base: sp.IndexedBase, length: sp.Symbol, start: int = 1) -> A
                 values[a] = abs(values[a]) / total
         return values
 
-    return Assumption(f"Σ_j {base}_j = 1", latex, rewrite, constrain, name="sum_to_one")
+    def solve(sizes):
+        n = sp.sympify(length).xreplace({k: sp.Integer(v) for k, v in sizes.items()})
+        if not n.is_Integer or n < 1:
+            return {}
+        last = start + int(n) - 1
+        return {base[last]: 1 - sum((base[k] for k in range(start, last)), sp.Integer(0))}
+
+    return Assumption(f"Σ_j {base}_j = 1", latex, rewrite, constrain, name="sum_to_one",
+                      solve=solve)
 
 
 def substitution(old: sp.Basic, new: sp.Basic, text: str, latex: str) -> Assumption:

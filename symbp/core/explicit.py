@@ -305,6 +305,11 @@ def instantiate(expr, ctx: Context, sizes: dict, indices: dict, *, rewrite: bool
     e = written.doit() if rewrite else _doit_keeping_limits(written)
     if rewrite:
         e = ctx.rewrite(e)
+        for a in ctx.assumptions:  # y_n = 1 − Σ_{j<n} y_j once the sums are written out
+            solve = getattr(a, "solve", None)
+            fixed = solve({k: v for k, v in sizes.items()}) if solve else {}
+            if fixed:
+                e = e.xreplace(fixed)
     return e
 
 

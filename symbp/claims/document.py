@@ -450,11 +450,30 @@ def _judge_all(tasks: list[Chain], defined: dict, timeout: float, jobs: int | No
         if ctx is not None:
             with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
                 futures = [pool.submit(_judge_one, c, defined, timeout) for c in tasks]
+                progress = _progress(len(tasks))
                 for chain, fut in zip(tasks, futures):
                     chain.result, chain.error = fut.result()
+                    if progress is not None:
+                        progress.update(1)
+                if progress is not None:
+                    progress.close()
             return
+    progress = _progress(len(tasks))
     for chain in tasks:
         chain.result, chain.error = _judge_one(chain, defined, timeout)
+        if progress is not None:
+            progress.update(1)
+    if progress is not None:
+        progress.close()
+
+
+def _progress(total: int):
+    """A tqdm bar on stderr for a long document (none in a log or for a few chains)."""
+    import sys
+
+    from ..progress import bar
+
+    return bar(sys.stderr, total, "checking chains", unit="chain") if total > 20 else None
 
 
 def verdict_of(c: Chain) -> str:

@@ -161,3 +161,26 @@ def test_a_name_in_the_middle_of_a_chain_names_the_side_before_it():
     assert judge(chain, (), define, assume, timeout=10).verdict.value == "true"
     slip = chain.replace("a_k - y_k", "y_k - a_k")
     assert judge(slip, (), define, assume, timeout=10).verdict.value == "false"
+
+
+@pytest.mark.parametrize("claim, expected", [
+    (r"\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix} \begin{bmatrix} x \\ y \end{bmatrix} = "
+     r"\begin{bmatrix} x + 2y \\ 3x + 4y \end{bmatrix}", "true"),
+    (r"\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix} \begin{bmatrix} x \\ y \end{bmatrix} = "
+     r"\begin{bmatrix} x + 3y \\ 2x + 4y \end{bmatrix}", "false"),
+    (r"\det \begin{pmatrix} a & b \\ c & d \end{pmatrix} = ad - bc", "true"),
+    (r"\det \begin{pmatrix} a & b \\ c & d \end{pmatrix} = ad + bc", "false"),
+])
+def test_written_matrices(claim, expected):
+    assert judge(claim, timeout=TIMEOUT).verdict.value == expected
+
+
+@pytest.mark.parametrize("claim, assume, expected", [
+    (r"\sqrt{x^2} = x", r"x > 0", "true"),
+    (r"|x| = -x", r"x < 0", "true"),
+    (r"|x| = x", r"x < 0", "false"),
+    (r"\frac{d}{d\hat{y}} \ln(1 - \hat{y}) = \frac{1}{1 - \hat{y}}", r"\hat{y} \in (0, 1)", "false"),
+    (r"\frac{d}{d\hat{y}} \ln(1 - \hat{y}) = -\frac{1}{1 - \hat{y}}", r"\hat{y} \in (0, 1)", "true"),
+])
+def test_domain_assumptions(claim, assume, expected):
+    assert judge(claim, (), [], [assume], timeout=TIMEOUT).verdict.value == expected

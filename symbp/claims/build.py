@@ -233,7 +233,7 @@ class Builder:
             return env.matrix(name, vector=not a.name[0].isupper())
         if a.name == "delta" and len(idx) == 2:
             return sp.KroneckerDelta(*idx)
-        if a.indices and all(i.isdigit() for i in a.indices) \
+        if len(a.indices) == 1 and len(a.indices[0]) == 1 and a.indices[0].isdigit() \
                 and a.name not in env.letter_indexed and (
                     a.name[0].isupper() or a.bold or len(a.name) > 1
                     or a.name in env.labelled):
@@ -313,6 +313,10 @@ class Builder:
             return self.derivative(self.build(e[1]), self.build(e[2]), e[3])
         if kind == "call":
             return self.call(e[1], e[2], e[3], e[4])
+        if kind == "explicit":  # \begin{bmatrix} … \end{bmatrix}
+            cells = [[self.scalar_only(self.build(c), "an entry of a written matrix")
+                      for c in row] for row in e[1]]
+            return sp.ImmutableMatrix(cells)
         if kind == "dvar":
             if e[1].name in self.env.defined_names:  # df with f defined: d of its expression
                 written = [differential_of_variable(self.atom(x[1])) for x in self.table.values()

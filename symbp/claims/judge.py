@@ -16,7 +16,14 @@ from typing import Any
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from ..core.context import Assumption, Context, Definition, _rename_bound, sum_equals_one
+from ..core.context import (
+    Assumption,
+    Context,
+    Definition,
+    _rename_bound,
+    substitution,
+    sum_equals_one,
+)
 from ..core.explicit import all_free_symbols
 from ..core.timeout import TimeLimitExceeded, time_limit
 from ..core.verdict import Verdict
@@ -210,6 +217,44 @@ class IndexRelation:
         return (got[self.first] == got[self.second]) == self.equal
 
 
+_NAME_TEXT = (r"(\\(?:hat|tilde|bar)\s*\{\s*[A-Za-z]\s*\}|\\[A-Za-z]+|[A-Za-z])"
+              r"(?:\s*_\s*(?:\{[^{}]*\}|\w))?")
+_NUMBER = r"(-?\s*\d+(?:\.\d+)?)"
+_DOMAIN_CMP = re.compile(r"^\s*" + _NAME_TEXT + r"\s*(>|<|\\geq?|\\leq?|\\geqslant|\\leqslant)\s*"
+                         + _NUMBER + r"\s*[.,;]?\s*$")
+_DOMAIN_IN = re.compile(r"^\s*" + _NAME_TEXT + r"\s*\\in\s*(?:\\left)?\s*([(\[])\s*" + _NUMBER
+                        + r"\s*,\s*" + _NUMBER + r"\s*(?:\\right)?\s*([)\]])\s*[.,;]?\s*$")
+_ACCENTS = {"hat": "\u0302", "tilde": "\u0303", "bar": "\u0304"}
+
+
+def _domain_name(text: str) -> str:
+    m = re.match(r"\\(hat|tilde|bar)\s*\{\s*([A-Za-z])", text)
+    if m:
+        return m.group(2) + _ACCENTS[m.group(1)]
+    return text.lstrip("\\")
+
+
+def domain_assumption(text: str):
+    """``x > 0``, ``a \\ge 0``, ``\\hat{y} \\in (0, 1)``: (name, sampling interval) — the
+    numeric witness samples only there (the symbolic witness is not told, so such a claim
+    may stay undecided, never wrongly true or false)."""
+    m = _DOMAIN_CMP.match(text)
+    if m:
+        name, op, v = _domain_name(m.group(1)), m.group(2), float(m.group(3).replace(" ", ""))
+        if op in (">",) or op.startswith("\\ge"):
+            return name, (v + (0.05 if op == ">" else 0.0), v + 3.0)
+        return name, (v - 3.0, v - (0.05 if op == "<" else 0.0))
+    m = _DOMAIN_IN.match(text)
+    if m:
+        lo, hi = float(m.group(3).replace(" ", "")), float(m.group(4).replace(" ", ""))
+        if hi <= lo:
+            return None
+        pad = (hi - lo) * 0.02
+        return _domain_name(m.group(1)), (lo + (pad if m.group(2) == "(" else 0),
+                                          hi - (pad if m.group(5) == ")" else 0))
+    return None
+
+
 def index_relation(text: str) -> IndexRelation | None:
     """``k \\ne j``, ``k \\neq j``, ``\\text{for } i \\ne j``, ``k = j`` (two single letters)."""
     m = _INDEX_RELATION.match(text)
@@ -261,6 +306,10 @@ class Problem:
                 relation = index_relation(t) if kind == "assume" else None
                 if relation is not None:  # k \ne j, i = j: a restriction of index values
                     self.index_relations.append(relation)
+                    continue
+                domain = domain_assumption(t) if kind == "assume" else None
+                if domain is not None:  # x > 0, \hat{y} \in (0, 1): where x is sampled
+                    self.domains[domain[0]] = domain[1]
                     continue
                 try:
                     sc, sides = read_claim(t)
@@ -458,7 +507,15 @@ class Problem:
                     sizes.update({d: (2, 3) for d in node.shape if isinstance(d, sp.Symbol)})
         if self.env.network is not None:
             sizes.update({s: (2, 3) for s in self.env.network.sizes.values()})
-        return Context(defs, list(self.assumptions) + list(self.index_relations),
+        signs = []
+        for name, (lo, hi) in self.domains.items():  # x > 0: the symbolic witness knows it too
+            plain = sp.Symbol(name, real=True)
+            if lo > 0 or hi < 0:
+                signed = sp.Symbol(name, positive=True) if lo > 0 else \
+                    sp.Symbol(name, negative=True)
+                signs.append(substitution(plain, signed, f"{name} {'>' if lo > 0 else '<'} 0",
+                                          name))
+        return Context(defs, list(self.assumptions) + list(self.index_relations) + signs,
                        dict(self.domains), ranges, sizes, thorough_sizes=True)
 
 

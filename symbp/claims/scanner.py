@@ -257,6 +257,8 @@ class Scanner:
                 if not (re.fullmatch(r"[A-Za-z]+", inner)):
                     self.error(f"\\{name}{{{arg}}} is not understood", base + i)
             return self.atom(s, k, base, out, inner, bold, i)
+        if name == "begin":
+            return self.explicit_matrix(s, i, end, base, out)
         if name in DECORATIONS:  # \hat{y}, \tilde{x}, \bar{z}: a name of its own
             arg, k = self.brace_arg(s, end, base)
             arg = arg.strip()
@@ -287,6 +289,38 @@ class Scanner:
                    "symbp reads the notation of backpropagation and matrix calculus; "
                    "see `symbp verify --help`")
         return end
+
+    def explicit_matrix(self, s: str, i: int, end: int, base: int, out: list[str]) -> int:
+        """``\\begin{bmatrix} a & b \\\\ c & d \\end{bmatrix}`` (also pmatrix, matrix): a matrix
+        of written entries, each a scalar expression."""
+        m = re.match(r"\s*\{\s*(bmatrix|pmatrix|matrix|Bmatrix|smallmatrix)\s*\}", s[end:])
+        if not m:
+            self.error("only bmatrix, pmatrix and matrix environments are read here",
+                       base + i, "write a small matrix as \\begin{bmatrix} a & b \\end{bmatrix}")
+        env = m.group(1)
+        start = end + m.end()
+        depth, k = 1, start
+        pattern = re.compile(r"\\(begin|end)\s*\{\s*" + env + r"\s*\}")
+        while depth:
+            mm = pattern.search(s, k)
+            if not mm:
+                self.error(f"\\begin{{{env}}} is never closed", base + i)
+            depth += 1 if mm.group(1) == "begin" else -1
+            k = mm.end()
+        body = s[start:mm.start()]
+        if re.search(r"\\[vdc]?dots|\\ldots", body):
+            self.error("a matrix written with \\vdots or \\cdots is not read (its size is "
+                       "not written out)", base + i)
+        rows = [r for r in re.split(r"\\cr(?![a-zA-Z])", body) if r.strip()]
+        table, offset = [], start
+        for row in rows:
+            cells = top_level_split(row, "&") or [row]
+            table.append([self.parse(c, base + offset) for c in cells])
+            offset += len(row) + 3
+        if len({len(r) for r in table}) != 1:
+            self.error("the rows of the matrix have different lengths", base + i)
+        out.append(self.new(("explicit", table)))
+        return k
 
     def limits(self, s: str, k: int, base: int, out: list[str], name: str) -> int:
         """``\\sum_{j=1}^{n}``, ``\\sum_j`` (1..n), ``\\lim_{c \\to \\infty}``, ``\\log_2``."""
@@ -398,6 +432,11 @@ class Scanner:
             if close < 0:
                 self.error("unmatched |", base + j)
             k = close + 1
+        elif s.startswith("\\begin", j):
+            mm = re.compile(r"\\end\s*\{[a-zA-Z]*\}").search(s, j)
+            if not mm:
+                self.error("\\begin is never closed", base + j)
+            k = mm.end()
         elif s[j] == "\\":
             m = re.match(r"\\[a-zA-Z]+", s[j:])
             if not m:

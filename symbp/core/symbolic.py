@@ -275,7 +275,8 @@ def _concrete(L, R, ctx: Context, *, general_failed: bool) -> Evidence:
                 return Evidence("symbolic", Verdict.UNDECIDED,
                                 f"difference not reduced to 0 for {_fmt(sizes)} {_fmt(indices)}")
             cases.append(_fmt({**sizes, **indices}))
-    scope = "; ".join(cases) if cases else "the given symbols"
+    cases = [c for c in cases if c]
+    scope = "; ".join(cases) if cases else "the written entries"
     return Evidence("symbolic", Verdict.TRUE,
                     f"exact, with symbolic entries, for {scope}"
                     + (" (general form not reduced by SymPy)" if general_failed else ""),

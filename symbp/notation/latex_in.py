@@ -60,7 +60,7 @@ KNOWN_MACROS = set(GREEK) | set(NATIVE_FUNCS) | {
     "odot", "circ", "mathbf", "boldsymbol", "bm", "vec", "mathrm", "operatorname", "text",
     "mathsf", "top", "intercal", "prime", "nabla", "pi", "rightarrow", "|", "{", "}", "ell",
     "rm", "mathit", "\\", "cdots", "ldots", "hat", "widehat", "tilde", "widetilde", "bar",
-    "overline", "check", "breve", "dot", "ddot"}
+    "overline", "check", "breve", "dot", "ddot", "begin", "end", "vdots", "ddots", "cr"}
 
 
 class LatexInputError(InputError):
@@ -181,7 +181,9 @@ _STRIPPED = {m[1:].rstrip(".") for m in SPACING if m[1:].rstrip(".").isalpha()}
 
 
 def normalize(text: str) -> str:
-    """Drop sizing and spacing macros (\\left, \\Big, \\,) and trailing punctuation."""
+    """Drop sizing and spacing macros (\\left, \\Big, \\,) and trailing punctuation; a row
+    break ``\\\\`` (inside a written matrix) becomes ``\\cr``."""
+    text = text.replace("\\\\", " \\cr ")
     for m in SPACING:
         if m[1:].isalpha():
             text = re.sub(re.escape(m) + r"(?![a-zA-Z])", " ", text)

@@ -184,3 +184,15 @@ def test_written_matrices(claim, expected):
 ])
 def test_domain_assumptions(claim, assume, expected):
     assert judge(claim, (), [], [assume], timeout=TIMEOUT).verdict.value == expected
+
+
+@pytest.mark.parametrize("claim, expected", [
+    # inverses and determinants of 3×3 symbolic matrices are decided in time (adjugate/det)
+    (r"X^{-T} = (X^T)^{-1}", "true"),
+    (r"\frac{\partial \ln|\det X|}{\partial X} = X^{-T}", "true"),
+    (r"\frac{\partial \ln|\det X|}{\partial X} = X^{-1}", "false"),
+    (r"\frac{\partial \det X}{\partial X} = \det(X) X^{-T}", "true"),
+    (r"d(X^{-1}) = -X^{-1}(dX)X^{-1}", "true"),
+])
+def test_inverse_and_determinant_claims_are_decided(claim, expected):
+    assert judge(claim, timeout=10).verdict.value == expected

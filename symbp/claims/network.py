@@ -373,6 +373,12 @@ class NetSum(sp.Sum):
         return explicit(f)
 
 
+def _real_abs(e):
+    """|u| as √(u²): matrix entries carry no 'real' assumption, so SymPy would
+    differentiate Abs through re/im; for the real entries here both are the same."""
+    return e.replace(sp.Abs, lambda a: sp.sqrt(a ** 2)) if e.has(sp.Abs) else e
+
+
 class MatrixGradient(sp.MatrixExpr):
     """∂f/∂X for a scalar f and a MatrixSymbol X: the matrix [∂f/∂X_ij], shaped like X.
     Written out entrywise (:func:`symbp.core.explicit.explicit`), never by SymPy's
@@ -394,7 +400,7 @@ class MatrixGradient(sp.MatrixExpr):
 
     def _symbp_explicit(self, explicit):
         f, x = self.args[:2]
-        fx = explicit(f)
+        fx = _real_abs(explicit(f))
         X = explicit(x)
         grad = sp.ImmutableMatrix(X.rows, X.cols, lambda i, j: sp.diff(fx, X[i, j]))
         if len(self.args) == 3:

@@ -56,7 +56,7 @@ def explicit(e):
     if isinstance(e, sp.Transpose):
         return explicit(e.arg).T
     if isinstance(e, sp.Inverse):
-        return explicit(e.arg).inv()
+        return _inverse(explicit(e.arg))
     if isinstance(e, sp.MatPow):
         return explicit(e.base) ** e.exp
     if isinstance(e, HadamardProduct):
@@ -80,7 +80,7 @@ def explicit(e):
     if isinstance(e, sp.Trace):
         return explicit(e.arg).trace()
     if isinstance(e, sp.Determinant):
-        return explicit(e.arg).det()
+        return explicit(e.arg).det(method="berkowitz")
     if isinstance(e, MatrixElement):
         return explicit(e.parent)[e.i, e.j]
     if isinstance(e, sp.Derivative) and any(
@@ -326,3 +326,24 @@ def _doit_keeping_limits(e):
         return h
 
     return e.replace(lambda x: isinstance(x, sp.Limit), hold).doit().xreplace(held)
+
+
+try:  # SymPy ≥ 1.13
+    from sympy.matrices.exceptions import NonSquareMatrixError
+except ImportError:  # pragma: no cover - SymPy 1.12
+    from sympy.matrices.common import NonSquareMatrixError
+
+
+def _inverse(m):
+    """M⁻¹ = adj(M)/det(M): cofactors of symbolic entries (sizes 2–3 here) instead of
+    Gaussian elimination, whose pivoting simplifications take seconds on a 3×3 of
+    symbols.  Exact and equal to ``M.inv()``; singular numeric matrices still raise."""
+    m = sp.ImmutableMatrix(m)
+    if m.rows != m.cols:
+        raise NonSquareMatrixError("an inverse needs a square matrix")
+    if m.rows > 4 or all(x.is_number for x in m):
+        return m.inv()
+    det = m.det(method="berkowitz")
+    if det == 0:
+        raise ValueError("the matrix is singular")
+    return (m.adjugate(method="berkowitz") / det).as_immutable()

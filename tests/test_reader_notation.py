@@ -196,3 +196,18 @@ def test_domain_assumptions(claim, assume, expected):
 ])
 def test_inverse_and_determinant_claims_are_decided(claim, expected):
     assert judge(claim, timeout=10).verdict.value == expected
+
+
+@pytest.mark.parametrize("claim, expected", [
+    (r"(AB)_{ij} = \sum_k A_{ik} B_{kj}", "true"),       # A_{ik}: an entry of the matrix A
+    (r"(AB)_{ij} = \sum_k A_{ki} B_{kj}", "false"),
+    (r"\mathrm{tr}(AB) = \sum_i \sum_j A_{ij} B_{ji}", "true"),
+    (r"\mathrm{tr}(AB) = \sum_i \sum_j A_{ij} B_{ij}", "false"),
+    (r"w^l_{jk} = (W^l)_{jk}", "true"),                   # an entry of a parenthesised matrix
+    (r"(W^l a^{l-1})_j = \sum_k w^l_{jk} a^{l-1}_k", "true"),
+    (r"(W^l a^{l-1})_j = \sum_k w^l_{kj} a^{l-1}_k", "false"),
+    (r"\delta^L = \nabla_a C \odot \sigma'(z^L)", "true"),   # Nielsen's BP1
+    (r"\delta^L = \nabla_a C \odot \sigma(z^L)", "false"),
+])
+def test_entries_and_nabla(claim, expected):
+    assert judge(claim, timeout=TIMEOUT).verdict.value == expected

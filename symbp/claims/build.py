@@ -247,6 +247,23 @@ class Builder:
             return env.scalar(label.name)
         if a.name == "C" and env.network is not None and not idx:
             return env.network.cost()
+        if idx and len(idx) <= 2 and all(isinstance(i, sp.Symbol) for i in idx) \
+                and env.is_matrix_name(Atom(a.name, a.bold)) \
+                and (a.name[0].isupper() or a.bold or a.name in env.vector_names) \
+                and a.name != "delta":
+            # A_{ik}, \mathbf{x}_i: an entry of the matrix or vector A, x written elsewhere
+            whole = self.atom(Atom(a.name, a.bold))
+            if len(idx) == 1 and whole.shape[1] != 1:
+                raise NotUnderstood(f"{a.name}_{a.indices[0]} has one index, but {a.name} "
+                                    "is a matrix", hint="write A_{ij}")
+            full = idx + [sp.Integer(1)] * (2 - len(idx))
+            for i, dim in zip(full, whole.shape):
+                if isinstance(i, sp.Symbol):
+                    known = env.index_bounds.setdefault(i, dim)
+                    if known != dim:
+                        env.unify(known, dim, f"the index {i} runs over 1..{known} in one "
+                                              f"place and over 1..{dim} in another")
+            return MatrixElement(whole, full[0] - 1, full[1] - 1)
         if idx:
             return sp.IndexedBase(sp.Symbol(a.name, real=True))[tuple(idx)]
         if env.is_matrix_name(a):
@@ -313,6 +330,23 @@ class Builder:
             return self.derivative(self.build(e[1]), self.build(e[2]), e[3])
         if kind == "call":
             return self.call(e[1], e[2], e[3], e[4])
+        if kind == "entry":  # (W^l)_{jk}: entry j, k of a matrix (entry j of a vector)
+            m = self.build(e[1])
+            if not is_matrix(m):
+                raise NotUnderstood("a subscript on a parenthesised scalar is not understood")
+            idx = [_index(i) for i in e[2]]
+            if len(idx) == 1:
+                if m.shape[1] != 1:
+                    raise NotUnderstood("a matrix entry needs two indices, as in (W^l)_{jk}")
+                idx.append(sp.Integer(1))
+            for i, dim in zip(idx, m.shape):
+                if isinstance(i, sp.Symbol):
+                    self.env.index_names.add(i.name)
+                    known = self.env.index_bounds.setdefault(i, dim)
+                    if known != dim:
+                        self.env.unify(known, dim, f"the index {i} runs over 1..{known} in "
+                                                   f"one place and over 1..{dim} in another")
+            return MatrixElement(m, idx[0] - 1, idx[1] - 1)
         if kind == "explicit":  # \begin{bmatrix} … \end{bmatrix}
             cells = [[self.scalar_only(self.build(c), "an entry of a written matrix")
                       for c in row] for row in e[1]]
@@ -610,6 +644,14 @@ class Builder:
                 return NetDerivative(f, x)
             if isinstance(x, NetCost):
                 raise NotUnderstood("differentiating by C is not understood")
+            if isinstance(x, sp.Symbol) and x.name in ("a", "z") and net.base == "L" \
+                    and mentions_network(f):
+                # Nielsen's ∇_a C (BP1): the gradient by the output layer's a^L (z^L)
+                self.env.notes.add(f"∇_{x.name} C read as ∇_{{{x.name}^L}} C")
+                try:
+                    return NetGradient(f, net.matrix(x.name, 0))
+                except KeyError as exc:
+                    raise NotUnderstood(str(exc)) from None
             if mentions_network(f):
                 raise NotUnderstood(
                     f"{sp.sstr(x)} is not a quantity of the network, so how C depends on it "

@@ -339,9 +339,14 @@ class Problem:
     def _build(self):
         for _ in range(200):
             try:
-                return self._build_once()
+                values = self._build_once()
             except Retry:
                 continue
+            roots = {d: self.env.find(d) for d in self.env.parent}  # sizes merged late
+            self.env.index_bounds = {i: self.env.find(b)
+                                     for i, b in self.env.index_bounds.items()}
+            return [v.xreplace(roots) if roots and isinstance(v, sp.Basic) else v
+                    for v in values]
         raise NotUnderstood("the shapes of the matrices could not be settled")
 
     def _build_once(self):
@@ -499,7 +504,7 @@ class Problem:
             syms |= all_free_symbols(d.rhs) - all_free_symbols(d.lhs)
         for s in syms:
             if isinstance(s, sp.Symbol) and s.is_integer and not s.is_positive:
-                ranges[s] = (1, self.env.index_bounds.get(s, self.env.default_size))
+                ranges[s] = (1, self.env.find(self.env.index_bounds.get(s, self.env.default_size)))
         sizes = {}
         for v in self.values:
             for node in sp.preorder_traversal(v):

@@ -124,11 +124,18 @@ class Scanner:
                 if top_level_split(inner, ","):
                     self.error("a comma list is only allowed as function arguments", base + i,
                                "write products without commas")
-                out.append(self.parse_group(inner, base + i + 1))
                 i = j + 1
-                if i < n and s[i] == "_":
-                    self.error("a subscript on a parenthesised group is not understood",
-                               base + i, "index the quantity itself, e.g. z_j")
+                t = skip_space(s, i)
+                if t < n and s[t] == "_":  # (W^l)_{jk}: an entry of the matrix in parentheses
+                    sub, k = self.brace_arg(s, t + 1, base)
+                    indices = split_indices(sub)
+                    if indices is None or len(indices) > 2:
+                        self.error(f"the subscript {{{sub}}} is not understood", base + t,
+                                   "an entry is written (W^l)_{jk} with one or two indices")
+                    out.append(self.new(("entry", self.parse(inner, base + i), indices)))
+                    i = k
+                    continue
+                out.append(self.parse_group(inner, base + i + 1))
                 continue
             if c == "{":
                 j = self.match_close(s, i)

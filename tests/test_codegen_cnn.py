@@ -144,3 +144,39 @@ def test_the_im2col_of_the_module_is_the_derivations_definition(modules):
         for r in range(C * kh * kw):
             entry = definition.rhs.xreplace({**sizes, cv.m_: sp.Integer(m), cv.r_: sp.Integer(r)})
             assert Xcol[m, r] == x[tuple(int(i) for i in entry.indices)]
+
+
+def _random_arch(rng):
+    """A random valid architecture and input shape (pools of 2 where the size is even)."""
+    from symbp.nn.activations import ACTIVATIONS
+
+    acts = sorted(ACTIVATIONS.names())
+    # the first kernel is drawn below with the same generator state: sizes that make its
+    # output even (so that a pool can follow), from 6 × 6 to 10 × 10
+    first = np.random.default_rng(rng.integers(1 << 30))
+    kh0, kw0 = int(first.integers(1, 4)), int(first.integers(2, 4))
+    c = int(rng.integers(1, 3))
+    h, w = 2 * int(rng.integers(3, 6)) + kh0 - 1, 2 * int(rng.integers(3, 6)) + kw0 - 1
+    shape, layers = (c, h, w), []
+    for _ in range(int(rng.integers(1, 3)) + 1):
+        kh, kw = (kh0, kw0) if not layers else (int(rng.integers(1, 4)), int(rng.integers(2, 4)))
+        o = int(rng.integers(2, 4))
+        if kh > h or kw > w:
+            break
+        h, w = h - kh + 1, w - kw + 1
+        layers += [f"conv{kh}x{kw}x{o}", str(rng.choice(acts))]
+        if h % 2 == 0 and w % 2 == 0 and rng.random() < 0.7:
+            layers.append(str(rng.choice(["maxpool2", "avgpool2"])))
+            h, w = h // 2, w // 2
+    layers.append("flatten")
+    if rng.random() < 0.5:
+        layers += [f"dense{int(rng.integers(2, 6))}", str(rng.choice(acts))]
+    layers.append(f"dense{int(rng.integers(2, 5))}")
+    return ",".join(layers), shape
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_architectures_match_pytorch(seed):
+    arch, shape = _random_arch(np.random.default_rng(seed))
+    module = load(generate_cnn(arch, "softmax", "ce", input_shape=shape))
+    assert _compare(module, seed) <= 1e-9, arch

@@ -245,7 +245,10 @@ class Builder:
                 return env.matrix(("\\mathbf{%s}" % label.name) if a.bold else label.name,
                                   vector=not a.name[0].isupper())
             return env.scalar(label.name)
-        if a.name == "C" and env.network is not None and not idx:
+        if env.network is not None and not idx and (a.name == "C" or (
+                a.name in ("J", "L", "E") and a.name not in env.defined_names)):
+            if a.name != "C":
+                env.notes.add(f"{a.name} read as the network's cost C")
             return env.network.cost()
         if idx and len(idx) <= 2 and all(isinstance(i, sp.Symbol) for i in idx) \
                 and env.is_matrix_name(Atom(a.name, a.bold)) \

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..core.verdict import Verdict
 from ..errors import InputError
-from .judge import Judgement, judge
+from .judge import _LAYERED, BACKPROP_NOTE, Judgement, judge
 
 ENVS = r"(?:equation|align|gather|multline|eqnarray|displaymath)\*?"
 BEGIN = re.compile(r"\\begin\{(" + ENVS + r")\}")
@@ -237,10 +237,26 @@ def definition_name(side: str) -> str | None:
 
 
 def _mentions(text: str, name: str) -> bool:
+    """Whether ``text`` uses the quantity ``name`` defines: its letters as a name (dE and
+    \\partial E count; the L of a^L does not), and, when the definition names one layer
+    (a_3^2, \\mathbf{z}^{L}), that layer."""
     base = re.match(r"(?:\\(?:mathbf|boldsymbol|bm|vec)\{)?\\?([A-Za-z]+)", name).group(1)
-    # dE and \partial E mention E; net_k mentions net
-    return re.search(r"(?:(?<![A-Za-z\\])|(?<=\bd)|(?<=[{ ]d))" + re.escape(base) + r"(?![A-Za-z])",
-                     text) is not None
+    pattern = (r"(?:(?<![A-Za-z\\^_])(?<![\^_]\{)|(?<=\bd)|(?<=[{ ]d)|(?<=\\partial ))"
+               + re.escape(base)
+               + r"(?![A-Za-z])")
+    found = [m.end() for m in re.finditer(pattern, text)]
+    if not found:
+        return False
+    layer = re.search(r"\^\s*(\{[^{}]*\}|\w)", name)
+    if not layer:
+        return True
+    want = re.sub(r"[\s{}]", "", layer.group(1))
+    for end in found:
+        rest = text[end:end + 40]
+        m = re.match(r"\s*\}?\s*(?:_\s*(?:\{[^{}]*\}|\w)\s*)?\^\s*(\{[^{}]*\}|\w)", rest)
+        if m and re.sub(r"[\s{}]", "", m.group(1)) == want:
+            return True
+    return False
 
 
 def check_document(path: str, timeout: float = 4.0, jobs: int | None = None) -> Report:
@@ -329,7 +345,7 @@ def prose_cases(source: str) -> list[tuple[int, str]]:
     return out
 
 
-ONE_HOT = re.compile(r"([a-zA-Z])_\{?([a-zA-Z])\}?\s*=\s*1\b.{0,40}?(?:其它|其他|other|others|rest)"
+ONE_HOT = re.compile(r"([a-zA-Z])_\{?([a-zA-Z])\}?\s*=\s*1\b.{0,40}?(?:其它|其他|其余|其餘|剩下|other|others|rest)"
                      r".{0,20}?\1_\{?([a-zA-Z])\}?\s*=\s*0")
 
 
@@ -400,6 +416,16 @@ def _judge_one(chain: Chain, defined: dict, timeout: float):
             result = _doubt(result, ", ".join(chain.later) + " was used as the document "
                             "defines it further down, and the writer may mean something else "
                             "here")
+        if chain.used and result.verdict is Verdict.FALSE and _LAYERED.search(claim) and not any(
+                BACKPROP_NOTE in st.reason for st in result.steps):
+            result = _doubt(result, "its layered quantities were read outside the backprop "
+                            "network, because the document's definitions of "
+                            + ", ".join(chain.used) + " replace the network's own")
+        if chain.used and result.verdict is Verdict.FALSE and any(
+                BACKPROP_NOTE in st.reason for st in result.steps):
+            result = _doubt(result, "it was read in the backprop network (δ^l = ∂C/∂z^l for "
+                            "a generic cost C) and also uses the document's definitions of "
+                            + ", ".join(chain.used) + ", which that reading may not match")
         if chain.one_hot and result.verdict is Verdict.FALSE:
             result = _doubt(result, "the one-hot target was used only as Σ y = 1")
         return result, None

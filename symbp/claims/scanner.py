@@ -520,6 +520,14 @@ class Scanner:
             primes, k = prime_count(s, t)  # y', x'': names of their own
             name += "\u2032" * primes
         sub, sup, k = self.scripts(s, k, base)
+        t = skip_space(s, k)
+        if sup is None and not sub and s[t:t + 1] == "(" and name[0].isupper():
+            close = self.match_close(s, t)
+            parts = top_level_split(s[t + 1:close], ",") if close > 0 else None
+            if parts and all(_ARGUMENT_NAME.fullmatch(p) for p in parts):
+                # J(\mathbf{W}, \mathbf{b}, \mathbf{x}, \mathbf{y}): the cost J, its
+                # parameters listed
+                k = close + 1
         layer = None
         power = None
         if sup is not None:
@@ -599,6 +607,8 @@ DECORATIONS = {"hat": "\u0302", "widehat": "\u0302", "tilde": "\u0303",
                "check": "\u030c", "breve": "\u0306", "dot": "\u0307", "ddot": "\u0308"}
 
 
+_ARGUMENT_NAME = re.compile(r"\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+)"
+                            r"(?:\s*[_^]\s*(?:\{[^{}]*\}|\w))*\s*")
 _MULTI_LETTER_NAME = re.compile(r"[a-z]{2,}(?=\s*_)")
 
 

@@ -115,3 +115,19 @@ def test_lecture_no_false_outside_its_ocr_lines():
     assert wrong == []
     true_claims = [c["claim"] for c in d["chains"] if c["verdict"] == "true"]
     assert any(r"d(\mathbf{XY})" in c for c in true_claims)
+
+
+def test_a_chain_that_never_ends_is_stopped_and_the_rest_still_checked(tmp_path):
+    doc = write(tmp_path, "\n".join([r"$$10^{10^{10}} = 1$$", r"$$y + y = 3y$$"]))
+    r = check_document(doc, timeout=0.5, jobs=1)
+    v = verdicts(r)
+    assert v[1] == "undecided" and v[2] == "false"
+    assert "time limit" in report_dict(r)["chains"][0]["reason"]
+    assert not r.partial
+
+
+def test_the_document_budget_gives_a_partial_report(tmp_path, capsys):
+    doc = write(tmp_path, "\n".join([r"$$10^{10^{10}} = 1$$", r"$$x + x = 2x$$"]))
+    code = main(["check", doc, "--timeout", "0.5", "--budget", "2", "--jobs", "1"])
+    out = capsys.readouterr().out
+    assert code == 0 and "PARTIAL" in out

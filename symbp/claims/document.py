@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..core.verdict import Verdict
 from ..errors import InputError
-from .judge import _LAYERED, BACKPROP_NOTE, Judgement, judge
+from .judge import _LAYERED, BACKPROP_NOTE, Judgement, Step, judge
 
 ENVS = r"(?:equation|align|gather|multline|eqnarray|displaymath)\*?"
 BEGIN = re.compile(r"\\begin\{(" + ENVS + r")\}")
@@ -59,6 +59,7 @@ class Report:
     path: str
     chains: list[Chain] = field(default_factory=list)
     definitions: dict = field(default_factory=dict)  # name → (line, text)
+    partial: bool = False  # the time budget ended the check before every chain was done
 
     @property
     def any_false(self) -> bool:
@@ -81,7 +82,10 @@ EQ_NUMBER = re.compile(r"^\s*\(\s*\d+(?:\.\d+)?\s*\)\s*")
 NAME = re.compile(r"^\s*(?:\\(?:mathbf|boldsymbol|bm|vec|hat|tilde|bar)\s*\{\s*\\?[A-Za-z]+\s*\}"
                   r"|\\[A-Za-z]+|[A-Za-z]+)"
                   r"(?:\s*[_^]\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]))*"
-                  r"(?:\s*\((?:[^()]|\([^()]*\))*\))?\s*$")
+                  r"(?:\s*\(\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+)"
+                  r"(?:\s*[_^]\s*(?:\{[^{}]*\}|\w))*"
+                  r"(?:\s*,\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+)"
+                  r"(?:\s*[_^]\s*(?:\{[^{}]*\}|\w))*)*\s*\))?\s*$")
 NOT_NAMES = {"\\frac", "\\sum", "\\partial", "\\nabla", "\\sqrt", "\\ln", "\\log", "\\exp",
              "\\lim", "d", "tr", "\\mathrm", "\\operatorname", "\\left"}
 
@@ -259,7 +263,8 @@ def _mentions(text: str, name: str) -> bool:
     return False
 
 
-def check_document(path: str, timeout: float = 4.0, jobs: int | None = None) -> Report:
+def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
+                   budget: float | None = None) -> Report:
     p = Path(path)
     if p.is_dir():
         raise InputError(f"'{path}' is a directory, not a document",
@@ -323,7 +328,7 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None) -> 
         hot = [c for ln, c in one_hot if ln < chain.line]
         if hot:
             chain.one_hot = hot[-1]
-    _judge_all(tasks, defined, timeout, jobs)
+    report.partial = _judge_all(tasks, defined, timeout, jobs, budget)
     return report
 
 
@@ -460,37 +465,76 @@ def _doubt(result: Judgement, why: str) -> Judgement:
     return result
 
 
-def _judge_all(tasks: list[Chain], defined: dict, timeout: float, jobs: int | None):
-    """Judge the chains, in parallel worker processes when there are several."""
+def _judge_all(tasks: list[Chain], defined: dict, timeout: float, jobs: int | None,
+               budget: float | None = None) -> bool:
+    """Judge the chains in worker processes (forked, ``jobs`` of them), each waited for at
+    most (steps + 1)·(3·timeout + 2) s, the whole document for at most ``budget`` s.  A
+    chain that overruns is undecided (time limit); chains not reached within the budget
+    are left unchecked.  Returns True when the budget cut the document short."""
+    import multiprocessing as mp
     import os
+    import time
 
     jobs = jobs if jobs is not None else min(2, os.cpu_count() or 1)
-    if jobs > 1 and len(tasks) > 2:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        try:
-            ctx = mp.get_context("fork")
-        except ValueError:
-            ctx = None
-        if ctx is not None:
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-                futures = [pool.submit(_judge_one, c, defined, timeout) for c in tasks]
-                progress = _progress(len(tasks))
-                for chain, fut in zip(tasks, futures):
-                    chain.result, chain.error = fut.result()
-                    if progress is not None:
-                        progress.update(1)
-                if progress is not None:
-                    progress.close()
-            return
+    try:
+        ctx = mp.get_context("fork")
+    except ValueError:  # pragma: no cover - no fork (not Linux): in-process, unbounded
+        ctx = None
     progress = _progress(len(tasks))
-    for chain in tasks:
-        chain.result, chain.error = _judge_one(chain, defined, timeout)
+    if ctx is None or not tasks:
+        for chain in tasks:
+            chain.result, chain.error = _judge_one(chain, defined, timeout)
+            if progress is not None:
+                progress.update(1)
         if progress is not None:
-            progress.update(1)
-    if progress is not None:
-        progress.close()
+            progress.close()
+        return False
+    end = time.monotonic() + budget if budget else None
+    cut = False
+    pool = ctx.Pool(max(1, jobs))
+    try:
+        pending = [pool.apply_async(_judge_one, (c, defined, timeout)) for c in tasks]
+        for k, chain in enumerate(tasks):
+            job = pending[k]
+            steps = max(1, len(chain.sides) - 1)
+            wait = (steps + 1) * (3 * timeout + 2) + 5
+            if end is not None:
+                wait = min(wait, end - time.monotonic())
+            if wait <= 0:
+                cut = True
+                chain.error = None
+                chain.result = _unfinished(chain, "not checked: the document's time budget "
+                                                  f"of {budget:g} s was used up")
+                continue
+            try:
+                chain.result, chain.error = job.get(timeout=wait)
+            except mp.TimeoutError:
+                if end is not None and time.monotonic() >= end:
+                    cut = True
+                chain.result = _unfinished(chain, f"did not finish in {wait:.0f} s and was "
+                                                  "stopped (time limit)")
+                # its worker is stuck: a fresh pool for the chains still to come
+                pool.terminate()
+                pool.join()
+                pool = ctx.Pool(max(1, jobs))
+                pending[k + 1:] = [pool.apply_async(_judge_one, (c, defined, timeout))
+                                   for c in tasks[k + 1:]]
+            if progress is not None:
+                progress.update(1)
+    finally:
+        pool.terminate()  # a worker stuck on a huge exact value is killed, not waited for
+        pool.join()
+        if progress is not None:
+            progress.close()
+    return cut
+
+
+def _unfinished(chain: Chain, why: str) -> Judgement:
+    sides = chain.sides[1:] if chain.definition else chain.sides
+    result = Judgement(" = ".join(sides))
+    for lhs, rhs in zip(sides, sides[1:]):
+        result.steps.append(Step(lhs, rhs, Verdict.UNDECIDED, why))
+    return result
 
 
 def _progress(total: int):
@@ -515,7 +559,8 @@ def summary(report: Report) -> dict:
     counts = {"definition": 0, "true": 0, "false": 0, "undecided": 0, "unread": 0}
     for c in report.chains:
         counts[verdict_of(c)] += 1
-    return {"chains": len(report.chains), "definitions": len(report.definitions), **counts}
+    return {"chains": len(report.chains), "definitions": len(report.definitions), **counts,
+            "partial": report.partial}
 
 
 def report_dict(report: Report) -> dict:

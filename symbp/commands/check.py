@@ -24,6 +24,9 @@ def add_parser(sub):
     p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                    help="time limit of the symbolic witness per step (default 10); "
                         "the whole step is bounded by 3x this + 2 s")
+    p.add_argument("--budget", type=float, default=900.0, metavar="SECONDS",
+                   help="time budget of the whole document (default 900); chains not reached "
+                        "by then are reported as not checked and the report says PARTIAL")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="chains checked in parallel worker processes (default: up to 2)")
     return p
@@ -37,14 +40,17 @@ def run(args) -> int:
         raise UsageError("--timeout must be between 0 and 600 seconds")
     if args.jobs is not None and not (1 <= args.jobs <= 64):
         raise UsageError("--jobs must be between 1 and 64")
-    report = check_document(args.file, timeout=args.timeout, jobs=args.jobs)
+    if args.budget is not None and not (0 < args.budget <= 86400):
+        raise UsageError("--budget must be between 0 and 86400 seconds")
+    report = check_document(args.file, timeout=args.timeout, jobs=args.jobs, budget=args.budget)
     if args.json:
         print(json.dumps(report_dict(report), ensure_ascii=False, default=str))
         return EXIT_FALSE if report.any_false else EXIT_OK
     totals = summary(report)
     print(f"{args.file}: {totals['chains']} chain(s): {totals['definitions']} definition(s) "
           f"picked up; {totals['true']} true, {totals['false']} false, "
-          f"{totals['undecided']} undecided, {totals['unread']} not read")
+          f"{totals['undecided']} undecided, {totals['unread']} not read"
+          + (" (PARTIAL: the time budget ended the check)" if report.partial else ""))
     for c in report.chains:
         claim = " = ".join(c.sides)
         verdict = verdict_of(c)

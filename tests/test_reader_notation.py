@@ -211,3 +211,23 @@ def test_inverse_and_determinant_claims_are_decided(claim, expected):
 ])
 def test_entries_and_nabla(claim, expected):
     assert judge(claim, timeout=TIMEOUT).verdict.value == expected
+
+
+@pytest.mark.parametrize("claim, define, expected", [
+    (r"\frac{\partial}{\partial x_k}\sum_{i=1}^{n}\sum_{j=1}^{n} x_i A_{ij} x_j = "
+     r"\sum_{j=1}^{n} (A_{kj} + A_{jk}) x_j", [], "true"),   # A's size along i is the sum's n
+    (r"\frac{\partial}{\partial x_k}\sum_{i=1}^{n}\sum_{j=1}^{n} x_i A_{ij} x_j = "
+     r"\sum_{j=1}^{n} 2 A_{kj} x_j", [], "false"),
+    (r"\partial(\mathbf{X}^{-1}) = -\mathbf{X}^{-1}(\partial \mathbf{X})\mathbf{X}^{-1}", [],
+     "true"),                                                  # the Cookbook's ∂ differential
+    (r"d(X^{-1}) = -X^{-2}\,dX", [], "false"),
+    (r"\frac{\partial E}{\partial w} = (o - y) \times o \times (1 - o) \times x",
+     [r"E = \frac{1}{2}(y - o)^2", r"o = \sigma(net)", r"net = w x + b"], "true"),
+    (r"\frac{\partial E}{\partial w} = (o - y) \times o \times (1 - o)",
+     [r"E = \frac{1}{2}(y - o)^2", r"o = \sigma(net)", r"net = w x + b"], "false"),
+    (r"\frac{\partial L}{\partial b_1} = (\hat{y} - y) W_2 h_1 (1 - h_1)",
+     [r"h_1 = \sigma(W_1 x + b_1)", r"\hat{y} = W_2 h_1 + b_2", r"L = \frac{1}{2}(\hat{y} - y)^2"],
+     "true"),
+])
+def test_more_notation(claim, define, expected):
+    assert judge(claim, (), define, [], timeout=10).verdict.value == expected

@@ -511,6 +511,9 @@ class Builder:
         if e == -1:
             self.square(b, "an inverse")
             return sp.Inverse(b)
+        if getattr(e, "is_Integer", False) and e < -1:  # X^{-2} = (X^{-1})^2
+            self.square(b, "an inverse")
+            return sp.MatPow(sp.Inverse(b), -e)
         if getattr(e, "is_Integer", False) and e > 0:
             if b.shape[1] == 1 and self.env.find(b.shape[0]) != 1:
                 raise NotUnderstood("the power of a vector is ambiguous",
@@ -540,6 +543,11 @@ class Builder:
                 hi = self.env.index_bounds[var]
             else:
                 hi = self.conv(hi_t)
+                bound = self.env.index_bounds.get(var)
+                if bound is not None and bound != hi and isinstance(hi, sp.Symbol):
+                    # \sum_{i=1}^{n} x_i A_{ij}: A's size along i is n
+                    self.env.unify(bound, hi, f"the index {var} runs over 1..{hi} in the sum "
+                                              f"and over 1..{bound} in a matrix")
             f = f.xreplace({sp.Symbol(var.name, real=True): var})
             out_limits.append((var, lo, hi))
         if isinstance(t, sp.Sum) and mentions_network(f):

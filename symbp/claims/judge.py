@@ -447,6 +447,7 @@ class Problem:
                 dependent = {x for x in f.free_symbols - labels
                              if isinstance(x, (sp.Symbol, sp.Indexed))
                              and _name(x) in DEPENDENT and _head(x) not in heads
+                             and not getattr(x, "is_integer", False)  # the L of a^L_j
                              and _head(x) not in var_heads}
                 if dependent or (isinstance(f, (sp.Symbol, sp.Indexed)) and head not in heads
                                  and head not in var_heads):

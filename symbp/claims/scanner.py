@@ -232,6 +232,8 @@ class Scanner:
             return operand_end
         if name in ("sum", "prod", "lim", "log"):
             return self.limits(s, end, base, out, name)
+        if name == "partial" and skip_space(s, end) < len(s):
+            return self.differential(s, end, base, out, i)  # Cookbook: ∂(X⁻¹) = −X⁻¹(∂X)X⁻¹
         if name in ("to", "infty", "pi", "cdot", "times", "partial"):
             out.append(f"\\{name} ")
             return end
@@ -491,7 +493,7 @@ class Scanner:
             if word is not None:  # tr(…), Tr(…), diag(x), det X, softmax(z) typed plainly
                 fname = NAMED_FUNCS.get(word) or NATIVE_FUNCS[word]
                 return self.function(s, i + len(word), base, out, fname, i)
-            m = _MULTI_LETTER_NAME.match(s, i)
+            m = _MULTI_LETTER_NAME.match(s, i) or _NAME_WORD.match(s, i)
             if m and (i == 0 or not (s[i - 1].isalpha() or s[i - 1] == "\\")):
                 # net_k, y_{esti}: a subscripted lowercase word is one name (course notes)
                 return self.atom(s, m.end(), base, out, m.group(0), False, i)
@@ -508,8 +510,10 @@ class Scanner:
         if name == "sigma" and not (s[t:t + 1] in ("^", "_")):
             self.error(r"\sigma must be applied with parentheses, as in \sigma(z)", base + i)
         if name in FUNC_GREEK or name in LETTER_FUNCS:
-            after = self.scripts(s, end, base)[2]
-            if after != end and s[skip_space(s, after):skip_space(s, after) + 1] == "(":
+            sub, _, after = self.scripts(s, end, base)
+            numbered = sub is not None and re.fullmatch(r"\s*\d\s*", sub)
+            if after != end and s[skip_space(s, after):skip_space(s, after) + 1] == "(" \
+                    and not numbered:  # h_1(1 - h_1) is a product of the name h_1
                 self.error(f"{name} with a sub/superscript before '(' is ambiguous", base + i,
                            r"write \sigma(z)^2 for a power, or name the function differently")
         return self.atom(s, end, base, out, name, False, i)
@@ -609,6 +613,9 @@ DECORATIONS = {"hat": "\u0302", "widehat": "\u0302", "tilde": "\u0303",
 
 _ARGUMENT_NAME = re.compile(r"\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+)"
                             r"(?:\s*[_^]\s*(?:\{[^{}]*\}|\w))*\s*")
+#: words that are one name in course notes even without a subscript (net = wx + b)
+_NAME_WORD = re.compile(r"(?:net|loss|cost|out|err|error|pred|logit|logits|score|hidden)"
+                        r"(?![A-Za-z])")
 _MULTI_LETTER_NAME = re.compile(r"[a-z]{2,}(?=\s*_)")
 
 

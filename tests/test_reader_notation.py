@@ -231,3 +231,25 @@ def test_entries_and_nabla(claim, expected):
 ])
 def test_more_notation(claim, define, expected):
     assert judge(claim, (), define, [], timeout=10).verdict.value == expected
+
+
+QUADRATIC = [r"J(\mathbf{W}, \mathbf{b}, \mathbf{x}, \mathbf{y}) = \frac{1}{2} "
+             r"\|\mathbf{a}^L - \mathbf{y}\|_2^2"]
+
+
+@pytest.mark.parametrize("claim, expected", [
+    (r"\frac{\partial J}{\partial \mathbf{z}^{L}} = (\mathbf{a}^{L} - \mathbf{y}) \odot "
+     r"\sigma'(\mathbf{z}^{L})", "true"),
+    (r"\frac{\partial J(\mathbf{W}, \mathbf{b}, \mathbf{x}, \mathbf{y})}{\partial \mathbf{W}^{L}}"
+     r" = (\mathbf{a}^{L} - \mathbf{y}) \odot \sigma'(\mathbf{z}^{L}) (\mathbf{a}^{L-1})^{T}",
+     "true"),
+    (r"\frac{\partial J}{\partial \mathbf{z}^{L}} = \mathbf{a}^{L} - \mathbf{y}", "false"),
+])
+def test_a_defined_cost_is_the_network_cost(claim, expected):
+    assert judge(claim, (), QUADRATIC, [], timeout=10).verdict.value == expected
+    # and with the context named, for C
+    c_claim = claim.replace("J(\\mathbf{W}, \\mathbf{b}, \\mathbf{x}, \\mathbf{y})", "C")
+    c_claim = c_claim.replace("J", "C")
+    c_define = [QUADRATIC[0].replace("J(\\mathbf{W}, \\mathbf{b}, \\mathbf{x}, \\mathbf{y})",
+                                     "C")]
+    assert judge(c_claim, ("backprop",), c_define, [], timeout=10).verdict.value == expected

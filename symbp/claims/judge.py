@@ -34,7 +34,7 @@ from ..nn.activations import sigma as SIGMA
 from ..notation.contexts import defines_of, get_context
 from ..notation.latex_in import TRANSPOSE, LatexInputError, read_claim
 from .differential import DMatrix, DSymbol
-from .network import MatrixGradient
+from .network import MatrixGradient, NetCost
 from .training_sums import NOTE as TRAINING_NOTE
 from .training_sums import per_example
 from .build import Builder, Env, NotUnderstood, Retry, ShapeConflict, is_matrix, shape_text
@@ -357,6 +357,12 @@ class Problem:
                 lhs, rhs = (b.build(r) for r, _, _ in sides)
             except ShapeConflict as exc:
                 raise LatexInputError(f"in --{kind} '{text}': {exc}") from None
+            if kind == "define" and isinstance(lhs, NetCost):  # C = ½‖a^L − y‖² in the network
+                if is_matrix(rhs):
+                    raise LatexInputError(f"in --define '{text}': the cost must be a number")
+                self.env.network.set_cost(rhs)
+                self.env.notes.add(f"the network's cost is {text}")
+                continue
             if kind == "define" and is_matrix(lhs) and is_matrix(rhs) \
                     and lhs.shape != rhs.shape:  # Y = XW: Y has the shape of XW
                 why = f"in --define '{text}': the sides have different shapes"
@@ -569,6 +575,8 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
 #: a layered quantity of Nielsen's network: a^l, \mathbf{z}^{l+1}, W^L, \delta^{L-1}, w^l_{jk}
 _LAYERED = re.compile(r"(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?(?<![A-Za-z\\])\\?(?:a|z|b|W|w|delta)"
                       r"\s*\}?\s*(?:_\s*(?:\{[^{}]*\}|\w)\s*)?\^\s*\{?\s*\(?\s*[lL](?![a-zA-Z])")
+#: C = …, J(\mathbf{W}, \mathbf{b}, …) = …: a definition of the network's cost
+_COST_DEFINITION = re.compile(r"\s*[CJLE]\s*(?:\([^()=]*\))?\s*=")
 BACKPROP_NOTE = ("read in the backprop context, as the notation says: z^l = W^l a^{l-1} + b^l, "
                  "a^l = σ(z^l), δ^l = ∂C/∂z^l")
 
@@ -576,7 +584,8 @@ BACKPROP_NOTE = ("read in the backprop context, as the notation says: z^l = W^l 
 def _readings(claim: str, contexts, defines) -> list[tuple[tuple, bool, str | None]]:
     """The readings of a claim to try, in order: (contexts, scalar layers, note)."""
     out = []
-    if not contexts and _LAYERED.search(claim) and not any(_LAYERED.search(d) for d in defines):
+    if not contexts and _LAYERED.search(claim) and not any(
+            _LAYERED.search(d) and not _COST_DEFINITION.match(d) for d in defines):
         out.append((("backprop",), False, BACKPROP_NOTE))
     out.append((tuple(contexts), False, None))
     text = " ".join([claim, *defines])

@@ -81,6 +81,21 @@ class Network:
                       for o in self.offsets}
         self._cut: dict = {}
         self._cache: dict = {}
+        self.cost_expr = None  # a cost the claim defines (C = ½‖a^L − y‖²); else generic
+
+    def set_cost(self, expr) -> None:
+        """Use ``expr`` (in the network's quantities, e.g. a^L, and free symbols such as y)
+        as the cost C instead of the generic one."""
+        self.cost_expr = expr
+        self._cache.clear()
+
+    def _concrete_cost(self, v: dict, n: dict):
+        from ..core.explicit import explicit
+
+        e = self.cost_expr.xreplace({self.sizes[o]: sp.Integer(k) for o, k in n.items()})
+        repl = {node: sp.ImmutableMatrix(v[(str(node.args[1]), int(node.args[2]))])
+                for node in sp.preorder_traversal(e) if isinstance(node, NetMatrix)}
+        return explicit(e.xreplace(repl))
 
     # -- naming ----------------------------------------------------------
     def label_text(self, o: int) -> str:
@@ -154,6 +169,8 @@ class Network:
         quad = sum((w[i] * top[i] for i in range(top.rows)), sp.Integer(0)) ** 2
         cube = sum((top[i] ** 3 for i in range(top.rows)), sp.Integer(0)) / 3
         v["C"] = lin + quad + cube
+        if self.cost_expr is not None:
+            v["C"] = self._concrete_cost(v, n)
         return v
 
     def value(self, kind, o, sizes_tuple):

@@ -180,3 +180,18 @@ def test_random_architectures_match_pytorch(seed):
     arch, shape = _random_arch(np.random.default_rng(seed))
     module = load(generate_cnn(arch, "softmax", "ce", input_shape=shape))
     assert _compare(module, seed) <= 1e-9, arch
+
+
+def test_max_pooling_ties_go_to_the_first_maximum_like_pytorch(modules):
+    """At a tie max is not differentiable; the documented convention (maxpool entry, note):
+    δ goes to the first maximum of the window in row order, as PyTorch's max_pool2d does."""
+    module = modules[0]  # has maxpool2
+    x = np.array([[5.0, 7.0, 1.0, 1.0], [7.0, 2.0, 1.0, 1.0]])[None, None]  # two tied windows
+    y, idx = module._maxpool(x.transpose(0, 2, 3, 1), 2)
+    delta = np.array([[[[3.0], [4.0]]]])  # (N, Ho, Wo, C) = (1, 1, 2, 1)
+    mine = module._maxpool_backward(delta, idx, 2, (1, 2, 4, 1)).transpose(0, 3, 1, 2)
+    assert y.reshape(-1).tolist() == [7.0, 1.0]
+    assert mine[0, 0].tolist() == [[0, 3, 4, 0], [0, 0, 0, 0]]
+    t = torch.tensor(x, requires_grad=True)
+    F.max_pool2d(t, 2).backward(torch.tensor(delta.transpose(0, 3, 1, 2)))
+    assert np.array_equal(mine, t.grad.numpy())

@@ -253,3 +253,11 @@ def test_a_defined_cost_is_the_network_cost(claim, expected):
     c_define = [QUADRATIC[0].replace("J(\\mathbf{W}, \\mathbf{b}, \\mathbf{x}, \\mathbf{y})",
                                      "C")]
     assert judge(c_claim, ("backprop",), c_define, [], timeout=10).verdict.value == expected
+
+
+@pytest.mark.parametrize("claim, expected", [
+    (r"dtr(\mathbf{X}) = tr(d\mathbf{X})", "true"),   # d tr(X), typed without spaces
+    (r"dtr(X) = tr(X)", "false"),
+])
+def test_differential_of_a_plain_function(claim, expected):
+    assert judge(claim, timeout=TIMEOUT).verdict.value == expected

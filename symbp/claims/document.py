@@ -237,6 +237,9 @@ def definition_name(side: str) -> str | None:
     head = re.match(r"\\?[A-Za-z]+", side).group(0)
     if head in NOT_NAMES:
         return None
+    if re.match(r"d(?:[A-Za-z]|tr|\\)", side) and not re.match(r"d[a-z]{2,}_", side) \
+            and head not in ("delta",):  # df, dJ, dX, d\mathbf{x}, dtr(X): differentials
+        return None
     return re.sub(r"\s+", "", side)
 
 

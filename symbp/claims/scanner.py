@@ -31,7 +31,8 @@ from ..notation.latex_in import (
 #: what may follow a bare ``d`` for it to be a differential: dX, d(…), d|X|, d\mathbf{x},
 #: dx (one lowercase letter, not a longer name), d\ln x, d\,\mathrm{tr}(X), …
 _DIFFERENTIAL_AFTER = re.compile(
-    r"[A-Z(|]|[a-z](?![A-Za-z])|(?:\s|\\[,;!])*\\(?:mathbf|boldsymbol|bm|ln|log|exp|det|"
+    r"[A-Z(|]|[a-z](?![A-Za-z])|(?:tr|Tr|det|ln|log|exp|diag)\s*[({\\]|"
+    r"(?:\s|\\[,;!])*\\(?:mathbf|boldsymbol|bm|ln|log|exp|det|"
     r"tanh|sigma|mathrm|operatorname|left)(?![a-zA-Z])")
 
 
@@ -427,6 +428,12 @@ class Scanner:
             self.error("an operand is missing", base + j)
         if re.match(r"\\(sum|prod|frac|dfrac|lim)(?![a-zA-Z])", s[j:]):
             return term_end(s, j)  # an operator before a sum acts on the whole term
+        word = _function_word(s, j, after_operator=True)
+        if word is not None:  # tr(X), det X typed plainly: the whole application
+            k = skip_space(s, j + len(word))
+            if s[k:k + 1] in ("(", "["):
+                return self.match_close(s, k) + 1
+            return self.primary_end(s, k, base)
         if s[j] in "([{":
             k = self.match_close(s, j) + 1
             if k <= 0:
@@ -619,10 +626,10 @@ _NAME_WORD = re.compile(r"(?:net|loss|cost|out|err|error|pred|logit|logits|score
 _MULTI_LETTER_NAME = re.compile(r"[a-z]{2,}(?=\s*_)")
 
 
-def _function_word(s: str, i: int) -> str | None:
+def _function_word(s: str, i: int, after_operator: bool = False) -> str | None:
     """The function word starting at ``s[i]`` when it is applied: followed by '(' or '['
     (or by an operand, for the operators tr, det, diag), and not the tail of a longer name."""
-    if i > 0 and (s[i - 1].isalpha() or s[i - 1] == "\\"):
+    if i > 0 and (s[i - 1].isalpha() or s[i - 1] == "\\") and not after_operator:
         return None
     m = _PLAIN_FUNCTION_WORDS.match(s, i)
     if not m:

@@ -123,8 +123,8 @@ def _im2col_definitions(d):
             title_zh="二维卷积层（步长 1，无填充）",
             summary_zh="∂L/∂K[o,c,p,q] = Σ_{n,i,j} δ[n,o,i,j] x[n,c,i+p,j+q]，∂L/∂b[o] = Σ δ[n,o,i,j]，"
                        "∂L/∂x = 补零的 δ 与翻转核的互相关（完全卷积）；im2col：z = X^col K^mat + 1 b",
-            source="Goodfellow, Bengio, Courville, Deep Learning, §9.5 (eq. 9.11–9.14)",
-            source_zh="Goodfellow、Bengio、Courville，《深度学习》§9.5（式 9.11–9.14）")
+            source="Goodfellow, Bengio, Courville, Deep Learning, §9.5",
+            source_zh="Goodfellow、Bengio、Courville，《深度学习》§9.5")
 def conv2d(d):
     _setup(d)
     for s, lo, hi in ((n, 0, N - 1), (o, 0, O - 1), (c, 0, C - 1), (p, 0, kh - 1),

@@ -261,3 +261,12 @@ def test_a_defined_cost_is_the_network_cost(claim, expected):
 ])
 def test_differential_of_a_plain_function(claim, expected):
     assert judge(claim, timeout=TIMEOUT).verdict.value == expected
+
+
+@pytest.mark.parametrize("claim, expected", [
+    (r"\sigma(\mathbf{z}) = \frac{1}{1 + e^{-\mathbf{z}}}", "true"),   # entrywise, as notes write
+    (r"\sigma(\mathbf{z}) = \frac{1}{1 - e^{-\mathbf{z}}}", "false"),
+    (r"\mathbf{a} \odot (1 - \mathbf{a}) = \mathbf{a} - \mathbf{a} \odot \mathbf{a}", "true"),
+])
+def test_numbers_and_reciprocals_of_vectors_are_entrywise(claim, expected):
+    assert judge(claim, timeout=TIMEOUT).verdict.value == expected

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 import sympy as sp
-from sympy.matrices.expressions.hadamard import HadamardProduct
+from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..core.expr import LayerLabel
@@ -476,6 +476,15 @@ class Builder:
         if any(s != 0 for s in scalars):
             if all(m.shape == (1, 1) for m in mats):
                 return sp.Add(*scalars, *[m[0, 0] for m in mats])
+            numbers = [t for t in scalars if t.is_number]
+            if len(numbers) == len(scalars) and all(m.shape[1] == 1 for m in mats) \
+                    and self.env.find(mats[0].shape[0]) != 1:
+                # 1 - a, 1 + e^{-z} for a vector: the number on every entry (course notes)
+                for m in mats[1:]:
+                    self.same_shape(mats[0], m, "+")
+                self.env.notes.add("a number added to a vector is added to every entry")
+                ones = sp.OneMatrix(*mats[0].shape)
+                return sp.MatAdd(*mats, *[c * ones for c in numbers])
             raise ShapeConflict(f"a scalar is added to {shape_text(mats[0])}")
         for m in mats[1:]:
             self.same_shape(mats[0], m, "+")
@@ -509,6 +518,10 @@ class Builder:
                 raise NotUnderstood("a matrix in an exponent is not understood")
             return sp.Pow(b, e)
         if e == -1:
+            if b.shape[1] == 1 and self.env.find(b.shape[0]) != 1:
+                # 1/(1 + e^{-z}) of a vector z: entrywise (there is no inverse of a vector)
+                self.env.notes.add("1/v of a vector v read entrywise")
+                return HadamardPower(b, -1)
             self.square(b, "an inverse")
             return sp.Inverse(b)
         if getattr(e, "is_Integer", False) and e < -1:  # X^{-2} = (X^{-1})^2

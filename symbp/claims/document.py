@@ -286,8 +286,11 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
     tasks = []
     for _, block, display, directives in _math_segments(source):
         chains = chains_of(block, directives, previous if display else None)
-        for chain in chains:
-            report.chains.append(chain)
+        report.chains.extend(chains)  # (a later display may still continue the last one)
+        if display and chains:
+            previous = chains[-1]
+    for chain in report.chains:
+        if True:
             if any(not s for s in chain.sides):
                 chain.error = "an empty side"
                 continue
@@ -305,10 +308,6 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
                 if len(chain.sides) < 3:
                     continue
             tasks.append(chain)
-        if display and chains:
-            previous = chains[-1]
-        elif display:
-            previous = previous
     report.definitions = dict(defined)
     cases = prose_cases(source)
     one_hot = one_hot_targets(source)
@@ -399,14 +398,33 @@ def _family(name: str) -> str:
 
 
 def _judge_one(chain: Chain, defined: dict, timeout: float):
+    """Judge a chain; when a step in it cannot be decided, the steps after it are judged
+    again on their own (a chain whose first step needs a reading the rest does not, like
+    ∂J/∂z^L = −y(1/a^L)… = … = a^L − y, still gets its algebra checked)."""
     sides = chain.sides[1:] if chain.definition else chain.sides
+    result, error = _judge_sides(chain, sides, defined, timeout)
+    if result is None:
+        return None, error
+    stuck = next((k for k, st in enumerate(result.steps)
+                  if st.verdict is Verdict.UNDECIDED and not st.definition), None)
+    if stuck is not None and stuck + 2 < len(sides):
+        tail, _ = _judge_sides(chain, sides[stuck + 1:], defined, timeout)
+        if tail is not None and any(st.verdict is not Verdict.UNDECIDED for st in tail.steps):
+            for st in tail.steps:
+                st.reason += " [checked on its own: an earlier step was not decided]"
+            result.steps = result.steps[:stuck + 1] + tail.steps
+    return result, None
+
+
+def _judge_sides(chain: Chain, sides: list, defined: dict, timeout: float):
     claim = " = ".join(sides)
     d = dict(chain.directives)
     if chain.case:
         d["assume"] = d["assume"] + [chain.case]
     if chain.one_hot:
         d["assume"] = d["assume"] + [chain.one_hot]
-    defines = [defined[n][1] for n in chain.used]
+    used = [n for n in chain.used if any(_mentions(x, n) for x in sides)]
+    defines = [defined[n][1] for n in used]
     try:
         try:
             result = judge(claim, d["context"], d["define"] + defines, d["assume"],
@@ -416,7 +434,7 @@ def _judge_one(chain: Chain, defined: dict, timeout: float):
                 raise
             result = judge(claim, d["context"], d["define"], d["assume"], timeout=timeout)
             if result.verdict is Verdict.FALSE:  # its names were defined in the document
-                result = _doubt(result, "it uses " + ", ".join(chain.used) + " as defined in "
+                result = _doubt(result, "it uses " + ", ".join(used) + " as defined in "
                                 "the document, and that definition could not be read")
         if chain.definition and result.verdict is Verdict.FALSE:
             _implicit_definitions(result, defined)
@@ -424,16 +442,16 @@ def _judge_one(chain: Chain, defined: dict, timeout: float):
             result = _doubt(result, ", ".join(chain.later) + " was used as the document "
                             "defines it further down, and the writer may mean something else "
                             "here")
-        if chain.used and result.verdict is Verdict.FALSE and _LAYERED.search(claim) and not any(
+        if used and result.verdict is Verdict.FALSE and _LAYERED.search(claim) and not any(
                 BACKPROP_NOTE in st.reason for st in result.steps):
             result = _doubt(result, "its layered quantities were read outside the backprop "
                             "network, because the document's definitions of "
-                            + ", ".join(chain.used) + " replace the network's own")
-        if chain.used and result.verdict is Verdict.FALSE and any(
+                            + ", ".join(used) + " replace the network's own")
+        if used and result.verdict is Verdict.FALSE and any(
                 BACKPROP_NOTE in st.reason for st in result.steps):
             result = _doubt(result, "it was read in the backprop network (δ^l = ∂C/∂z^l for "
                             "a generic cost C) and also uses the document's definitions of "
-                            + ", ".join(chain.used) + ", which that reading may not match")
+                            + ", ".join(used) + ", which that reading may not match")
         if chain.one_hot and result.verdict is Verdict.FALSE:
             result = _doubt(result, "the one-hot target was used only as Σ y = 1")
         return result, None

@@ -28,12 +28,12 @@ from ..notation.latex_in import TRANSPOSE, Atom, LatexInputError, Raw, placehold
 from .differential import differential, differential_of_variable
 from .network import (
     Jacobian,
-    NetJacobian,
     Logistic,
     MatrixGradient,
     NetCost,
     NetDerivative,
     NetGradient,
+    NetJacobian,
     NetMatrix,
     NetSum,
     Network,

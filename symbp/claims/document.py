@@ -188,7 +188,7 @@ def _rows(block: list[tuple[int, str]]) -> list[tuple[int, str]]:
 
 
 def chains_of(block: list[tuple[int, str]], directives: dict,
-              previous: "Chain | None" = None) -> list[Chain]:
+              previous: Chain | None = None) -> list[Chain]:
     """Split a display into rows and join ``=``-continuations into chains; a block whose
     first row starts with ``=`` continues ``previous`` (the chain of the display before)."""
     chains: list[Chain] = []

@@ -33,11 +33,11 @@ from ..nn.activations import ACTIVATIONS
 from ..nn.activations import sigma as SIGMA
 from ..notation.contexts import defines_of, get_context
 from ..notation.latex_in import TRANSPOSE, LatexInputError, read_claim
+from .build import Builder, Env, NotUnderstood, Retry, ShapeConflict, is_matrix, shape_text
 from .differential import DMatrix, DSymbol
 from .network import MatrixGradient, NetCost
 from .training_sums import NOTE as TRAINING_NOTE
 from .training_sums import per_example
-from .build import Builder, Env, NotUnderstood, Retry, ShapeConflict, is_matrix, shape_text
 
 DEFAULT_TIMEOUT = 4.0
 

@@ -296,81 +296,64 @@ class NetDerivative(sp.Expr):
         return f"∂({printer.doprint(self.args[0])})/∂({printer.doprint(self.args[1])})"
 
 
-class NetGradient(sp.MatrixExpr):
-    """∂f/∂X for scalar f and a whole network matrix X (same shape as X)."""
-
-    is_commutative = False
-
-    def __new__(cls, f, x):
-        return sp.Basic.__new__(cls, f, x)
-
-    @property
-    def shape(self):
-        return self.args[1].shape
-
-    def _entry(self, i, j, **kwargs):
-        return MatrixElement(self, i, j)
-
-    def _symbp_explicit(self, explicit):
-        f, x = self.args
-        return x.network.gradient(f, (x.qty, x.offset), x.args[5], explicit)
-
-    def _sympystr(self, printer):
-        return f"∂({printer.doprint(self.args[0])})/∂({printer.doprint(self.args[1])})"
-
-
-class NetJacobian(sp.MatrixExpr):
-    """∂f/∂x for a vector f and a network vector x (∂z^{l+1}/∂z^l): the Jacobian in
-    numerator layout, [∂f_i/∂x_j], of shape len(f) × len(x)."""
-
-    is_commutative = False
-
-    def __new__(cls, f, x):
-        return sp.Basic.__new__(cls, f, x)
-
-    @property
-    def shape(self):
-        return (self.args[0].shape[0], self.args[1].shape[0])
-
-    def _entry(self, i, j, **kwargs):
-        return MatrixElement(self, i, j)
-
-    def _symbp_explicit(self, explicit):
-        f, x = self.args
-        return x.network.gradient(f, (x.qty, x.offset), x.args[5], explicit)
-
-    def _sympystr(self, printer):
-        return f"∂({printer.doprint(self.args[0])})/∂({printer.doprint(self.args[1])})"
-
-
-class Jacobian(sp.MatrixExpr):
-    """∂f/∂x for a vector f and a vector MatrixSymbol x: numerator layout [∂f_i/∂x_j]
-    (len(f) × len(x)); ``at`` as for :class:`MatrixGradient`."""
+class DerivativeMatrix(sp.MatrixExpr):
+    """∂f/∂x as a matrix of entries, written out only by :func:`symbp.core.explicit.explicit`
+    (never by SymPy's own matrix calculus).  ``at``: when x stands in for a defined
+    quantity (∂L/∂Y with Y = XW given), the derivative is taken by x's own entries, then
+    evaluated at ``at`` (Y's definition)."""
 
     is_commutative = False
 
     def __new__(cls, f, x, at=None):
         return sp.Basic.__new__(cls, f, x) if at is None else sp.Basic.__new__(cls, f, x, at)
 
+    def _entry(self, i, j, **kwargs):
+        return MatrixElement(self, i, j)
+
+    def _sympystr(self, printer):
+        return f"∂({printer.doprint(self.args[0])})/∂({printer.doprint(self.args[1])})"
+
+
+class NetGradient(DerivativeMatrix):
+    """∂f/∂X for scalar f and a whole network matrix X (same shape as X)."""
+
+    @property
+    def shape(self):
+        return self.args[1].shape
+
+    def _symbp_explicit(self, explicit):
+        f, x = self.args
+        return x.network.gradient(f, (x.qty, x.offset), x.args[5], explicit)
+
+
+class NetJacobian(NetGradient):
+    """∂f/∂x for a vector f and a network vector x (∂z^{l+1}/∂z^l): the Jacobian in
+    numerator layout, [∂f_i/∂x_j], of shape len(f) × len(x)."""
+
     @property
     def shape(self):
         return (self.args[0].shape[0], self.args[1].shape[0])
 
-    def _entry(self, i, j, **kwargs):
-        return MatrixElement(self, i, j)
+
+class Jacobian(DerivativeMatrix):
+    """∂f/∂x for a vector f and a vector MatrixSymbol x: numerator layout [∂f_i/∂x_j]
+    (len(f) × len(x))."""
+
+    @property
+    def shape(self):
+        return (self.args[0].shape[0], self.args[1].shape[0])
 
     def _symbp_explicit(self, explicit):
-        f, x = self.args[:2]
-        F = explicit(f)
-        X = explicit(x)
+        F, X = explicit(self.args[0]), explicit(self.args[1])
         jac = sp.ImmutableMatrix(F.rows, X.rows, lambda i, j: sp.diff(F[i, 0], X[j, 0]))
-        if len(self.args) == 3:
-            at = explicit(self.args[2])
-            jac = jac.xreplace({X[j, 0]: at[j, 0] for j in range(X.rows)})
-        return jac
+        return self._at(jac, X, explicit)
 
-    def _sympystr(self, printer):
-        return f"∂({printer.doprint(self.args[0])})/∂({printer.doprint(self.args[1])})"
+    def _at(self, m, X, explicit):
+        """``m`` with x's entries replaced by those of ``at`` (when given)."""
+        if len(self.args) < 3:
+            return m
+        at = explicit(self.args[2])
+        return m.xreplace({X[i, j]: at[i, j] for i in range(X.rows) for j in range(X.cols)})
 
 
 def mentions_network(e) -> bool:
@@ -396,35 +379,16 @@ def _real_abs(e):
     return e.replace(sp.Abs, lambda a: sp.sqrt(a ** 2)) if e.has(sp.Abs) else e
 
 
-class MatrixGradient(sp.MatrixExpr):
-    """∂f/∂X for a scalar f and a MatrixSymbol X: the matrix [∂f/∂X_ij], shaped like X.
-    Written out entrywise (:func:`symbp.core.explicit.explicit`), never by SymPy's
-    own matrix calculus."""
-
-    is_commutative = False
-
-    def __new__(cls, f, x, at=None):
-        """``at``: when x stands in for a defined quantity (∂L/∂Y with Y = XW given), the
-        gradient is taken by x's own entries, then evaluated at ``at`` (Y's definition)."""
-        return sp.Basic.__new__(cls, f, x) if at is None else sp.Basic.__new__(cls, f, x, at)
+class MatrixGradient(Jacobian):
+    """∂f/∂X for a scalar f and a MatrixSymbol X: the matrix [∂f/∂X_ij], shaped like X."""
 
     @property
     def shape(self):
         return self.args[1].shape
 
-    def _entry(self, i, j, **kwargs):
-        return MatrixElement(self, i, j)
-
     def _symbp_explicit(self, explicit):
-        f, x = self.args[:2]
-        fx = _real_abs(explicit(f))
-        X = explicit(x)
+        fx = _real_abs(explicit(self.args[0]))
+        X = explicit(self.args[1])
         grad = sp.ImmutableMatrix(X.rows, X.cols, lambda i, j: sp.diff(fx, X[i, j]))
-        if len(self.args) == 3:
-            at = explicit(self.args[2])
-            grad = grad.xreplace({X[i, j]: at[i, j] for i in range(X.rows)
-                                  for j in range(X.cols)})
-        return grad
+        return self._at(grad, X, explicit)
 
-    def _sympystr(self, printer):
-        return f"∂({printer.doprint(self.args[0])})/∂{printer.doprint(self.args[1])}"

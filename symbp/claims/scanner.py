@@ -14,19 +14,18 @@ import re
 from ..notation.latex_in import (
     FUNC_GREEK,
     GREEK,
+    INV_TRANSPOSE,
     LAYER,
     LETTER_FUNCS,
     NAMED_FUNCS,
     NATIVE_FUNCS,
     PRIME_SUP,
     TRANSPOSE,
-    INV_TRANSPOSE,
     Atom,
     Raw,
     fail,
     placeholder_name,
 )
-
 
 #: what may follow a bare ``d`` for it to be a differential: dX, d(…), d|X|, d\mathbf{x},
 #: dx (one lowercase letter, not a longer name), d\ln x, d\,\mathrm{tr}(X), …
@@ -644,8 +643,9 @@ def _function_word(s: str, i: int, after_operator: bool = False) -> str | None:
     return None
 
 
-def term_end(s: str, j: int) -> int:
-    """End of the term starting at ``j``: the next top-level + or − (or the end)."""
+def term_end(s: str, j: int, stops: str = "+-") -> int:
+    """End of the term starting at ``j``: the next top-level + or − (or one of ``stops``),
+    or the end."""
     depth = 0
     k = j
     while k < len(s):
@@ -659,7 +659,7 @@ def term_end(s: str, j: int) -> int:
             depth -= 1
             if depth < 0:
                 return k
-        elif c in "+-" and depth == 0 and k > j:
+        elif c in stops and depth == 0 and k > j and s[j:k].strip():
             return k
         k += 1
     return k

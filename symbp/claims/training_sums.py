@@ -13,29 +13,12 @@ from __future__ import annotations
 
 import re
 
+from .scanner import term_end
+
 SUM_X = re.compile(r"\\sum\s*_\s*(?:\{\s*x\s*\}|x)(?![A-Za-z])")
 _NAME = r"(?<![\\A-Za-z])({names})(?![A-Za-z])(\s*_\s*(?:\{{[^{{}}]*\}}|[A-Za-z0-9]))?"
 NOTE = ("\\sum_x read as Nielsen's sum over the n training inputs x: x, x_j, y and what is "
         "computed from them (z, a) belong to each input")
-
-
-def _term_end(s: str, j: int) -> int:
-    depth, k = 0, j
-    while k < len(s):
-        c = s[k]
-        if c == "\\":
-            k += 2
-            continue
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-            if depth < 0:
-                return k
-        elif c in "+-=" and depth == 0 and k > j and s[j:k].strip():
-            return k
-        k += 1
-    return k
 
 
 def _index(text: str, names: set[str]) -> str:
@@ -57,7 +40,7 @@ def _rewrite_sums(text: str, names: set[str]) -> str:
     for m in SUM_X.finditer(text):
         if m.start() < pos:
             continue
-        end = _term_end(text, m.end())
+        end = term_end(text, m.end(), stops="+-=")
         out.append(text[pos:m.start()])
         out.append(r"\sum_{s=1}^{n} " + _index(text[m.end():end], names))
         pos = end

@@ -270,3 +270,18 @@ def test_differential_of_a_plain_function(claim, expected):
 ])
 def test_numbers_and_reciprocals_of_vectors_are_entrywise(claim, expected):
     assert judge(claim, timeout=TIMEOUT).verdict.value == expected
+
+
+SOFTMAX_VECTOR = [r"\mathbf{p} = \mathrm{softmax}(\mathbf{s})", r"L = -\sum_k y_k \ln p_k"]
+
+
+@pytest.mark.parametrize("claim, define, assume, expected", [
+    (r"\mathrm{softmax}(\mathbf{z})_i = \frac{e^{z_i}}{\sum_j e^{z_j}}", [], [], "true"),
+    (r"\mathrm{softmax}(2\mathbf{z}) = \mathrm{softmax}(\mathbf{z})", [], [], "false"),
+    (r"\frac{\partial L}{\partial \mathbf{s}} = \mathbf{p} - \mathbf{y}", SOFTMAX_VECTOR,
+     [r"\sum_k y_k = 1"], "true"),     # p_k, y_k beside bold p, y: their entries
+    (r"\frac{\partial L}{\partial \mathbf{s}} = \mathbf{y} - \mathbf{p}", SOFTMAX_VECTOR,
+     [r"\sum_k y_k = 1"], "false"),
+])
+def test_vector_softmax(claim, define, assume, expected):
+    assert judge(claim, (), define, assume, timeout=10).verdict.value == expected

@@ -97,6 +97,8 @@ class Env:
         first = re.search(r"\\(?:sum|prod)_\{[^{}]*\}\s*\^\s*\{?\s*([a-zA-Z])", joined)
         self.default_size = self.size(first.group(1) if first else "n")
         self.index_names = {i for a in atoms for i in a.indices if not i.isdigit()}
+        # names written bold without scripts (\mathbf{z}): their plain z_i is an entry
+        self.bold_names = {a.name for a in atoms if a.bold and not a.indices and not a.layer}
         # names written with a letter index somewhere (w_j): their w_1 is an entry
         self.letter_indexed = {a.name for a in atoms if any(not i.isdigit() for i in a.indices)}
         # lowercase names numbered like layers (h_1 beside W_1): labels, not entries
@@ -250,6 +252,8 @@ class Builder:
             if a.name != "C":
                 env.notes.add(f"{a.name} read as the network's cost C")
             return env.network.cost()
+        if not a.bold and idx and a.name in env.bold_names:
+            a = Atom(a.name, True, a.layer, a.indices)  # z_i beside \mathbf{z}: its entry
         if idx and len(idx) <= 2 and all(isinstance(i, sp.Symbol) for i in idx) \
                 and env.is_matrix_name(Atom(a.name, a.bold)) \
                 and (a.name[0].isupper() or a.bold or a.name in env.vector_names) \
@@ -641,6 +645,18 @@ class Builder:
 
     def softmax(self, x, index):
         i = sp.Dummy("i", integer=True)
+        if is_matrix(x) and x.shape[1] == 1:  # softmax(\mathbf{z}): the vector e^{z}/Σ e^{z}
+            e = self.elementwise("exp", x)
+            v = e * (1 / (sp.OneMatrix(1, x.shape[0]) * e)[0, 0])
+            if index is None:
+                return v
+            j = _index(index.strip())
+            if isinstance(j, sp.Symbol):
+                self.env.index_names.add(j.name)
+                known = self.env.index_bounds.setdefault(j, x.shape[0])
+                if known != x.shape[0]:
+                    self.env.unify(known, x.shape[0], f"the index {j} runs over different sizes")
+            return MatrixElement(v, j - 1, 0)
         if isinstance(x, sp.Indexed) and index is None and len(x.indices) == 1:
             base, j = x.base, x.indices[0]
         elif isinstance(x, sp.Symbol) and index is not None:

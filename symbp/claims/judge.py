@@ -15,6 +15,7 @@ from typing import Any
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..core.context import (
     Assumption,
@@ -23,6 +24,7 @@ from ..core.context import (
     _rename_bound,
     substitution,
     sum_equals_one,
+    vector_sums_to_one,
 )
 from ..core.explicit import all_free_symbols
 from ..core.timeout import TimeLimitExceeded, time_limit
@@ -272,6 +274,9 @@ def _assumption(lhs, rhs, text) -> Assumption:
         f = lhs.function
         if isinstance(f, sp.Indexed) and f.indices == (var,):
             return sum_equals_one(f.base, hi, int(lo) if lo.is_Integer else lo)
+        if isinstance(f, MatrixElement) and isinstance(f.parent, sp.MatrixSymbol) \
+                and f.j == 0 and f.i == var - 1 and lo == 1:
+            return vector_sums_to_one(f.parent)  # Σ_k y_k = 1 with y a vector
     raise LatexInputError(f"the assumption '{text}' is not understood",
                           hint=r"assumptions of the form \sum_{j=1}^{n} y_j = 1 are understood")
 
@@ -342,9 +347,17 @@ class Problem:
                 values = self._build_once()
             except Retry:
                 continue
-            roots = {d: self.env.find(d) for d in self.env.parent}  # sizes merged late
             self.env.index_bounds = {i: self.env.find(b)
                                      for i, b in self.env.index_bounds.items()}
+            if self.env.parent and not getattr(self, "_settled", False):
+                # sizes merged late: build once more so that every shape, sum bound,
+                # definition and assumption is made with the settled sizes
+                self._settled = True
+                try:
+                    values = self._build_once()
+                except Retry:
+                    continue
+            roots = {d: self.env.find(d) for d in self.env.parent}
             return [v.xreplace(roots) if roots and isinstance(v, sp.Basic) else v
                     for v in values]
         raise NotUnderstood("the shapes of the matrices could not be settled")

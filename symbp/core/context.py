@@ -130,6 +130,41 @@ def sum_equals_one(base: sp.IndexedBase, length: sp.Symbol, start: int = 1) -> A
                       solve=solve)
 
 
+def vector_sums_to_one(vector: sp.MatrixSymbol) -> Assumption:
+    """Σ_i y_i = 1 for the entries of a column vector y (a one-hot or probability target)."""
+    latex = rf"\sum_i {sp.latex(vector)}_i = 1"
+
+    def is_target_sum(e):
+        if not isinstance(e, sp.Sum) or len(e.limits) != 1:
+            return False
+        var, lo, hi = e.limits[0]
+        f = e.function
+        return (isinstance(f, MatrixElement) and f.parent == vector and f.j == 0
+                and f.i == var - 1 and lo == 1 and hi == vector.shape[0])
+
+    def rewrite(expr):
+        return expr.replace(is_target_sum, lambda e: sp.Integer(1))
+
+    def constrain(values, sizes):
+        keys = [a for a in values if isinstance(a, MatrixElement) and a.parent.name
+                == vector.name]
+        total = sum(abs(values[a]) for a in keys)
+        if total:
+            for a in keys:
+                values[a] = abs(values[a]) / total
+        return values
+
+    def solve(sizes):
+        n = sp.sympify(vector.shape[0]).xreplace({k: sp.Integer(v) for k, v in sizes.items()})
+        if not n.is_Integer or n < 1:
+            return {}
+        entry = [sp.MatrixSymbol(vector.name, int(n), 1)[k, 0] for k in range(int(n))]
+        return {entry[-1]: 1 - sum(entry[:-1], sp.Integer(0))}
+
+    return Assumption(f"Σ_i {vector}_i = 1", latex, rewrite, constrain, name="sum_to_one",
+                      solve=solve)
+
+
 def substitution(old: sp.Basic, new: sp.Basic, text: str, latex: str) -> Assumption:
     """An assumption that replaces ``old`` by ``new`` everywhere (both witnesses)."""
 

@@ -132,6 +132,20 @@ CASES: dict[str, str] = {"en": " ({n} cases)", "zh": "共 {n} 种情形"}
 # as written (formulas such as "a^l_j = σ(z^l_j)" and function names such as
 # "softmax" or "tanh" need no entry).
 DEFINITION_ZH: dict[str, str] = {
+    # derivations/conv2d.py, pooling.py
+    "convolution layer": "卷积层",
+    "pooling layer": "池化层",
+    "flatten (C order)": "展平（按 C 顺序）",
+    "first-order change of the loss, δ = ∂L/∂z held fixed": "损失的一阶变化，δ = ∂L/∂z 固定",
+    "first-order change of the loss, δ = ∂L/∂y held fixed": "损失的一阶变化，δ = ∂L/∂y 固定",
+    "first-order change of the loss, g = ∂L/∂f held fixed": "损失的一阶变化，g = ∂L/∂f 固定",
+    "im2col of x": "x 的窗口展开矩阵",
+    "kernel matrix": "卷积核矩阵",
+    "delta matrix": "δ 矩阵",
+    "zero-padded delta": "补零后的 δ",
+    "im2col of the padded delta": "补零后 δ 的窗口展开矩阵",
+    "flipped kernel": "翻转后的卷积核",
+    "flipped kernel matrix": "翻转后的卷积核矩阵",
     # derivations/activations.py, stability.py, softmax.py
     "output": "输出",
     "amplitude": "幅值",

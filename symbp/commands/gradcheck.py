@@ -39,6 +39,13 @@ def run(args) -> int:
     errors = gradcheck.check(module, seed=args.seed, batch=args.batch)
     print(f"gradcheck {','.join(map(str, layers))} hidden={hidden_name} output={output_name} "
           f"loss={loss} layout={args.layout} seed={args.seed}")
+    return report_errors(errors)
+
+
+def report_errors(errors) -> int:
+    """One line per parameter with its largest relative error, then the verdict (exit 0/1)."""
+    from ..codegen import gradcheck
+
     for e in errors:
         mark = "ok" if e.rel_error < gradcheck.TOLERANCE else "FAIL"
         print(f"  {e.name:>4}  max relative error {e.rel_error:.2e}  "

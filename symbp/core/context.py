@@ -97,9 +97,17 @@ class Assumption:
     solve: Callable[[Mapping], dict] | None = None
 
 
+def _normalised(values: dict, keys: list) -> dict:
+    """A numeric sample with the entries ``keys`` made non-negative and summing to 1."""
+    total = sum(abs(values[a]) for a in keys)
+    if total:
+        for a in keys:
+            values[a] = abs(values[a]) / total
+    return values
+
+
 def sum_equals_one(base: sp.IndexedBase, length: sp.Symbol, start: int = 1) -> Assumption:
     """Σ_{j=start}^{length} y_j = 1 (e.g. a one-hot or probability target)."""
-    j = sp.Symbol("j", integer=True)
     latex = rf"\sum_{{j={start}}}^{{{sp.latex(length)}}} {sp.latex(base)}_{{j}} = 1"
 
     def is_target_sum(e):
@@ -112,12 +120,8 @@ def sum_equals_one(base: sp.IndexedBase, length: sp.Symbol, start: int = 1) -> A
         return expr.replace(is_target_sum, lambda e: sp.Integer(1))
 
     def constrain(values, sizes):
-        keys = [a for a in values if isinstance(a, sp.Indexed) and a.base == base]
-        total = sum(abs(values[a]) for a in keys)
-        if total:
-            for a in keys:
-                values[a] = abs(values[a]) / total
-        return values
+        return _normalised(values, [a for a in values
+                                    if isinstance(a, sp.Indexed) and a.base == base])
 
     def solve(sizes):
         n = sp.sympify(length).xreplace({k: sp.Integer(v) for k, v in sizes.items()})
@@ -146,13 +150,8 @@ def vector_sums_to_one(vector: sp.MatrixSymbol) -> Assumption:
         return expr.replace(is_target_sum, lambda e: sp.Integer(1))
 
     def constrain(values, sizes):
-        keys = [a for a in values if isinstance(a, MatrixElement) and a.parent.name
-                == vector.name]
-        total = sum(abs(values[a]) for a in keys)
-        if total:
-            for a in keys:
-                values[a] = abs(values[a]) / total
-        return values
+        return _normalised(values, [a for a in values if isinstance(a, MatrixElement)
+                                    and a.parent.name == vector.name])
 
     def solve(sizes):
         n = sp.sympify(vector.shape[0]).xreplace({k: sp.Integer(v) for k, v in sizes.items()})

@@ -641,6 +641,16 @@ def _judge_read(claim: str, contexts, defines, assumes, timeout) -> Judgement:
             if note:
                 for st in result.steps:
                     st.reason += f" [{note}]"
+            if scalar_layers:
+                # true only if the names are numbers: as vectors or matrices (W_1 x vs x W_1,
+                # a slip) the claim cannot even be formed, so a TRUE here is in doubt; a
+                # FALSE is false either way
+                for st in result.steps:
+                    if st.verdict is Verdict.TRUE:
+                        st.verdict = Verdict.UNDECIDED
+                        st.reason = ("not decided: it holds if a^L, W_1, h_1 … are single "
+                                     "numbers, but as vectors and matrices the sides cannot be "
+                                     f"formed, so the reading is in doubt ({st.reason})")
             return result
     result, error = first
     if error is not None:

@@ -289,3 +289,13 @@ SOFTMAX_VECTOR = [r"\mathbf{p} = \mathrm{softmax}(\mathbf{s})", r"L = -\sum_k y_
 ])
 def test_vector_softmax(claim, define, assume, expected):
     assert judge(claim, (), define, assume, timeout=10).verdict.value == expected
+
+
+@pytest.mark.parametrize("claim, expected", [
+    # c added to a vector: a vector, or one number on every entry? true only in the second
+    (r"\mathrm{softmax}(\boldsymbol{x}) = \mathrm{softmax}(\boldsymbol{x} + c)", "undecided"),
+    (r"\mathrm{softmax}(\boldsymbol{x}) = \mathrm{softmax}(2\boldsymbol{x} + c)", "false"),
+    (r"\frac{\partial \|Ax-b\|_2^2}{\partial x} = 2A(Ax-b)", "false"),
+])
+def test_a_name_added_to_a_vector(claim, expected):
+    assert judge(claim, timeout=10).verdict.value == expected

@@ -90,7 +90,7 @@ class Env:
 
     def __init__(self, texts: list[str], atoms: list[Atom], *, matrix_mode=False,
                  network=False, matrix_names=(), scalar_names=(), defined_names=(),
-                 scalar_layers=False):
+                 scalar_layers=False, broadcast_names=()):
         joined = " ".join(texts)
         self.size_names = set(re.findall(r"\\(?:sum|prod)_\{[^{}]*\}\s*\^\s*\{?\s*([a-zA-Z])",
                                          joined))
@@ -118,6 +118,8 @@ class Env:
         self.scalar_names = set(scalar_names)
         self.defined_names = set(defined_names)
         self.scalar_layers = scalar_layers
+        self.broadcast_names = set(broadcast_names)  # names read as numbers added entrywise
+        self.added_vectors: set[str] = set()  # names made vectors only by an addition
         self.notes: set[str] = set()  # how an ambiguous notation was read, for the verdict  # left sides of --define: f in df is d(f)
         self.matrix_mode = matrix_mode
         self.matrix_names = set(matrix_names)
@@ -434,7 +436,7 @@ class Builder:
         except ShapeConflict:
             return None
 
-    def vector_name(self, f) -> bool:
+    def vector_name(self, f, probe: bool = False) -> bool:
         """``f`` is a plain lowercase Latin name that was read as a scalar but is used as a
         vector (multiplied on the right of a matrix, added to a vector, in a norm, in diag
         or ⊙): mark it a vector and rebuild (:class:`Retry`).  Greek letters, indices,
@@ -446,6 +448,8 @@ class Builder:
                 and f.name not in self.env.scalar_names
                 and f.name not in self.env.vector_names):
             return False
+        if probe:
+            return True
         self.env.vector_names.add(f.name)
         raise Retry()
 
@@ -476,11 +480,17 @@ class Builder:
         scalars = [t for t in terms if not is_matrix(t)]
         if any(m.shape[1] == 1 for m in mats):
             for t in scalars:
+                name = getattr(t, "name", None)
+                if name in self.env.broadcast_names:
+                    continue  # the other reading: x + c with c one number on every entry
+                if self.vector_name(t, probe=True):
+                    self.env.added_vectors.add(name)
                 self.vector_name(t)  # Ax - b: b is a vector
         if any(s != 0 for s in scalars):
             if all(m.shape == (1, 1) for m in mats):
                 return sp.Add(*scalars, *[m[0, 0] for m in mats])
-            numbers = [t for t in scalars if t.is_number]
+            numbers = [t for t in scalars if t.is_number
+                       or getattr(t, "name", None) in self.env.broadcast_names]
             if len(numbers) == len(scalars) and all(m.shape[1] == 1 for m in mats) \
                     and self.env.find(mats[0].shape[0]) != 1:
                 # 1 - a, 1 + e^{-z} for a vector: the number on every entry (course notes)

@@ -295,7 +295,8 @@ def _name(x) -> str:
 class Problem:
     """A claim with its context, read and built (shapes unified)."""
 
-    def __init__(self, claim: str, contexts=(), defines=(), assumes=(), scalar_layers=False):
+    def __init__(self, claim: str, contexts=(), defines=(), assumes=(), scalar_layers=False,
+                 broadcast=()):
         named = [get_context(c) for c in contexts]
         self.defines = [d for c in named for d in defines_of(c)] + list(defines)
         self.assumes = [a for c in named for a in c.assumes] + list(assumes)
@@ -335,7 +336,7 @@ class Problem:
                        network=any(c.network for c in named),
                        matrix_names={m for c in named for m in c.matrix_names},
                        scalar_names=scalar_names,
-                       scalar_layers=scalar_layers,
+                       scalar_layers=scalar_layers, broadcast_names=broadcast,
                        defined_names={m.group(1) for d in self.defines
                                       if (m := re.match(r"\s*\\?([A-Za-z]+)\s*=", d))})
         self.conflict: tuple[int, str] | None = None
@@ -668,9 +669,32 @@ def _shape_false(result: Judgement) -> bool:
 
 
 def _judge_one(claim: str, contexts, defines, assumes, timeout,
-               scalar_layers=False) -> Judgement:
+               scalar_layers=False, broadcast=()) -> Judgement:
+    result = _judge_problem(claim, contexts, defines, assumes, timeout, scalar_layers,
+                            broadcast)
+    added = sorted(getattr(result, "added_vectors", ()))
+    if added and not broadcast and result.verdict is Verdict.FALSE:
+        # x + c: c was read as a vector; read as one number on every entry, does it hold?
+        try:
+            other = _judge_problem(claim, contexts, defines, assumes, timeout, scalar_layers,
+                                   tuple(added))
+        except InputError:
+            other = None
+        if other is not None and other.verdict is Verdict.TRUE:
+            names = ", ".join(added)
+            for st in result.steps:
+                if st.verdict is Verdict.FALSE:
+                    st.verdict = Verdict.UNDECIDED
+                    st.reason = (f"not decided: false if {names} is a vector, true if it is "
+                                 f"one number added to every entry; the reading is in doubt "
+                                 f"({st.reason})")
+    return result
+
+
+def _judge_problem(claim: str, contexts, defines, assumes, timeout,
+                   scalar_layers=False, broadcast=()) -> Judgement:
     try:
-        problem = Problem(claim, contexts, defines, assumes, scalar_layers)
+        problem = Problem(claim, contexts, defines, assumes, scalar_layers, broadcast)
     except (InputError, ImportError, NameError):
         raise  # an ImportError/NameError is a bug in symbp (exit 70), never the claim's fault
     except RecursionError:
@@ -728,6 +752,7 @@ def _judge_one(claim: str, contexts, defines, assumes, timeout,
                 problem.values[i - 1]:
             step.reason += f" [{texts[i]} stands for {texts[i - 1]}]"
         result.steps.append(step)
+    result.added_vectors = set(problem.env.added_vectors)
     for note in sorted(problem.env.notes):
         for st in result.steps:
             st.reason += f" [{note}]"

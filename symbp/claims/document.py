@@ -290,24 +290,23 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
         if display and chains:
             previous = chains[-1]
     for chain in report.chains:
-        if True:
-            if any(not s for s in chain.sides):
-                chain.error = "an empty side"
+        if any(not s for s in chain.sides):
+            chain.error = "an empty side"
+            continue
+        name = definition_name(chain.sides[0])
+        if name is not None and name in defined and len(chain.sides) == 2 \
+                and _supersedes(chain.sides[1], defined[name][1]):
+            del defined[name]  # a_k = t_k/Σt, later a_k = softmax: a new definition
+        if name is not None and name not in defined and not any(
+                _mentions(s, name) for s in chain.sides[1:]) \
+                and _readable(f"{chain.sides[0]} = {chain.sides[1]}") \
+                and not re.fullmatch(r"\s*-?\s*[\d.]+\s*", chain.sides[1]):
+            # (y_j = 1 is a value, an assumption: not a definition)
+            defined[name] = (chain.line, f"{chain.sides[0]} = {chain.sides[1]}")
+            chain.definition = name
+            if len(chain.sides) < 3:
                 continue
-            name = definition_name(chain.sides[0])
-            if name is not None and name in defined and len(chain.sides) == 2 \
-                    and _supersedes(chain.sides[1], defined[name][1]):
-                del defined[name]  # a_k = t_k/Σt, later a_k = softmax: a new definition
-            if name is not None and name not in defined and not any(
-                    _mentions(s, name) for s in chain.sides[1:]) \
-                    and _readable(f"{chain.sides[0]} = {chain.sides[1]}") \
-                    and not re.fullmatch(r"\s*-?\s*[\d.]+\s*", chain.sides[1]):
-                # (y_j = 1 is a value, an assumption: not a definition)
-                defined[name] = (chain.line, f"{chain.sides[0]} = {chain.sides[1]}")
-                chain.definition = name
-                if len(chain.sides) < 3:
-                    continue
-            tasks.append(chain)
+        tasks.append(chain)
     report.definitions = dict(defined)
     cases = prose_cases(source)
     one_hot = one_hot_targets(source)

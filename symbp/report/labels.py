@@ -223,3 +223,56 @@ VERDICT_WORDS: dict[str, dict[str, str]] = {
     "en": {"true": "verified", "false": "false", "undecided": "undecided"},
     "zh": {"true": "已验证", "false": "不成立", "undecided": "未能判定"},
 }
+
+# The words of a checked-notes report (``symbp check FILE --report OUT.pdf``); the verdict
+# of a chain that was judged is named by VERDICT_WORDS above.
+CHECK_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Checked notes: {name}",
+        "checked_by": "Every chain of equations in {file} was checked by symbp "
+                      "(symbolic and numeric witness, {timeout}\\,s per step).",
+        "summary": "Summary",
+        "summary_line": "{chains} chains; {definitions} definitions picked up; "
+                        "{true} true, {false} false, {undecided} undecided, {unread} not read.",
+        "partial": "PARTIAL: the time budget ended the check before every chain was done.",
+        "definitions": "Definitions picked up",
+        "chains": "Chains",
+        "none": "The document has no chain of equations.",
+        "line": "Line {line}",
+        "unread": "not read",
+        "definition": "definition of {name}",
+        "definition_then": "definition of {name}; then",
+        "reason": "Reason",
+        "first_wrong": "First wrong step: step {step} of {steps} (line {line})",
+        "first_undecided": "First step not decided: step {step} of {steps} (line {line})",
+        "counterexample": "Counterexample",
+        "used": "Definitions used",
+        "at_line": "{name} (line {line})",
+        "as_text": "(shown as written: it could not be read as a formula)",
+        "colon": ": ",
+    },
+    "zh": {
+        "title": "笔记检查报告：{name}",
+        "checked_by": "symbp 检查了 {file} 中的每一条等式链（符号与数值两种检验，"
+                      "每步 {timeout}\\,s）。",
+        "summary": "概览",
+        "summary_line": "共 {chains} 条等式链；识别出 {definitions} 个定义；"
+                        "{true} 条成立，{false} 条不成立，{undecided} 条未能判定，{unread} 条无法读取。",
+        "partial": "不完整：时间预算用尽，部分等式链未检查。",
+        "definitions": "识别出的定义",
+        "chains": "等式链",
+        "none": "文档中没有等式链。",
+        "line": "第 {line} 行",
+        "unread": "无法读取",
+        "definition": "{name} 的定义",
+        "definition_then": "{name} 的定义；之后",
+        "reason": "理由",
+        "first_wrong": "第一个错误的步骤：第 {step} 步（共 {steps} 步，第 {line} 行）",
+        "first_undecided": "第一个未能判定的步骤：第 {step} 步（共 {steps} 步，第 {line} 行）",
+        "counterexample": "反例",
+        "used": "用到的定义",
+        "at_line": "{name}（第 {line} 行）",
+        "as_text": "（按原文显示：无法作为公式读取）",
+        "colon": "：",
+    },
+}

@@ -64,10 +64,12 @@ def test_case_assumption_restricts_indices():
 
 
 def test_an_undefined_loss_is_a_generic_function_not_a_constant():
-    # was 0 = 0 (a false "true"): L is a generic scalar function of the defined Y = XW
+    # was 0 = 0 (a false "true"); L on one side only is one particular L the writer has in
+    # mind, not any L: it is refused, never judged (∂C/∂z_j = a_j − y_j would be wrong
+    # for a generic C but right for the writer's cross-entropy)
     define = [r"Y = XW"]
-    assert judge(r"\frac{\partial L}{\partial W} = 0", (), define, [],
-                 timeout=TIMEOUT).verdict.value == "false"
+    with pytest.raises(InputError):
+        judge(r"\frac{\partial L}{\partial W} = 0", (), define, [], timeout=TIMEOUT)
     good = r"\frac{\partial L}{\partial W} = X^T \frac{\partial L}{\partial Y}"
     swapped = r"\frac{\partial L}{\partial W} = \frac{\partial L}{\partial Y} X^T"
     assert judge(good, (), define, [], timeout=TIMEOUT).verdict.value == "true"
@@ -299,3 +301,63 @@ def test_vector_softmax(claim, define, assume, expected):
 ])
 def test_a_name_added_to_a_vector(claim, expected):
     assert judge(claim, timeout=10).verdict.value == expected
+
+
+@pytest.mark.parametrize("claim, define, assume, expected", [
+    # a norm with a sign inside, after a coefficient
+    (r"\frac{\partial}{\partial W}\frac{1}{2N}\|XW - Y\|_F^2 = \frac{1}{N}X^T(XW - Y)",
+     [], [], "true"),
+    (r"\frac{\partial}{\partial W}\frac{1}{2N}\|XW - Y\|_F^2 = \frac{1}{N}(XW - Y)^T X",
+     [], [], "false"),
+    # C_0, the unregularised cost: an arbitrary function (it is on both sides)
+    (r"\frac{\partial C}{\partial w_j} = \frac{\partial C_0}{\partial w_j} + \frac{\lambda}{n} w_j",
+     [r"C = C_0 + \frac{\lambda}{2n}\sum_k w_k^2"], [], "true"),
+    (r"\frac{\partial C}{\partial w_j} = \frac{\partial C_0}{\partial w_j} + \lambda w_j",
+     [r"C = C_0 + \frac{\lambda}{2n}\sum_k w_k^2"], [], "false"),
+    # CS231n's Y = XW + b: b a row added to every row
+    (r"\frac{\partial L}{\partial W} = X^{\top} \frac{\partial L}{\partial Y}", [r"Y = XW + b"],
+     [], "true"),
+    (r"\frac{\partial L}{\partial W} = \frac{\partial L}{\partial Y} X^{\top}", [r"Y = XW + b"],
+     [], "false"),
+    # the chain rule through a defined vector
+    (r"\frac{\partial L}{\partial \mathbf{x}} = W^T\frac{\partial L}{\partial \mathbf{z}}",
+     [r"\mathbf{z} = W\mathbf{x} + \mathbf{b}"], [], "true"),
+    (r"\frac{\partial L}{\partial \mathbf{x}} = W\frac{\partial L}{\partial \mathbf{z}}",
+     [r"\mathbf{z} = W\mathbf{x} + \mathbf{b}"], [], "false"),
+    (r"\nabla_{\boldsymbol{x}} z = \left(\frac{\partial \boldsymbol{y}}{\partial \boldsymbol{x}}"
+     r"\right)^\top \nabla_{\boldsymbol{y}} z", [r"\boldsymbol{y} = \boldsymbol{W}\boldsymbol{x}"],
+     [], "true"),
+    # the Jacobian of a defined vector
+    (r"\frac{\partial \mathbf{p}}{\partial \mathbf{f}} = \mathrm{diag}(\mathbf{p}) - "
+     r"\mathbf{p}\mathbf{p}^T", [r"\mathbf{p} = \mathrm{softmax}(\mathbf{f})"], [], "true"),
+    # a function defined by the user; a known one restated
+    (r"\log\sigma(x) = -\zeta(-x)", [r"\zeta(x) = \log(1 + \exp(x))"], [], "true"),
+    (r"\zeta(x) + \zeta(-x) = x", [r"\zeta(x) = \log(1 + \exp(x))"], [], "false"),
+    (r"\frac{d}{dz}\mathrm{ReLU}(z) = 1", [r"\mathrm{ReLU}(z) = \max(0, z)"], [r"z > 0"],
+     "true"),
+    # a sum without one index
+    (r"-y_k(1 - a_k) + \sum_{i \ne k} y_i a_k = a_k - y_k", [], [r"\sum_{i=1}^{n} y_i = 1"],
+     "true"),
+    (r"-y_k(1 - a_k) + \sum_{i \ne k} y_i a_k = y_k - a_k", [], [r"\sum_{i=1}^{n} y_i = 1"],
+     "false"),
+    # \tilde{J} defined; f defined as a name, so f (1 - f) is a product
+    (r"\nabla_{\boldsymbol{w}} \tilde{J} = \alpha\boldsymbol{w} + \nabla_{\boldsymbol{w}} J",
+     [r"\tilde{J} = \frac{\alpha}{2}\boldsymbol{w}^\top\boldsymbol{w} + J"], [], "true"),
+    (r"\frac{\partial f}{\partial w_0} = x_0 f (1 - f)",
+     [r"f = \frac{1}{1 + e^{-(w_0 x_0 + w_1 x_1 + w_2)}}"], [], "true"),
+    # net_o beside o, net_h beside h: labels, not one family indexed by o and h
+    (r"\frac{\partial E}{\partial net_h} = (o - t)o(1 - o) v h(1 - h)",
+     [r"E = \frac{1}{2}(t - o)^2", r"o = \sigma(net_o)", r"net_o = v h", r"h = \sigma(net_h)"],
+     [], "true"),
+    (r"\frac{\partial E}{\partial net_h} = (o - t)o(1 - o) v",
+     [r"E = \frac{1}{2}(t - o)^2", r"o = \sigma(net_o)", r"net_o = v h", r"h = \sigma(net_h)"],
+     [], "false"),
+])
+def test_textbook_definitions_and_notation(claim, define, assume, expected):
+    assert judge(claim, (), define, assume, timeout=10).verdict.value == expected
+
+
+def test_an_undefined_cost_on_one_side_only_is_refused():
+    # the writer means one particular C (cross-entropy), not any C: never judged false
+    with pytest.raises(InputError):
+        judge(r"\frac{\partial C}{\partial z_j} = a_j - y_j", timeout=TIMEOUT)

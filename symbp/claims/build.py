@@ -90,13 +90,19 @@ class Env:
 
     def __init__(self, texts: list[str], atoms: list[Atom], *, matrix_mode=False,
                  network=False, matrix_names=(), scalar_names=(), defined_names=(),
-                 scalar_layers=False, broadcast_names=()):
+                 scalar_layers=False, broadcast_names=(), functions=()):
         joined = " ".join(texts)
         self.size_names = set(re.findall(r"\\(?:sum|prod)_\{[^{}]*\}\s*\^\s*\{?\s*([a-zA-Z])",
                                          joined))
         first = re.search(r"\\(?:sum|prod)_\{[^{}]*\}\s*\^\s*\{?\s*([a-zA-Z])", joined)
         self.default_size = self.size(first.group(1) if first else "n")
         self.index_names = {i for a in atoms for i in a.indices if not i.isdigit()}
+        # net_o beside o = σ(net_o), net_h beside h: a letter that is also a name of its own
+        # (and no summation index) is a label in a subscript, not an index
+        summed = set(re.findall(r"\\(?:sum|prod)\s*_\s*\{?\s*([a-zA-Z])", joined))
+        self.label_letters = {a.name for a in atoms if len(a.name) == 1 and not a.indices
+                              and not a.layer and not a.bold} - summed - self.size_names - {
+            "n", "e"}
         # names written bold without scripts (\mathbf{z}): their plain z_i is an entry
         self.bold_names = {a.name for a in atoms if a.bold and not a.indices and not a.layer}
         # names written with a letter index somewhere (w_j): their w_1 is an entry
@@ -116,10 +122,12 @@ class Env:
             t in joined for t in (r"\odot", r"\circ", "tr", r"\det", "diag", r"\|"))
         self.user_sigma = bool(re.search(r"(^|=|\s)\\sigma\s*\(\s*[a-z]\s*\)\s*=", joined))
         self.scalar_names = set(scalar_names)
+        self.functions = set(functions)  # names a definition makes functions (\\zeta(x) = …)
         self.defined_names = set(defined_names)
         self.scalar_layers = scalar_layers
         self.broadcast_names = set(broadcast_names)  # names read as numbers added entrywise
         self.added_vectors: set[str] = set()  # names made vectors only by an addition
+        self.row_vectors: set[str] = set()  # Y = XW + b: b a row added to every row
         self.notes: set[str] = set()  # how an ambiguous notation was read, for the verdict  # left sides of --define: f in df is d(f)
         self.matrix_mode = matrix_mode
         self.matrix_names = set(matrix_names)
@@ -245,7 +253,8 @@ class Builder:
             label = Atom(f"{a.name}_{''.join(a.indices)}", a.bold)
             if env.scalar_layers and not a.bold:
                 return env.scalar(label.name)  # the reading of a net of single units
-            if a.name[0].isupper() or a.bold or label.name in env.vector_names:
+            if (a.name[0].isupper() and label.name not in env.scalar_names) or a.bold \
+                    or label.name in env.vector_names:
                 return env.matrix(("\\mathbf{%s}" % label.name) if a.bold else label.name,
                                   vector=not a.name[0].isupper())
             return env.scalar(label.name)
@@ -273,8 +282,13 @@ class Builder:
                         env.unify(known, dim, f"the index {i} runs over 1..{known} in one "
                                               f"place and over 1..{dim} in another")
             return MatrixElement(whole, full[0] - 1, full[1] - 1)
+        if len(a.indices) == 1 and a.indices[0] in env.label_letters and not a.bold:
+            return env.scalar(f"{a.name}_{a.indices[0]}")  # net_o with o a name: a label
         if idx:
             return sp.IndexedBase(sp.Symbol(a.name, real=True))[tuple(idx)]
+        if a.name in env.row_vectors and not a.bold:
+            return sp.MatrixSymbol(a.name, 1, env.find(
+                sp.Symbol(f"c_{{{a.name}}}", integer=True, positive=True)))
         if env.is_matrix_name(a):
             vector = a.name[0].islower() and a.name not in env.matrix_names
             return env.matrix(("\\mathbf{%s}" % a.name) if a.bold else a.name, vector=vector)
@@ -453,6 +467,24 @@ class Builder:
         self.env.vector_names.add(f.name)
         raise Retry()
 
+    def row_name(self, t) -> None:
+        """A plain lowercase name added to a matrix product (Y = XW + b, CS231n) is a row
+        added to every row: mark it and rebuild (:class:`Retry`)."""
+        if isinstance(t, sp.Symbol) and re.fullmatch(r"[a-z]", t.name) and t.name != "e" \
+                and t.is_integer is not True and t.name not in self.env.scalar_names \
+                and t.name not in self.env.row_vectors:
+            self.env.row_vectors.add(t.name)
+            raise Retry()
+
+    def scalar_name(self, m) -> None:
+        """A capital read as a matrix (C_0, A) that is added to a number is a number:
+        mark it a scalar and rebuild (:class:`Retry`) — unless its shape was fixed."""
+        if isinstance(m, sp.MatrixSymbol) and re.fullmatch(r"[A-Z](?:_\d+)?", m.name) \
+                and all(self.env.flexible(self.env.find(d)) for d in m.shape) \
+                and m.name not in self.env.scalar_names:
+            self.env.scalar_names.add(m.name)
+            raise Retry()
+
     def product(self, factors):
         for prev, f in zip(factors, factors[1:]):
             if is_matrix(prev) and prev.shape[1] != 1:
@@ -499,7 +531,21 @@ class Builder:
                 self.env.notes.add("a number added to a vector is added to every entry")
                 ones = sp.OneMatrix(*mats[0].shape)
                 return sp.MatAdd(*mats, *[c * ones for c in numbers])
+            for m in mats:
+                self.scalar_name(m)  # C = C_0 + λ/2n Σ w²: the capital C_0 is a number
+            if len(scalars) == 1 and all(m.shape[1] != 1 for m in mats):
+                self.row_name(scalars[0])  # XW + b (CS231n): b is a row on every row
             raise ShapeConflict(f"a scalar is added to {shape_text(mats[0])}")
+        rows = [m for m in mats if isinstance(m, sp.MatrixSymbol) and m.shape[0] == 1
+                and m.name in self.env.row_vectors]
+        full = [m for m in mats if m not in rows]
+        if rows and full:  # XW + b: the row b added to every row of XW, as NumPy broadcasts
+            self.env.notes.add(f"{', '.join(m.name for m in rows)} (a row) is added to every "
+                               "row, as NumPy broadcasts")
+            for m in rows:
+                self.env.unify(m.shape[1], full[0].shape[1],
+                               f"the row {m.name} and {shape_text(full[0])} differ in width")
+            mats = full + [sp.OneMatrix(full[0].shape[0], 1) * m for m in rows]
         for m in mats[1:]:
             self.same_shape(mats[0], m, "+")
         return sp.MatAdd(*mats) if len(mats) > 1 else mats[0]
@@ -563,7 +609,14 @@ class Builder:
         if is_matrix(f):
             raise NotUnderstood("a sum of matrices over an index is not supported")
         out_limits = []
+        excluded = []
         for var, lo_t, hi_t in new_limits:
+            entry = self.table.get(lo_t.name) if isinstance(lo_t, sp.Symbol) else None
+            if entry is not None and entry[0] == "except":  # \sum_{i \ne k}
+                other = sp.Symbol(entry[1], integer=True)
+                self.env.index_names.add(entry[1])
+                excluded.append((var, other))
+                lo_t = sp.Integer(1)
             lo = self.conv(lo_t)
             if isinstance(hi_t, sp.Symbol) and hi_t.name == SIZE_KEY and var in \
                     self.env.index_bounds:
@@ -579,7 +632,10 @@ class Builder:
             out_limits.append((var, lo, hi))
         if isinstance(t, sp.Sum) and mentions_network(f):
             return NetSum(f, *out_limits)
-        return (sp.Sum if isinstance(t, sp.Sum) else sp.Product)(f, *out_limits)
+        total = (sp.Sum if isinstance(t, sp.Sum) else sp.Product)(f, *out_limits)
+        for var, other in excluded:  # Σ_{i≠k} f(i) = Σ_i f(i) − f(k)
+            total = total - f.xreplace({var: other})
+        return total
 
     def absolute(self, x):
         if is_matrix(x):
@@ -616,13 +672,13 @@ class Builder:
                 raise NotUnderstood("a prime on max/min is not understood")
             return (sp.Max if fname == "max" else sp.Min)(
                 *[self.scalar_only(v, fname) for v in vals])
-        if len(vals) != 1 and fname not in GENERIC:
+        if len(vals) != 1 and fname not in GENERIC and fname not in self.env.functions:
             raise NotUnderstood(f"{fname} takes one argument")
         x = vals[0]
         if fname == "sigma":
             opaque = self.env.network is not None and not self.env.user_sigma
             return self.elementwise("sigma", x, primes, Logistic if opaque else SIGMA)
-        if fname in GENERIC:
+        if fname in GENERIC or fname in self.env.functions:
             func = sp.Function(fname, real=True)
             if len(vals) > 1:
                 if primes:
@@ -709,6 +765,11 @@ class Builder:
                                        "a^L, w^l_{jk}, W^l or b^l")
         if is_matrix(f) and f.shape == (1, 1):
             f = f[0, 0]
+        if isinstance(f, sp.MatrixSymbol) and f != x and f.shape[1] == 1 \
+                and isinstance(x, sp.MatrixSymbol) and x.shape[1] == 1 \
+                and re.sub(r"\\mathbf\{(.*)\}", r"\1", f.name) in self.env.defined_names:
+            self.env.notes.add(JACOBIAN_NOTE)  # ∂p/∂f with p = softmax(f) defined
+            return Jacobian(f, x)
         if isinstance(f, sp.MatrixSymbol) and f != x:
             raise NotUnderstood(f"{f} is differentiated but not defined, so its dependence on "
                                 "the variable is unknown",

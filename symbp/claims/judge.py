@@ -34,10 +34,11 @@ from ..errors import InputError
 from ..nn.activations import ACTIVATIONS
 from ..nn.activations import sigma as SIGMA
 from ..notation.contexts import defines_of, get_context
-from ..notation.latex_in import TRANSPOSE, LatexInputError, read_claim
+from ..notation.latex_in import (
+    GREEK, NAMED_FUNCS, NATIVE_FUNCS, TRANSPOSE, LatexInputError, read_claim)
 from .build import Builder, Env, NotUnderstood, Retry, ShapeConflict, is_matrix, shape_text
 from .differential import DMatrix, DSymbol
-from .network import MatrixGradient, NetCost
+from .network import MatrixGradient, NetCost, NetGradient, NetMatrix
 from .training_sums import NOTE as TRAINING_NOTE
 from .training_sums import per_example
 
@@ -117,6 +118,19 @@ def _definition(lhs, rhs, text) -> Definition:
     return Definition(lhs, _rename_bound(rhs), name=text)
 
 
+def _restates_builtin(lhs, rhs) -> bool:
+    """A definition of a function symbp knows (ReLU, σ, tanh) written out as what it is:
+    \\mathrm{ReLU}(z) = \\max(0, z).  (One that says otherwise stays an error.)"""
+    if isinstance(lhs, (sp.Symbol, sp.Indexed, AppliedUndef, sp.MatrixSymbol)) \
+            or is_matrix(lhs) or is_matrix(rhs) or not lhs.free_symbols \
+            or not lhs.free_symbols <= rhs.free_symbols | lhs.free_symbols:
+        return False
+    try:
+        return sp.simplify(sp.piecewise_fold((lhs - rhs).rewrite(sp.Piecewise))) == 0
+    except Exception:  # noqa: BLE001 - cannot tell: not a restatement
+        return False
+
+
 def _atom_of(raw):
     tree = getattr(raw, "tree", None)
     if isinstance(tree, sp.Symbol):
@@ -136,56 +150,140 @@ def _atom_latex(a) -> str:
 #: names a generic function may be given and fresh names for its coefficients
 _GENERIC_NAMES = set("LfJECg") | {"ell"}
 _COEFFICIENTS = "GHKMNPQRSUV"
+_GREEK_COEFFICIENTS = ("gamma", "kappa", "mu", "nu", "xi", "rho", "tau", "phi", "psi",
+                       "omega", "eta", "zeta")
+_DEFINED_NAME = re.compile(r"\s*(?:\\(mathbf|boldsymbol|bm|hat|tilde|bar)\s*\{\s*)?\\?([A-Za-z]+)\s*\}?"
+                           r"(?:\s*_\s*\{?\s*(\d)\s*\}?)?\s*(?:=|\(|_|\^)")
+
+
+_FUNCTION_DEFINITION = re.compile(
+    r"\s*(?:\\(?:mathrm|operatorname|text)\s*\{\s*([A-Za-z]+)\s*\}|\\([a-zA-Z]+)|([a-zA-Z]))"
+    r"\s*\(\s*[a-zA-Z](?:\s*,\s*[a-zA-Z])*\s*\)\s*=")
+
+
+def user_functions(defines) -> frozenset:
+    """Names that definitions introduce as functions: ``\\zeta(x) = \\log(1 + \\exp(x))``,
+    ``\\mathrm{softplus}(x) = …``, ``u(x) = …`` — read as functions wherever applied.
+    Names symbp already knows (σ, ReLU, tanh …) keep their meaning."""
+    out = set()
+    for d in defines:
+        m = _FUNCTION_DEFINITION.match(d)
+        if not m:
+            continue
+        name = m.group(1) or m.group(2) or m.group(3)
+        if name in GREEK or m.group(1) or m.group(3):
+            if name not in NAMED_FUNCS and name not in NATIVE_FUNCS and name != "d":
+                out.add(name)
+    return frozenset(out)
+
+
+def defined_names(defines) -> set:
+    """The names the --define texts define: z for \\mathbf{z} = …, C_0 for C_0 = …"""
+    out = set()
+    for d in defines:
+        m = _DEFINED_NAME.match(d)
+        if m:
+            accent = _ACCENTS.get(m.group(1), "")
+            out.add(m.group(2) + accent + (f"_{m.group(3)}" if m.group(3) else ""))
+    return out
+
+
+def _generic_name(f) -> str | None:
+    """L, f, J …, or a numbered capital C_0 (the unregularised cost): a name that may be
+    read as a generic scalar function."""
+    if f is None or f.layer or f.bold:
+        return None
+    if not f.indices:
+        return f.name
+    if f.name[0].isupper() and len(f.indices) == 1 and f.indices[0].isdigit():
+        return f"{f.name}_{f.indices[0]}"
+    return None
+
+
+def _generic_piece(y: str, fresh: list, free: list) -> str | None:
+    """A term with an arbitrary gradient at every point in ``y``: tr(GᵀY) + tr(Hᵀ(Y⊙Y))
+    for a matrix or vector, γy + κy² for a number, Σ_m (γ_m w_m + κ_m w_m²) for an
+    indexed family w_j."""
+    plain = re.sub(r"\\mathbf\{(\w)\}", r"\1", y)
+    m = re.fullmatch(r"([a-zA-Z])_\{?([a-zA-Z])\}?", y)
+    if m:
+        if len(fresh) < 2:
+            return None
+        g, h = fresh.pop(0), fresh.pop(0)
+        w = m.group(1)
+        return (f"\\sum_{{m}} (\\{g}_{{m}} {w}_{{m}} + \\{h}_{{m}} {w}_{{m}}^2)")
+    if plain[0].isupper() or y.startswith("\\mathbf"):
+        if len(free) < 2:
+            return None
+        g, h = free.pop(0), free.pop(0)
+        if y.startswith("\\mathbf") and plain[0].islower():
+            g, h = "\\mathbf{%s}" % g.lower(), "\\mathbf{%s}" % h.lower()
+        return f"\\mathrm{{tr}}({g}^T {y}) + \\mathrm{{tr}}({h}^T ({y} \\odot {y}))"
+    if len(fresh) < 2:
+        return None
+    g, h = fresh.pop(0), fresh.pop(0)
+    return f"\\{g} {y} + \\{h} {y}^2"
 
 
 def generic_functions(scanner, claim: str, defines: list, network: bool) -> list:
     """Undefined scalars that are differentiated (∂L/∂W with Y = XW given, df =
-    tr((∂f/∂X)ᵀdX)) are read as a *generic* scalar function of the one quantity they are
-    differentiated by that is defined (Y), or else of their only variable (X): the claim
-    is then checked for L = tr(GᵀY) + tr(Hᵀ(Y⊙Y)) with arbitrary G, H (g·y + h·y² for a
-    scalar), a family whose gradients at a point are arbitrary, so a first-derivative
-    identity holds for every L exactly when it holds for this family.
+    tr((∂f/∂X)ᵀdX), ∂C_0/∂w_j) are read as a *generic* scalar function of the one quantity
+    they are differentiated by that is defined (Y), or else of the variables they are
+    differentiated by (X; w and b): the claim is then checked for L = tr(GᵀY) +
+    tr(Hᵀ(Y⊙Y)) with arbitrary G, H (γ·y + κ·y² for a scalar, Σ_m γ_m w_m + κ_m w_m² for
+    an indexed family), a family whose gradients at a point are arbitrary, so a
+    first-derivative identity holds for every L exactly when it holds for this family.
 
     Returns [(name, argument, define text)]."""
     if network:
         return []
-    defined = {m.group(1) for d in defines if (m := re.match(r"\s*\\?([A-Za-z]+)", d))}
+    defined = defined_names(defines)
     variables: dict[str, set] = {}
+    uses: dict[str, int] = {}
     for entry in scanner.table.values():
         if entry[0] == "deriv":
             f, x = _atom_of(entry[1]), _atom_of(entry[2])
-            if f is None or x is None or f.indices or f.layer or x.indices:
-                variables.setdefault(getattr(f, "name", ""), set()).add("?")
+            name = _generic_name(f)
+            uses[name] = uses.get(name, 0) + 1
+            if name is None or x is None or x.layer or len(x.indices) > 1 or (
+                    x.indices and not x.indices[0].isalpha()):
+                variables.setdefault(name or getattr(f, "name", ""), set()).add("?")
                 continue
-            variables.setdefault(f.name, set()).add(_atom_latex(x))
+            variables.setdefault(name, set()).add(
+                _atom_latex(x) + (f"_{{{x.indices[0]}}}" if x.indices else ""))
         elif entry[0] == "dvar":
             variables.setdefault(entry[1].name, set())
-    used = set(re.findall(r"[A-Z]", claim + " ".join(defines)))
+            uses[entry[1].name] = uses.get(entry[1].name, 0) + 1
+    text_all = claim + " ".join(defines)
+    used = set(re.findall(r"[A-Z]", text_all))
     free = [c for c in _COEFFICIENTS if c not in used]
+    fresh = [g for g in _GREEK_COEFFICIENTS if "\\" + g not in text_all]
     out = []
     for name, xs in variables.items():
-        if name not in _GENERIC_NAMES or name in defined or not xs or "?" in xs:
+        base = name.split("_")[0]
+        if not (base in _GENERIC_NAMES or (re.fullmatch(r"[a-zA-Z]", name)
+                                           and uses.get(name, 0) >= 2)) \
+                or name in defined or not xs or "?" in xs:
             continue
-        args = {x for x in xs if re.sub(r"\\mathbf\{(\w)\}", r"\1", x).split("^")[0] in defined}
+        mentioned = uses.get(name, 0) + sum(len(re.findall(
+            re.escape(name).replace("_", r"\s*_\s*\{?\s*") + r"(?![A-Za-z0-9])", d))
+            for d in defines)
+        if mentioned < 2:
+            # ∂C/∂z_j = a_j − y_j: the writer means one particular C, not any C — only a
+            # claim that relates L's derivatives to each other (∂L/∂W = Xᵀ ∂L/∂Y, df =
+            # tr(…)) holds for every L
+            continue
+        args = {x for x in xs if re.sub(r"\\mathbf\{(\w)\}", r"\1", x).split("^")[0]
+                in defined}
         if len(args) != 1:
-            args = xs if len(xs) == 1 and not (xs & defined) else set()
-        if len(args) != 1 or len(free) < 2:
+            args = set() if {re.sub(r"\\mathbf\{(\w)\}", r"\1", x) for x in xs} & defined \
+                else xs
+        if not args:
             continue
-        y = args.pop()
-        g, h = free[:2]
-        free = free[2:]
-        base = re.sub(r"\\mathbf\{(\w)\}", r"\1", y)[0]
-        if base.isupper():
-            text = (f"{name} = \\mathrm{{tr}}({g}^T {y}) + "
-                    f"\\mathrm{{tr}}({h}^T ({y} \\odot {y}))")
-        elif y.startswith("\\mathbf"):
-            g, h = "\\mathbf{%s}" % g.lower(), "\\mathbf{%s}" % h.lower()
-            text = (f"{name} = \\mathrm{{tr}}({g}^T {y}) + "
-                    f"\\mathrm{{tr}}({h}^T ({y} \\odot {y}))")
-        else:
-            g, h = "\\gamma", "\\eta"
-            text = f"{name} = {g} {y} + {h} {y}^2"
-        out.append((name, y, text))
+        pieces = [_generic_piece(y, fresh, free) for y in sorted(args)]
+        if None in pieces:
+            continue
+        out.append((name, ", ".join(sorted(args)), f"{name} = " + " + ".join(pieces)))
     return out
 
 
@@ -301,7 +399,10 @@ class Problem:
         self.defines = [d for c in named for d in defines_of(c)] + list(defines)
         self.assumes = [a for c in named for a in c.assumes] + list(assumes)
         self.domains = {k: v for c in named for k, v in c.domains.items()}
-        self.scanner, self.sides = read_claim(claim)
+        self.functions = user_functions(self.defines)
+        self.plain_names = frozenset(m.group(1) for d in self.defines
+                                     if (m := re.match(r"\s*([fgh])\s*=", d)))
+        self.scanner, self.sides = read_claim(claim, self.functions, self.plain_names)
         self.generic = generic_functions(self.scanner, claim, self.defines,
                                          network=any(c.network for c in named))
         self.defines = self.defines + [text for _, _, text in self.generic]
@@ -318,27 +419,30 @@ class Problem:
                     self.domains[domain[0]] = domain[1]
                     continue
                 try:
-                    sc, sides = read_claim(t)
+                    sc, sides = read_claim(t, self.functions, self.plain_names)
                 except LatexInputError as err:
                     raise LatexInputError(f"in --{kind} '{t}': {err.what}", where=err.where,
                                           hint=err.hint) from None
                 if len(sides) != 2:
                     raise LatexInputError(f"--{kind} '{t}' must have exactly one '='")
                 self.extra.append((kind, t, sc, sides))
-        scalar_names = set()
+        scalar_names = {n for n in self.domains if n[:1].isupper()}  # C > 0: a number
         for d in self.defines:
-            m = re.match(r"\s*([A-Z])\s*(?:=|_|\()", d)
-            if m:
-                scalar_names.add(m.group(1))
+            m = re.match(r"\s*(?:\\(hat|tilde|bar)\s*\{\s*)?([A-Z])\s*\}?"
+                         r"\s*(?:_\s*\{?\s*(\d)\s*\}?\s*(?==))?\s*(?:=|_|\()", d)
+            if m:  # C = …, C_0 = …, \tilde{J} = …: a capital defined as a number
+                name = m.group(2) + _ACCENTS.get(m.group(1), "")
+                scalar_names.add(name)
+                if m.group(3):
+                    scalar_names.add(f"{name}_{m.group(3)}")
         atoms = list(self.scanner.atoms) + [a for _, _, sc, _ in self.extra for a in sc.atoms]
         self.env = Env([claim, *self.defines, *self.assumes], atoms,
                        matrix_mode=any(c.matrix_mode for c in named),
                        network=any(c.network for c in named),
                        matrix_names={m for c in named for m in c.matrix_names},
-                       scalar_names=scalar_names,
+                       scalar_names=scalar_names, functions=self.functions,
                        scalar_layers=scalar_layers, broadcast_names=broadcast,
-                       defined_names={m.group(1) for d in self.defines
-                                      if (m := re.match(r"\s*\\?([A-Za-z]+)\s*=", d))})
+                       defined_names=defined_names(self.defines))
         self.conflict: tuple[int, str] | None = None
         self.values = self._build()
 
@@ -362,6 +466,12 @@ class Problem:
             return [v.xreplace(roots) if roots and isinstance(v, sp.Basic) else v
                     for v in values]
         raise NotUnderstood("the shapes of the matrices could not be settled")
+
+    def _is_cost(self, f) -> bool:
+        """``f`` is the network's cost C, or a name defined as C (J = C)."""
+        if isinstance(f, NetCost):
+            return True
+        return any(d.lhs == f and isinstance(d.rhs, NetCost) for d in self.definitions)
 
     def _build_once(self):
         self.definitions, self.assumptions = [], []
@@ -389,6 +499,16 @@ class Problem:
                     and lhs.name in self.env.scalar_names:
                 self.env.scalar_names.discard(lhs.name)  # Y = XW: Y is a matrix after all
                 raise Retry()
+            if kind == "define" and isinstance(lhs, NetMatrix) and lhs.qty == "delta" \
+                    and isinstance(rhs, NetGradient) and rhs.args[1].qty == "z" \
+                    and rhs.args[1].offset == lhs.offset and self._is_cost(rhs.args[0]):
+                # δ^l = ∂J/∂z^l with J the cost: the network's own definition of δ^l
+                self.env.notes.add(f"'{text}' is the network's own definition")
+                continue
+            if kind == "define" and _restates_builtin(lhs, rhs):
+                # \mathrm{ReLU}(z) = \max(0, z): the meaning symbp already gives the name
+                self.env.notes.add(f"'{text}' agrees with symbp's own definition")
+                continue
             if kind == "define":
                 self.definitions.append(_definition(lhs, rhs, text))
             else:
@@ -787,7 +907,7 @@ def is_definition(lhs, others, defined=frozenset()) -> bool:
         name = str(lhs)
     else:
         return False
-    return all(name not in _names(o) for o in others)
+    return name not in defined and all(name not in _names(o) for o in others)
 
 
 def _check(lt, rt, lhs, rhs, ctx, timeout) -> Step:

@@ -42,8 +42,10 @@ def _starts_differential(s: str, k: int) -> bool:
 class Scanner:
     """Pre-processing of one claim (see module docstring, layer 1)."""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, functions=frozenset(), names=frozenset()):
         self.source = source
+        self.functions = frozenset(functions)  # \\zeta, softplus: user-defined functions
+        self.names = frozenset(names)  # f = …: f is a name here, not a function
         self.table: dict[str, tuple] = {}
         self.atoms: list[Atom] = []
         self.counter = 0
@@ -252,6 +254,8 @@ class Scanner:
                 return self.function(s, k, base, out, NAMED_FUNCS[arg], i)
             if name in ("mathrm", "operatorname", "text") and arg in NATIVE_FUNCS:
                 return self.function(s, k, base, out, NATIVE_FUNCS[arg], i)
+            if arg in self.functions:  # \\mathrm{softplus}(x) with its definition given
+                return self.function(s, k, base, out, arg, i)
             if name == "mathrm" and arg == "d":
                 return self.differential(s, k, base, out, i)
             bold = name in ("mathbf", "boldsymbol", "bm", "vec")
@@ -349,6 +353,11 @@ class Scanner:
                 self.error("a limit is written \\lim_{c \\to \\infty}", base + t)
             out.append(r"\lim_{" + m.group(1) + r" \to " + self.flatten(m.group(2), base + t)
                        + "} ")
+            return k
+        m = re.fullmatch(r"\s*([a-zA-Z])\s*(?:\\neq?|\u2260)\s*([a-zA-Z])\s*", sub)
+        if m and name == "sum":  # \sum_{i \ne k}: over 1..n without i = k
+            out.append(f"\\sum_{{{m.group(1)}={self.new(('except', m.group(2))).strip()}}}"
+                       f"^{{\\variable{{SIZE}}}} ")
             return k
         if "=" in sub:
             var, lo = sub.split("=", 1)
@@ -461,7 +470,7 @@ class Scanner:
                     not in ("(", "["):
                 return self.primary_end(s, k, base)
             if m.group(0) in (r"\mathbf", r"\boldsymbol", r"\bm", r"\vec", r"\mathrm",
-                              r"\operatorname", r"\text"):
+                              r"\operatorname", r"\text") or m.group(0)[1:] in DECORATIONS:
                 k = self.brace_arg(s, k, base)[1]
         elif s[j].isalpha():
             k = j + 1
@@ -511,11 +520,12 @@ class Scanner:
                 return self.differential(s, end, base, out, i)
         t = skip_space(s, end)
         primes = prime_count(s, t)
-        if (name in FUNC_GREEK or name in LETTER_FUNCS) and (primes[0] or s[t:t + 1] == "("):
+        if (name in FUNC_GREEK or name in LETTER_FUNCS or name in self.functions) \
+                and name not in self.names and (primes[0] or s[t:t + 1] == "("):
             return self.function(s, end, base, out, name, i)
         if name == "sigma" and not (s[t:t + 1] in ("^", "_")):
             self.error(r"\sigma must be applied with parentheses, as in \sigma(z)", base + i)
-        if name in FUNC_GREEK or name in LETTER_FUNCS:
+        if (name in FUNC_GREEK or name in LETTER_FUNCS) and name not in self.names:
             sub, _, after = self.scripts(s, end, base)
             numbered = sub is not None and re.fullmatch(r"\s*\d\s*", sub)
             if after != end and s[skip_space(s, after):skip_space(s, after) + 1] == "(" \
@@ -647,19 +657,25 @@ def term_end(s: str, j: int, stops: str = "+-") -> int:
     """End of the term starting at ``j``: the next top-level + or − (or one of ``stops``),
     or the end."""
     depth = 0
+    bars = {"|": False, "\\|": False}  # inside |…| or \|…\|: a sign there is not the end
     k = j
     while k < len(s):
         c = s[k]
         if c == "\\":
+            if s[k + 1:k + 2] == "|":
+                bars["\\|"] = not bars["\\|"]
             k += 2
             continue
-        if c in "([{":
+        if c == "|":
+            bars["|"] = not bars["|"]
+        elif c in "([{":
             depth += 1
         elif c in ")]}":
             depth -= 1
             if depth < 0:
                 return k
-        elif c in stops and depth == 0 and k > j and s[j:k].strip():
+        elif c in stops and depth == 0 and not any(bars.values()) and k > j \
+                and s[j:k].strip():
             return k
         k += 1
     return k

@@ -56,7 +56,7 @@ INV_TRANSPOSE = re.compile(r"\^\s*\{\s*-\s*(?:T|\\top|\\intercal|\\mathsf\s*\{?\
 PRIME_SUP = re.compile(r"\^\s*(?:\\prime|\{\s*(\\prime\s*)+\})")
 LAYER = re.compile(r"^\(?\s*([lL])\s*(?:([+-])\s*(\d+))?\s*\)?$")
 KNOWN_MACROS = set(GREEK) | set(NATIVE_FUNCS) | {
-    "frac", "dfrac", "tfrac", "partial", "sum", "prod", "lim", "to", "infty", "cdot", "times",
+    "ne", "neq", "frac", "dfrac", "tfrac", "partial", "sum", "prod", "lim", "to", "infty", "cdot", "times",
     "odot", "circ", "mathbf", "boldsymbol", "bm", "vec", "mathrm", "operatorname", "text",
     "mathsf", "top", "intercal", "prime", "nabla", "pi", "rightarrow", "|", "{", "}", "ell",
     "rm", "mathit", "\\", "cdots", "ldots", "hat", "widehat", "tilde", "widetilde", "bar",
@@ -228,24 +228,27 @@ def cjk_labels(text: str) -> str:
     return _CJK_SUB.sub(label, text)
 
 
-def read_claim(text: str):
+def read_claim(text: str, functions=frozenset(), names=frozenset()):
     """Check and split a claim, then parse each side.  Returns the scanner
     (:class:`symbp.claims.scanner.Scanner`) and ``[(raw, side_text, position)]``
-    in order (two or more sides)."""
+    in order (two or more sides).  ``functions``: further names that are functions when
+    applied, from definitions such as ``\\zeta(x) = \\log(1 + e^x)``; ``names``: letters
+    that definitions make plain names (``f = …``), so ``f (1 - f)`` is a product."""
     from ..claims.scanner import Scanner
 
     text = cjk_labels(text)
     precheck(text)
     clean = normalize(text)
+    checked = re.sub(r"\\sum\s*_\s*\{\s*[a-zA-Z]\s*\\neq?\s*[a-zA-Z]\s*\}", r"\\sum_{}", clean)
     for bad in (r"\neq", r"\ne ", r"\approx", r"\leq", r"\geq", r"\le ", r"\ge "):
-        if bad in clean + " ":
+        if bad in checked + " ":
             fail(f"the relation {bad.strip()} is not supported; only '=' is checked", clean,
                  clean.find(bad))
     sides = split_relation(clean)
     if len(sides) < 2:
         fail("the claim has no '='", clean, len(clean),
              "write an equation, e.g. 'lhs = rhs' or a chain 'a = b = c'")
-    scanner = Scanner(clean)
+    scanner = Scanner(clean, functions, names)
     out = []
     for side, pos in sides:
         if not side.strip():

@@ -286,6 +286,10 @@ class Builder:
             return env.scalar(f"{a.name}_{a.indices[0]}")  # net_o with o a name: a label
         if idx:
             return sp.IndexedBase(sp.Symbol(a.name, real=True))[tuple(idx)]
+        if a.name == "I" and not a.layer and "I" not in env.defined_names:
+            # I, \mathbf{I}: the identity, of the size its neighbours give it
+            env.notes.add("I read as the identity matrix")
+            return sp.Identity(env.find(sp.Symbol("r_{I}", integer=True, positive=True)))
         if a.name in env.row_vectors and not a.bold:
             return sp.MatrixSymbol(a.name, 1, env.find(
                 sp.Symbol(f"c_{{{a.name}}}", integer=True, positive=True)))
@@ -694,7 +698,8 @@ class Builder:
             return self.elementwise(fname, x)
         if fname == "tr":
             if not is_matrix(x):
-                raise ShapeConflict("the trace of a scalar is not defined here")
+                self.env.notes.add("the trace of a number is the number (a 1×1 matrix)")
+                return x  # tr(a) = a: the trace trick's first step
             self.square(x, "a trace")
             return sp.Trace(x)
         if fname == "det":

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..core.verdict import Verdict
 from ..errors import InputError
+from .layer_letters import chained_weights, layer_families, renamer
 from .judge import _LAYERED, BACKPROP_NOTE, Judgement, Step, judge
 
 ENVS = r"(?:equation|align|gather|multline|eqnarray|displaymath)\*?"
@@ -30,6 +31,7 @@ BEGIN = re.compile(r"\\begin\{(" + ENVS + r")\}")
 DIRECTIVE = re.compile(r"^\s*(?:%|<!--)\s*symbp:\s*(define|assume|context)\s+(.*?)\s*(?:-->)?\s*$")
 STRIP = [re.compile(p) for p in (r"\\label\{[^{}]*\}", r"\\tag\*?\{[^{}]*\}", r"\\nonumber",
                                  r"\\notag", r"\\(?:q?quad)\s*\\text\{[^{}]*\}",
+                                 r"\\(?:q?quad)\s*\([^()]*\\text\{[^{}]*\}[^()]*\)",
                                  r"\\text\{[^{}]*\s[^{}]*\}", r"(?<!\\)%.*$")]
 MAX_FILE = 2_000_000
 
@@ -60,6 +62,7 @@ class Report:
     chains: list[Chain] = field(default_factory=list)
     definitions: dict = field(default_factory=dict)  # name → (line, text)
     partial: bool = False  # the time budget ended the check before every chain was done
+    notes: list = field(default_factory=list)  # how the document's notation was read
 
     @property
     def any_false(self) -> bool:
@@ -69,9 +72,21 @@ class Report:
 def _clean(text: str) -> str:
     for p in STRIP:
         text = p.sub(" ", text)
-    return text
+    text = DIFFERENTIAL_SPACE.sub("d", text)  # d\,\mathrm{tr}(…): the differential of tr
+    text = DELTA_NAME.sub(lambda m: r"\mathrm{Delta%s}" % (m.group(1) or m.group(2)), text)
+    return THIN_SPACE.sub(" ", text)  # \, is a space, never a comma between equations
 
 
+DIFFERENTIAL_SPACE = re.compile(r"(?<![A-Za-z\\])d\s*\\[,;:!]\s*(?=\\mathrm|\\operatorname|tr|Tr"
+                                r"|\\ln|\\log|\\det|\\left|\()")
+#: \Delta w_{kj}: the update of w, a name of its own (so Δw = −η ∂E/∂w is a definition)
+DELTA_NAME = re.compile(r"\\Delta\s*(?:\\mathrm\s*\{\s*([A-Za-z]+)\s*\}|(net|[A-Za-z])(?![A-Za-z]))")
+SUM_TO_ONE = re.compile(r"\s*\\sum\s*_\s*(?:\{[^{}]*\}|\w)\s*(?:\^\s*(?:\{[^{}]*\}|\w)\s*)?"
+                        r"[A-Za-z]\s*_\s*(?:\{\s*[a-z]\s*\}|[a-z])\s*")
+#: prose that introduces a condition, not an identity: 令导数为零得到正规方程, "setting … to zero"
+EQUATION_TO_SOLVE = re.compile(r"为零|为\s*0|等于零|方程|解得|解出|to zero|equal to 0|normal equation|"
+                               r"solv(?:e|ing)|at the (?:minimum|optimum)", re.IGNORECASE)
+THIN_SPACE = re.compile(r"\\[,;:!]")
 INLINE = re.compile(r"\\\((.+?)\\\)|(?<![\\$])\$([^$\n]+?)\$(?!\$)")
 CONNECTIVES = re.compile(r"\\(?:Rightarrow|Longrightarrow|implies|because|therefore|iff|"
                          r"Leftrightarrow|rightarrow)(?![a-zA-Z])")
@@ -79,7 +94,7 @@ CONNECTIVES = re.compile(r"\\(?:Rightarrow|Longrightarrow|implies|because|theref
 PROSE_IN_MATH = re.compile(r"(?:[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+|\?|\\Rightarrow)")
 EQ_NUMBER = re.compile(r"^\s*\(\s*\d+(?:\.\d+)?\s*\)\s*")
 #: a bare name on the left of '=': a, a_j, net_k, \mathbf{z}^{l}, \boldsymbol{\delta}^L, J(W, b)
-NAME = re.compile(r"^\s*(?:\\(?:mathbf|boldsymbol|bm|vec|hat|tilde|bar)\s*\{\s*\\?[A-Za-z]+\s*\}"
+NAME = re.compile(r"^\s*(?:\\(?:mathbf|boldsymbol|bm|vec|hat|tilde|bar|mathrm)\s*\{\s*\\?[A-Za-z]+\s*\}"
                   r"|\\[A-Za-z]+|[A-Za-z]+)"
                   r"(?:\s*[_^]\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]))*"
                   r"(?:\s*\(\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+)"
@@ -234,7 +249,8 @@ def definition_name(side: str) -> str | None:
     side = side.strip()
     if not NAME.match(side):
         return None
-    head = re.match(r"\\?[A-Za-z]+", side).group(0)
+    head = re.match(r"\\mathrm\{([A-Za-z]+)\}|\\?[A-Za-z]+", side)
+    head = head.group(1) or head.group(0)
     if head in NOT_NAMES:
         return None
     if re.match(r"d(?:[A-Za-z]|tr|\\)", side) and not re.match(r"d[a-z]{2,}_", side) \
@@ -247,7 +263,12 @@ def _mentions(text: str, name: str) -> bool:
     """Whether ``text`` uses the quantity ``name`` defines: its letters as a name (dE and
     \\partial E count; the L of a^L does not), and, when the definition names one layer
     (a_3^2, \\mathbf{z}^{L}), that layer."""
-    base = re.match(r"(?:\\(?:mathbf|boldsymbol|bm|vec)\{)?\\?([A-Za-z]+)", name).group(1)
+    accent = re.match(r"\\(hat|tilde|bar)\s*\{?\s*\\?([A-Za-z]+)", name)
+    if accent:  # \hat{y}: the decorated name, written \hat{y} or \hat y
+        found = [m.end() for m in re.finditer(
+            rf"\\{accent.group(1)}\s*\{{?\s*{accent.group(2)}(?![A-Za-z])\s*\}}?", text)]
+        return bool(found)
+    base = re.match(r"(?:\\(?:mathbf|boldsymbol|bm|vec|mathrm)\{)?\\?([A-Za-z]+)", name).group(1)
     pattern = (r"(?:(?<![A-Za-z\\^_])(?<![\^_]\{)|(?<=\bd)|(?<=[{ ]d)|(?<=\\partial ))"
                + re.escape(base)
                + r"(?![A-Za-z])")
@@ -289,14 +310,25 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
         report.chains.extend(chains)  # (a later display may still continue the last one)
         if display and chains:
             previous = chains[-1]
+    _read_layer_letters(report)
+    stated: list[tuple[int, str]] = []  # Σ_j y_j = 1 written as math: (line, assumption)
     for chain in report.chains:
         if any(not s for s in chain.sides):
             chain.error = "an empty side"
             continue
+        if len(chain.sides) == 2 and SUM_TO_ONE.fullmatch(chain.sides[0]) \
+                and chain.sides[1].strip() == "1":
+            # \sum_j y_j = 1 stated in the text: an assumption of what follows, not a claim
+            chain.definition = f"{chain.sides[0]} = 1 (stated as an assumption)"
+            stated.append((chain.line, f"{chain.sides[0]} = 1"))
+            continue
         name = definition_name(chain.sides[0])
         if name is not None and name in defined and len(chain.sides) == 2 \
                 and _supersedes(chain.sides[1], defined[name][1]):
-            del defined[name]  # a_k = t_k/Σt, later a_k = softmax: a new definition
+            # a_k = t_k/Σt, later a_k = softmax: a new definition from here on; the old one
+            # still holds for the chains before (kept under name@line)
+            old = defined.pop(name)
+            defined[f"{name}@{old[0]}"] = old
         if name is not None and name not in defined and not any(
                 _mentions(s, name) for s in chain.sides[1:]) \
                 and _readable(f"{chain.sides[0]} = {chain.sides[1]}") \
@@ -309,7 +341,7 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
         tasks.append(chain)
     report.definitions = dict(defined)
     cases = prose_cases(source)
-    one_hot = one_hot_targets(source)
+    one_hot = sorted(one_hot_targets(source) + stated)
     for chain in tasks:
         sides = chain.sides[1:] if chain.definition else chain.sides
         latest: dict[str, str] = {}  # the family (a of a_j) → its latest definition before
@@ -322,6 +354,17 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
                     _mentions(s, n) for s in sides):
                 latest[_family(n)] = n
                 chain.later.append(n)
+        # and the definitions those definitions use (E uses o_k, o_k uses net_k)
+        grew = True
+        while grew:
+            grew = False
+            for n, (ln, text) in sorted(defined.items(), key=lambda kv: kv[1][0]):
+                if _family(n) in latest or n in latest.values():
+                    continue
+                rhs = [defined[u][1].split("=", 1)[1] for u in latest.values()]
+                if ln < chain.line and any(_mentions(r, n) for r in rhs):
+                    latest[_family(n)] = n
+                    grew = True
         chain.used = list(latest.values())
         case = [c for ln, c in cases if 0 < chain.line - ln <= CASE_REACH]
         if case:
@@ -330,7 +373,34 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
         if hot:
             chain.one_hot = hot[-1]
     report.partial = _judge_all(tasks, defined, timeout, jobs, budget)
+    lines = source.splitlines()
+    for chain in tasks:
+        around = " ".join(lines[max(0, chain.line - 2):chain.line])
+        if chain.result is not None and chain.result.verdict is Verdict.FALSE \
+                and EQUATION_TO_SOLVE.search(around):
+            _doubt(chain.result, "the text around it sets up an equation to solve (令导数为零, "
+                                 "setting the gradient to zero), which holds only at the "
+                                 "solution, not for every value")
     return report
+
+
+def _read_layer_letters(report: Report) -> None:
+    """o_j (hidden) and o_k (output) as two quantities when the document names layers by
+    index letter (see :mod:`symbp.claims.layer_letters`)."""
+    first: dict[str, str] = {}
+    for chain in report.chains:
+        name = definition_name(chain.sides[0]) if chain.sides and chain.sides[0] else None
+        if name is not None and len(chain.sides) > 1 and name not in first:
+            first[name] = chain.sides[1]
+    texts = [s for c in report.chains for s in c.sides]
+    if not (layer_families(first) and chained_weights(texts)):
+        return
+    rename = renamer(texts)
+    for chain in report.chains:
+        chain.sides = [rename(s) for s in chain.sides]
+    report.notes.append("the document names layers by index letter (o_j hidden, o_k output): "
+                        "each family written with several index letters is read as one "
+                        "quantity per letter, e.g. o_k as oK_k")
 
 
 CASE = re.compile(r"(?:若|如果|当|假设|if|when|case|for)\s*([a-zA-Z])\s*(=|\\neq?(?![a-zA-Z])|≠)"
@@ -393,7 +463,10 @@ def _readable(text: str) -> bool:
 
 
 def _family(name: str) -> str:
-    return re.match(r"(?:\\(?:mathbf|boldsymbol|bm|vec)\{)?\\?([A-Za-z]+)", name).group(1)
+    m = re.match(r"\\(hat|tilde|bar)\s*\{?\s*\\?([A-Za-z]+)", name)
+    if m:  # \hat{y} is a quantity of its own, not y
+        return m.group(2) + m.group(1)
+    return re.match(r"(?:\\(?:mathbf|boldsymbol|bm|vec|mathrm)\{)?\\?([A-Za-z]+)", name).group(1)
 
 
 def _judge_one(chain: Chain, defined: dict, timeout: float):
@@ -423,6 +496,12 @@ def _judge_sides(chain: Chain, sides: list, defined: dict, timeout: float):
     if chain.one_hot:
         d["assume"] = d["assume"] + [chain.one_hot]
     used = [n for n in chain.used if any(_mentions(x, n) for x in sides)]
+    grew = True
+    while grew:  # and what those definitions use (E uses o_k, o_k uses net_k)
+        more = [n for n in chain.used if n not in used and any(
+            _mentions(defined[u][1].split("=", 1)[1], n) for u in used)]
+        used += more
+        grew = bool(more)
     defines = [defined[n][1] for n in used]
     try:
         try:
@@ -451,11 +530,35 @@ def _judge_sides(chain: Chain, sides: list, defined: dict, timeout: float):
             result = _doubt(result, "it was read in the backprop network (δ^l = ∂C/∂z^l for "
                             "a generic cost C) and also uses the document's definitions of "
                             + ", ".join(used) + ", which that reading may not match")
+        if result.verdict is Verdict.FALSE and any(_vanished(st) for st in result.steps):
+            result = _doubt(result, "a derivative came out 0 where the counterexample was "
+                            "taken: the document's definitions, as read, do not make it "
+                            "depend on that variable (or its index ran past the sizes), "
+                            "which the writer cannot mean")
         if chain.one_hot and result.verdict is Verdict.FALSE:
             result = _doubt(result, "the one-hot target was used only as Σ y = 1")
         return result, None
     except InputError as err:
         return None, err.what
+
+
+DERIVATIVE = re.compile(r"\\partial|\\nabla|\\frac\s*\{\s*d|\\mathrm\{d\}")
+
+
+def _zero(value) -> bool:
+    if isinstance(value, (int, float)):
+        return value == 0
+    if isinstance(value, (list, tuple)):
+        return bool(value) and all(_zero(v) for v in value)
+    return False
+
+
+def _vanished(st: Step) -> bool:
+    """A false step whose derivative side is exactly 0 at the counterexample."""
+    ce = st.counterexample or {}
+    return st.verdict is Verdict.FALSE and any(
+        _zero(ce.get(key)) and DERIVATIVE.search(text)
+        for key, text in (("lhs", st.lhs), ("rhs", st.rhs)))
 
 
 def _letters(text: str) -> set:
@@ -607,4 +710,4 @@ def report_dict(report: Report) -> dict:
     return {"file": report.path, "false": report.any_false, "summary": summary(report),
             "definitions": [{"name": n, "line": ln, "text": t}
                             for n, (ln, t) in report.definitions.items()],
-            "chains": chains}
+            "notes": list(report.notes), "chains": chains}

@@ -141,7 +141,11 @@ def _atom_of(raw):
 
 
 def _atom_latex(a) -> str:
-    text = ("\\mathbf{%s}" % a.name) if a.bold else a.name
+    name = a.name
+    for macro, mark in _ACCENTS.items():
+        if name.endswith(mark):  # ŷ → \hat{y}
+            name = "\\%s{%s}" % (macro, name[:-len(mark)])
+    text = ("\\mathbf{%s}" % name) if a.bold else name
     if a.layer:
         text += "^{%s}" % a.layer
     return text
@@ -910,7 +914,34 @@ def is_definition(lhs, others, defined=frozenset()) -> bool:
     return name not in defined and all(name not in _names(o) for o in others)
 
 
+def _rounded(lt, rt, lhs, rhs, ctx) -> Step | None:
+    """σ(0.3) = 0.5744: numbers written with d decimals are rounded, so two number sides
+    that agree to within half a unit of the last written digit hold as written (within
+    two units: undecided); None when the sides are not plain numbers."""
+    places = [len(m) for m in re.findall(r"\d\.(\d+)", lt + " " + rt)]
+    if not places or is_matrix(lhs) or is_matrix(rhs):
+        return None
+    try:
+        if sp.sympify(lhs).free_symbols or sp.sympify(rhs).free_symbols:
+            return None
+        gap = abs(float(sp.N(ctx.expand(lhs - rhs).doit(), 30)))
+    except (TypeError, ValueError, AttributeError):
+        return None
+    d = max(places)
+    if gap <= 0.5 * 10 ** -d:
+        return Step(lt, rt, Verdict.TRUE, f"numeric: the sides agree to the {d} decimals "
+                                          f"written (difference {gap:.1e}; the written "
+                                          "numbers are rounded)")
+    if gap <= 2 * 10 ** -d:
+        return Step(lt, rt, Verdict.UNDECIDED, f"not decided: the sides differ by {gap:.1e}, "
+                                               f"about the rounding of {d} written decimals")
+    return None
+
+
 def _check(lt, rt, lhs, rhs, ctx, timeout) -> Step:
+    rounded = _rounded(lt, rt, lhs, rhs, ctx)
+    if rounded is not None:
+        return rounded
     try:
         with time_limit(timeout * 3 + 2):
             check = check_equation(lhs, rhs, ctx, timeout=timeout)

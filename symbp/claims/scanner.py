@@ -256,6 +256,12 @@ class Scanner:
                 return self.function(s, k, base, out, NATIVE_FUNCS[arg], i)
             if arg in self.functions:  # \\mathrm{softplus}(x) with its definition given
                 return self.function(s, k, base, out, arg, i)
+            if name in ("mathrm", "operatorname") and re.fullmatch(r"[A-Za-z]{3,}", arg) \
+                    and s[skip_space(s, k):skip_space(s, k) + 1] == "(" \
+                    and not _NAME_WORD.fullmatch(arg):
+                self.error(f"\\{name}{{{arg}}} is applied like a function that symbp does "
+                           "not know", base + i,
+                           f"give its definition, e.g. --define '\\{name}{{{arg}}}(x) = …'")
             if name == "mathrm" and arg == "d":
                 return self.differential(s, k, base, out, i)
             bold = name in ("mathbf", "boldsymbol", "bm", "vec")

@@ -262,6 +262,9 @@ def _concrete(L, R, ctx: Context, *, general_failed: bool) -> Evidence:
         for indices in index_assignments(index_syms, sizes, ctx, limit=4):
             a = instantiate(L, ctx, sizes, indices, rewrite=True)
             b = instantiate(R, ctx, sizes, indices, rewrite=True)
+            # a 1×1 matrix (xᵀAx, once written out) is the number it holds
+            a = a[0, 0] if isinstance(a, sp.MatrixBase) and a.shape == (1, 1) else a
+            b = b[0, 0] if isinstance(b, sp.MatrixBase) and b.shape == (1, 1) else b
             if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
                 if getattr(a, "shape", None) != getattr(b, "shape", None):
                     return Evidence("symbolic", Verdict.FALSE,

@@ -184,6 +184,11 @@ def normalize(text: str) -> str:
     """Drop sizing and spacing macros (\\left, \\Big, \\,) and trailing punctuation; a row
     break ``\\\\`` (inside a written matrix) becomes ``\\cr``."""
     text = text.replace("\\\\", " \\cr ")
+    text = re.sub(r"(?<![A-Za-z\\])d\s*\\[,;:!]\s*(?=\\mathrm|\\operatorname|tr|Tr|\\ln|\\log|\\det)",
+                  "d", text)  # d\,\mathrm{tr}(X): the differential of the trace
+    # \Delta w_{kj}, \Delta b: the change of w is a name of its own, not Δ times w
+    text = re.sub(r"\\Delta\s*(?:\\mathrm\s*\{\s*([A-Za-z]+)\s*\}|(net|[A-Za-z])(?![A-Za-z]))",
+                  lambda m: r"\mathrm{Delta%s}" % (m.group(1) or m.group(2)), text)
     for m in SPACING:
         if m[1:].isalpha():
             text = re.sub(re.escape(m) + r"(?![a-zA-Z])", " ", text)

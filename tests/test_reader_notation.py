@@ -361,3 +361,54 @@ def test_an_undefined_cost_on_one_side_only_is_refused():
     # the writer means one particular C (cross-entropy), not any C: never judged false
     with pytest.raises(InputError):
         judge(r"\frac{\partial C}{\partial z_j} = a_j - y_j", timeout=TIMEOUT)
+
+
+TWO_LAYERS = [r"z_1 = w_1 x + b_1", r"a_1 = \sigma(z_1)", r"z_2 = w_2 a_1 + b_2",
+              r"a_2 = \sigma(z_2)", r"C = \frac{1}{2}(a_2 - y)^2"]
+HAT_J = [r"\hat{J} = \frac{1}{2}(\boldsymbol{w} - \boldsymbol{w}^*)^\top\boldsymbol{H}"
+         r"(\boldsymbol{w} - \boldsymbol{w}^*)"]
+
+
+@pytest.mark.parametrize("claim, define, assume, expected", [
+    # x > y between two names: x = y + ε, ε > 0 (both witnesses)
+    (r"\frac{\partial}{\partial y}\max(x, y) = 0", [], [r"x > y"], "true"),
+    (r"\frac{\partial}{\partial y}\max(x, y) = 1", [], [r"x > y"], "false"),
+    # 0 < x and x < 1 together
+    (r"\sigma\left(\log\frac{x}{1-x}\right) = x", [], [r"0 < x", r"x < 1"], "true"),
+    (r"\sigma\left(\log\frac{1-x}{x}\right) = x", [], [r"0 < x", r"x < 1"], "false"),
+    # a constant coefficient after the operator: the operator acts on the whole term
+    (r"\frac{\partial}{\partial W}\lambda\sum_k\sum_l W_{k,l}^2 = 2\lambda W", [], [], "true"),
+    (r"\frac{\partial}{\partial W}\lambda\sum_k\sum_l W_{k,l}^2 = \lambda W", [], [], "false"),
+    # wᵀx + b: b is a number (the 1×1 product is one)
+    (r"\frac{\partial f}{\partial \mathbf{x}} = \mathbf{w}", [r"f = \mathbf{w}^T\mathbf{x} + b"],
+     [], "true"),
+    # a condition in parentheses after \quad
+    (r"\frac{\partial a_i}{\partial z_j} = -a_i a_j \quad (i \neq j)",
+     [r"a_i = \frac{e^{z_i}}{\sum_{k=1}^{n} e^{z_k}}"], [], "true"),
+    # numbered scalars defined one by one
+    (r"\frac{\partial C}{\partial b_1} = (a_2 - y)\sigma'(z_2) w_2 \sigma'(z_1)", TWO_LAYERS, [],
+     "true"),
+    (r"\frac{\partial C}{\partial b_1} = (a_2 - y)\sigma'(z_2) w_1 \sigma'(z_1)", TWO_LAYERS, [],
+     "false"),
+    # w^*, a scalar defined as a 1×1 product
+    (r"\nabla_{\boldsymbol{w}}\hat{J} = \frac{1}{2}(\boldsymbol{H} + \boldsymbol{H}^\top)"
+     r"(\boldsymbol{w} - \boldsymbol{w}^*)", HAT_J, [], "true"),
+    (r"\nabla_{\boldsymbol{w}}\hat{J} = \boldsymbol{H}(\boldsymbol{w} - \boldsymbol{w}^*)", HAT_J,
+     [], "false"),
+    # the identity matrix
+    (r"\det(\mathbf{I} + \mathbf{u}\mathbf{v}^T) = 1 + \mathbf{v}^T\mathbf{u}", [], [], "true"),
+    (r"IA = 2A", [], [], "false"),
+    # hyperbolic functions in exponentials
+    (r"\tanh'(x) = \frac{4}{(e^x + e^{-x})^2}", [], [], "true"),
+    (r"\tanh'(x) = \frac{2}{(e^x + e^{-x})^2}", [], [], "false"),
+    # numbers written rounded
+    (r"\sigma(0.3) = 0.5744", [], [], "true"),
+    (r"\sigma(0.3) = 0.5754", [], [], "false"),
+])
+def test_more_textbook_notation(claim, define, assume, expected):
+    assert judge(claim, (), define, assume, timeout=10).verdict.value == expected
+
+
+def test_an_unknown_named_function_is_refused_not_guessed():
+    with pytest.raises(InputError):
+        judge(r"\frac{d}{dx}\mathrm{softplus}(x) = \sigma(x)", timeout=TIMEOUT)

@@ -90,7 +90,7 @@ class Env:
 
     def __init__(self, texts: list[str], atoms: list[Atom], *, matrix_mode=False,
                  network=False, matrix_names=(), scalar_names=(), defined_names=(),
-                 scalar_layers=False, broadcast_names=(), functions=()):
+                 scalar_layers=False, broadcast_names=(), functions=(), labelled=()):
         joined = " ".join(texts)
         self.size_names = set(re.findall(r"\\(?:sum|prod)_\{[^{}]*\}\s*\^\s*\{?\s*([a-zA-Z])",
                                          joined))
@@ -112,6 +112,7 @@ class Env:
                          if a.indices and all(i.isdigit() for i in a.indices)} if any(
             a.name[0].isupper() and a.indices and all(i.isdigit() for i in a.indices)
             for a in atoms) else set()
+        self.labelled |= set(labelled)  # z_1 = w_1 x + b_1 defined: z_1, z_2 are names
         self.vector_names = set()
         for m in TRANSPOSE.finditer(joined):
             before = joined[:m.start()].rstrip()
@@ -514,7 +515,7 @@ class Builder:
         if not mats:
             return sp.Add(*terms)
         scalars = [t for t in terms if not is_matrix(t)]
-        if any(m.shape[1] == 1 for m in mats):
+        if any(m.shape[1] == 1 and m.shape != (1, 1) for m in mats):
             for t in scalars:
                 name = getattr(t, "name", None)
                 if name in self.env.broadcast_names:

@@ -338,10 +338,28 @@ def _domain_name(text: str) -> str:
     return text.lstrip("\\")
 
 
+_FLIP = {">": "<", "<": ">", r"\ge": r"\le", r"\le": r"\ge", r"\geq": r"\leq",
+         r"\leq": r"\geq", r"\geqslant": r"\leqslant", r"\leqslant": r"\geqslant"}
+_REVERSED_CMP = re.compile(r"^\s*" + _NUMBER + r"\s*(>|<|\\geq?|\\leq?|\\geqslant|\\leqslant)\s*(.+?)\s*$")
+_NAMES_CMP = re.compile(r"^\s*([A-Za-z])\s*(>|<|\\geq?|\\leq?)\s*([A-Za-z])\s*[.,;]?\s*$")
+
+
+def name_order(text: str):
+    """``x > y`` between two single-letter names: (larger, smaller)."""
+    m = _NAMES_CMP.match(text)
+    if not m or m.group(1) == m.group(3):
+        return None
+    bigger = m.group(2) in (">",) or m.group(2).startswith("\\g")
+    return (m.group(1), m.group(3)) if bigger else (m.group(3), m.group(1))
+
+
 def domain_assumption(text: str):
-    """``x > 0``, ``a \\ge 0``, ``\\hat{y} \\in (0, 1)``: (name, sampling interval) — the
-    numeric witness samples only there (the symbolic witness is not told, so such a claim
-    may stay undecided, never wrongly true or false)."""
+    """``x > 0``, ``0 < x``, ``a \\ge 0``, ``\\hat{y} \\in (0, 1)``: (name, sampling
+    interval) — the numeric witness samples only there (the symbolic witness is not told, so
+    such a claim may stay undecided, never wrongly true or false)."""
+    r = _REVERSED_CMP.match(text)
+    if r:  # 0 < x is x > 0
+        text = f"{r.group(3)} {_FLIP[r.group(2)]} {r.group(1)}"
     m = _DOMAIN_CMP.match(text)
     if m:
         name, op, v = _domain_name(m.group(1)), m.group(2), float(m.group(3).replace(" ", ""))
@@ -412,6 +430,7 @@ class Problem:
         self.defines = self.defines + [text for _, _, text in self.generic]
         self.extra = []
         self.index_relations = []
+        self.orders = []  # (x, y) for x > y
         for kind, texts in (("define", self.defines), ("assume", self.assumes)):
             for t in texts:
                 relation = index_relation(t) if kind == "assume" else None
@@ -420,7 +439,18 @@ class Problem:
                     continue
                 domain = domain_assumption(t) if kind == "assume" else None
                 if domain is not None:  # x > 0, \hat{y} \in (0, 1): where x is sampled
-                    self.domains[domain[0]] = domain[1]
+                    lo, hi = domain[1]
+                    if domain[0] in self.domains:  # 0 < x and x < 1: both bounds
+                        old = self.domains[domain[0]]
+                        lo, hi = max(lo, old[0]), min(hi, old[1])
+                        if lo >= hi:
+                            raise LatexInputError(f"the assumptions on {domain[0]} leave no "
+                                                  "value")
+                    self.domains[domain[0]] = (lo, hi)
+                    continue
+                order = name_order(t) if kind == "assume" else None
+                if order is not None:  # x > y: x = y + ε with ε > 0
+                    self.orders.append(order)
                     continue
                 try:
                     sc, sides = read_claim(t, self.functions, self.plain_names)
@@ -445,6 +475,8 @@ class Problem:
                        network=any(c.network for c in named),
                        matrix_names={m for c in named for m in c.matrix_names},
                        scalar_names=scalar_names, functions=self.functions,
+                       labelled={m.group(1) for d in self.defines
+                                 if (m := re.match(r"\s*([a-z]+)\s*_\s*\{?\s*\d\s*\}?\s*=", d))},
                        scalar_layers=scalar_layers, broadcast_names=broadcast,
                        defined_names=defined_names(self.defines))
         self.conflict: tuple[int, str] | None = None
@@ -500,7 +532,7 @@ class Problem:
                 except ShapeConflict as exc:
                     raise LatexInputError(str(exc)) from None
             if kind == "define" and isinstance(lhs, sp.Symbol) and is_matrix(rhs) \
-                    and lhs.name in self.env.scalar_names:
+                    and rhs.shape != (1, 1) and lhs.name in self.env.scalar_names:
                 self.env.scalar_names.discard(lhs.name)  # Y = XW: Y is a matrix after all
                 raise Retry()
             if kind == "define" and isinstance(lhs, NetMatrix) and lhs.qty == "delta" \
@@ -513,6 +545,9 @@ class Problem:
                 # \mathrm{ReLU}(z) = \max(0, z): the meaning symbp already gives the name
                 self.env.notes.add(f"'{text}' agrees with symbp's own definition")
                 continue
+            if kind == "define" and not is_matrix(lhs) and is_matrix(rhs) \
+                    and rhs.shape == (1, 1):
+                rhs = rhs[0, 0]  # J = ½ wᵀHw: the number in the 1×1 product
             if kind == "define":
                 self.definitions.append(_definition(lhs, rhs, text))
             else:
@@ -665,6 +700,10 @@ class Problem:
                     sp.Symbol(name, negative=True)
                 signs.append(substitution(plain, signed, f"{name} {'>' if lo > 0 else '<'} 0",
                                           name))
+        for big, small in self.orders:
+            gap = sp.Symbol(f"\\epsilon_{{{big}{small}}}", positive=True)
+            signs.append(substitution(sp.Symbol(big, real=True), sp.Symbol(small, real=True) + gap,
+                                      f"{big} > {small}", f"{big} > {small}"))
         return Context(defs, list(self.assumptions) + list(self.index_relations) + signs,
                        dict(self.domains), ranges, sizes, thorough_sizes=True)
 
@@ -672,8 +711,9 @@ class Problem:
 _CONNECTIVE = re.compile(r"\\(?:Rightarrow|Longrightarrow|implies|because|therefore|iff|"
                          r"Leftrightarrow)(?![a-zA-Z])")
 _EQ_NUMBER = re.compile(r"^\s*\(\s*\d+(?:\.\d+)*\s*\)\s*")
-_CONDITION = re.compile(r"(?:,|\\quad|\\qquad|\\;|\\,|\s)*\\text\s*\{\s*(?:for|if|when|where)"
-                        r"\s*\}\s*(.+?)\s*[.,;]?\s*$")
+_CONDITION = re.compile(r"(?:,|\\quad|\\qquad|\\;|\\,|\s)*(?:\\text\s*\{\s*(?:for|if|when|where)"
+                        r"\s*\}\s*(.+?)|\\q?quad\s*\(\s*([a-zA-Z]\s*(?:\\neq?|=)\s*[a-zA-Z])\s*\))"
+                        r"\s*[.,;]?\s*$")
 
 
 def split_claims(claim: str) -> tuple[list[str], list[str]]:
@@ -684,8 +724,8 @@ def split_claims(claim: str) -> tuple[list[str], list[str]]:
     for part in _CONNECTIVE.split(claim):
         part = _EQ_NUMBER.sub("", part).strip()
         m = _CONDITION.search(part)
-        if m and index_relation(m.group(1)) is not None:
-            conditions.append(m.group(1))
+        if m and index_relation(m.group(1) or m.group(2)) is not None:
+            conditions.append(m.group(1) or m.group(2))
             part = part[:m.start()].strip()
         if part and (part != claim or "=" in part):
             parts.append(part)

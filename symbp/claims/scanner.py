@@ -406,6 +406,11 @@ class Scanner:
             if j >= len(s):
                 self.error("a derivative operator needs something to act on", base + j)
             operand_end = self.primary_end(s, j, base)
+            if re.fullmatch(r"\s*(?:\d+(?:\.\d+)?|\\(?:alpha|beta|gamma|lambda|mu|eta|rho|tau)"
+                            r"(?![A-Za-z]))\s*", s[j:operand_end]):
+                # \frac{\partial}{\partial W} \lambda \sum_k W_k^2: a constant coefficient
+                # is not the operand; the operator acts on the whole term
+                operand_end = term_end(s, j, "+-=")
             operand = self.parse(s[j:operand_end], base + j)
             out.append(self.new(("deriv", operand, var, order)))
             return operand_end
@@ -545,6 +550,10 @@ class Scanner:
         if s[t:t + 1] == "'" and s[skip_space(s, t + 1):skip_space(s, t + 1) + 1] != "(":
             primes, k = prime_count(s, t)  # y', x'': names of their own
             name += "\u2032" * primes
+        star = re.match(r"\s*\^\s*(?:\*|\{\s*\*\s*\}|\\ast\b|\{\s*\\ast\s*\})", s[k:])
+        if star:  # w^*, the optimum: a name of its own
+            name += "\u2217"
+            k += star.end()
         sub, sup, k = self.scripts(s, k, base)
         t = skip_space(s, k)
         if sup is None and not sub and s[t:t + 1] == "(" and name[0].isupper():

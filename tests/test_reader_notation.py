@@ -412,3 +412,26 @@ def test_more_textbook_notation(claim, define, assume, expected):
 def test_an_unknown_named_function_is_refused_not_guessed():
     with pytest.raises(InputError):
         judge(r"\frac{d}{dx}\mathrm{softplus}(x) = \sigma(x)", timeout=TIMEOUT)
+
+
+SOFTMAX_NET = [r"a_j = \frac{e^{net_j}}{\sum_{m=1}^n e^{net_m}}"]
+
+
+@pytest.mark.parametrize("claim, assume, expected", [
+    # by an intermediate expression, the claim's other intermediates (and sums) held fixed
+    (r"\frac{da_j}{de^{net_k}} = 0", [r"k \ne j"], "true"),
+    (r"\frac{da_j}{de^{net_j}} = \frac{1}{\sum_j e^{net_j}}", [], "true"),
+    (r"\frac{da_j}{de^{net_j}} = \frac{2}{\sum_j e^{net_j}}", [], "false"),
+    (r"\frac{da_j}{d\sum_m e^{net_m}} = - \frac{e^{net_j}}{(\sum_m e^{net_m})^2}", [], "true"),
+    (r"\frac{da_j}{dnet_k} = \frac{da_j}{de^{net_k}} \frac{de^{net_k}}{dnet_k} + "
+     r"\frac{da_j}{d\sum_m e^{net_m}} \frac{d\sum_m e^{net_m}}{dnet_k}", [], "true"),
+    (r"\frac{da_j}{dnet_k} = \frac{da_j}{de^{net_k}} \frac{de^{net_k}}{dnet_k}", [], "false"),
+])
+def test_derivative_by_an_expression(claim, assume, expected):
+    assert judge(claim, (), SOFTMAX_NET, assume, timeout=10).verdict.value == expected
+
+
+def test_sum_by_one_of_its_terms():
+    claim = (r"\frac{d\sum_m e^{net_m}}{dnet_k} = \frac{d\sum_m e^{net_m}}{de^{net_k}} "
+             r"\frac{de^{net_k}}{dnet_k} = e^{net_k}")
+    assert judge(claim, timeout=10).verdict.value == "true"

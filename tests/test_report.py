@@ -154,7 +154,8 @@ def test_single_report_tex_is_standalone():
 def test_one_template_folder_shipped_as_package_data():
     from pathlib import Path
 
-    assert sorted(p.name for p in TEMPLATES.glob("*.j2")) == ["derivation.tex.j2",
+    assert sorted(p.name for p in TEMPLATES.glob("*.j2")) == ["check.tex.j2",
+                                                              "derivation.tex.j2",
                                                               "document.tex.j2"]
     root = Path(__file__).resolve().parent.parent
     assert not (root / "reports" / "templates").exists()  # reports/ is the output folder

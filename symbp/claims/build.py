@@ -22,6 +22,7 @@ import sympy as sp
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
 from sympy.matrices.expressions.matexpr import MatrixElement
 
+from ..core.by_expression import ByExpression
 from ..core.expr import LayerLabel
 from ..nn.activations import sigma as SIGMA
 from ..notation.latex_in import TRANSPOSE, Atom, LatexInputError, Raw, placeholder_name
@@ -129,6 +130,8 @@ class Env:
         self.broadcast_names = set(broadcast_names)  # names read as numbers added entrywise
         self.added_vectors: set[str] = set()  # names made vectors only by an addition
         self.row_vectors: set[str] = set()  # Y = XW + b: b a row added to every row
+        self.intermediates: list = []  # expressions differentiated by (e^{net_k}, Σ_m e^{net_m})
+        self.built_by_expression = False
         self.notes: set[str] = set()  # how an ambiguous notation was read, for the verdict  # left sides of --define: f in df is d(f)
         self.matrix_mode = matrix_mode
         self.matrix_names = set(matrix_names)
@@ -791,5 +794,18 @@ class Builder:
             if is_matrix(f):
                 return f.applyfunc(lambda e: sp.Derivative(e, (x, order)))
             return sp.Derivative(f, (x, order))
+        if not is_matrix(x) and not is_matrix(f) and order == 1 and isinstance(x, sp.Expr) \
+                and x.free_symbols and (isinstance(x, (sp.Sum, sp.exp)) or x.is_Pow):
+            # da_j/de^{net_k}, da_j/dΣ_m e^{net_m}: by an intermediate expression, the other
+            # intermediates of the claim held fixed (see symbp.core.by_expression)
+            known = self.env.intermediates
+            if not any(k == x for k in known):
+                known.append(x)
+                if self.env.built_by_expression:
+                    raise Retry()  # an earlier one was built without this intermediate
+            self.env.built_by_expression = True
+            self.env.notes.add("a derivative by an expression (de^{net_k}, dΣ_m e^{net_m}) "
+                               "holds the claim's other such expressions fixed")
+            return ByExpression(f, x, *known)
         raise NotUnderstood("a derivative must be taken with respect to a variable",
                             hint=r"e.g. \frac{\partial C}{\partial z_j}")

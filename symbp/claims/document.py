@@ -72,6 +72,8 @@ class Report:
 def _clean(text: str) -> str:
     for p in STRIP:
         text = p.sub(" ", text)
+    text = CJK_SUBSCRIPT.sub(_cjk_label, text)  # a_{输出层}: a label, not prose in the math
+    text = text.replace("\\overrightarrow", "\\vec")
     text = DIFFERENTIAL_SPACE.sub("d", text)  # d\,\mathrm{tr}(…): the differential of tr
     text = DELTA_NAME.sub(lambda m: r"\mathrm{Delta%s}" % (m.group(1) or m.group(2)), text)
     return THIN_SPACE.sub(" ", text)  # \, is a space, never a comma between equations
@@ -86,6 +88,16 @@ SUM_TO_ONE = re.compile(r"\s*\\sum\s*_\s*(?:\{[^{}]*\}|\w)\s*(?:\^\s*(?:\{[^{}]*
 #: prose that introduces a condition, not an identity: 令导数为零得到正规方程, "setting … to zero"
 EQUATION_TO_SOLVE = re.compile(r"为零|为\s*0|等于零|方程|解得|解出|to zero|equal to 0|normal equation|"
                                r"solv(?:e|ing)|at the (?:minimum|optimum)", re.IGNORECASE)
+CJK_SUBSCRIPT = re.compile(r"_\s*\{\s*(?:\\(?:text|mathrm)\s*\{\s*([\u3400-\u9fff\uf900-\ufaff]+)\s*\}"
+                           r"|([\u3400-\u9fff\uf900-\ufaff]+))\s*\}")
+
+
+def _cjk_label(m: re.Match) -> str:
+    """The same ASCII label for the same Chinese word anywhere in the document."""
+    word = m.group(1) or m.group(2)
+    return "_{cjk" + "".join(chr(97 + (ord(c) * 7 + k) % 26) for k, c in enumerate(word)) + "}"
+
+
 THIN_SPACE = re.compile(r"\\[,;:!]")
 INLINE = re.compile(r"\\\((.+?)\\\)|(?<![\\$])\$([^$\n]+?)\$(?!\$)")
 CONNECTIVES = re.compile(r"\\(?:Rightarrow|Longrightarrow|implies|because|therefore|iff|"
@@ -173,6 +185,9 @@ def _rows(block: list[tuple[int, str]]) -> list[tuple[int, str]]:
         text += _clean(line) + " "
     text = re.sub(r"\\(?:begin|end)\{(?:aligned|split|gathered|alignedat)\}(?:\{\d+\})?",
                   lambda m: " " * len(m.group(0)), text)
+    # a written matrix keeps its rows: its \\ are not row breaks of the display
+    text = re.sub(r"\\begin\{([bpvBV]?matrix)\}.*?\\end\{\1\}",
+                  lambda m: m.group(0).replace("\\\\", "\\cr"), text, flags=re.DOTALL)
 
     def line_at(pos: int) -> int:
         line = starts[0][1] if starts else 0

@@ -173,6 +173,16 @@ def substitution(old: sp.Basic, new: sp.Basic, text: str, latex: str) -> Assumpt
     return Assumption(text, latex, rewrite, name="substitution")
 
 
+def _by_expressions(expr):
+    """Derivatives by an expression (da_j/de^{net_k}), taken once the definitions are all
+    expanded and before sums are written out (see :mod:`symbp.core.by_expression`)."""
+    from .by_expression import ByExpression
+
+    if not isinstance(expr, sp.Basic) or not expr.has(ByExpression):
+        return expr
+    return expr.replace(lambda e: isinstance(e, ByExpression), lambda e: e.doit())
+
+
 @dataclass
 class Context:
     """Everything a witness needs besides the two sides of an equation."""
@@ -202,9 +212,9 @@ class Context:
             for d in self.definitions:
                 new = d.expand(new)
             if new == expr:
-                return new
+                return _by_expressions(new)
             expr = new
-        return expr
+        return _by_expressions(expr)
 
     def rewrite(self, expr: sp.Basic) -> sp.Basic:
         for a in self.assumptions:

@@ -186,6 +186,11 @@ def normalize(text: str) -> str:
     text = text.replace("\\\\", " \\cr ")
     text = re.sub(r"(?<![A-Za-z\\])d\s*\\[,;:!]\s*(?=\\mathrm|\\operatorname|tr|Tr|\\ln|\\log|\\det)",
                   "d", text)  # d\,\mathrm{tr}(X): the differential of the trace
+    # \vec{a_{out}}: the subscript written inside the arrow is the name's subscript
+    text = re.sub(r"\\(vec|mathbf|boldsymbol|bm|overrightarrow)\s*\{\s*(\\?[A-Za-z]+)\s*_\s*"
+                  r"(\{[^{}]*\}|\w)\s*\}", lambda m: "\\%s{%s}_%s" % (
+                      "vec" if m.group(1) == "overrightarrow" else m.group(1), m.group(2),
+                      m.group(3)), text)
     # \Delta w_{kj}, \Delta b: the change of w is a name of its own, not Δ times w
     text = re.sub(r"\\Delta\s*(?:\\mathrm\s*\{\s*([A-Za-z]+)\s*\}|(net|[A-Za-z])(?![A-Za-z]))",
                   lambda m: r"\mathrm{Delta%s}" % (m.group(1) or m.group(2)), text)
@@ -214,8 +219,8 @@ def split_relation(text: str) -> list[tuple[str, int]]:
     return parts
 
 
-_CJK_SUB = re.compile(r"_\s*\{\s*(?:\\(?:text|mathrm)\s*\{)?\s*([\u3400-\u9fff\uf900-\ufaff]+)"
-                      r"\s*\}?\s*\}")
+_CJK_SUB = re.compile(r"_\s*\{\s*(?:\\(?:text|mathrm)\s*\{\s*([\u3400-\u9fff\uf900-\ufaff]+)\s*\}"
+                      r"|([\u3400-\u9fff\uf900-\ufaff]+))\s*\}")
 
 
 def cjk_labels(text: str) -> str:
@@ -224,7 +229,7 @@ def cjk_labels(text: str) -> str:
     seen: dict[str, str] = {}
 
     def label(m):
-        word = m.group(1)
+        word = m.group(1) or m.group(2)
         if word not in seen:
             n = len(seen)
             seen[word] = "cjk" + "".join(chr(65 + int(d)) for d in str(n))

@@ -353,6 +353,12 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
             chain.definition = name
             if len(chain.sides) < 3:
                 continue
+        if name is not None and name not in defined and len(chain.sides) == 2 \
+                and re.fullmatch(r"\s*-?\s*[\d.]+\s*", chain.sides[1]):
+            # y_j = 1, x_1 = 0.5, w_{11} = 0.2: a value the text gives (an example's input,
+            # the one-hot target), stated, not a claim to check
+            chain.definition = f"{chain.sides[0]} = {chain.sides[1].strip()} (a given value)"
+            continue
         tasks.append(chain)
     report.definitions = dict(defined)
     cases = prose_cases(source)

@@ -28,6 +28,27 @@ CLAIMS = [
     (r"\mathrm{tr}(ABC) = \mathrm{tr}(CAB)", ["matrix"]),
     (r"\delta^l = ((W^{l+1})^T + \delta^{l+1}) \odot \sigma'(z^l)", ["backprop"]),
     (r"\delta^l = ((W^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)", ["backprop"]),
+    # matrix-form calculus (issue 10): gradients, Jacobians, differentials, textbook notation
+    (r"\frac{\partial \mathrm{tr}(AX)}{\partial X} = A^T", []),
+    (r"\frac{\partial x^T B x}{\partial x} = (B + B^T)x", []),
+    (r"\frac{\partial \ln|\det X|}{\partial X} = X^{-T}", []),
+    (r"\frac{\partial \|Ax-b\|_2^2}{\partial x} = 2A^T(Ax-b)", []),
+    (r"\frac{\partial a^T X b}{\partial X} = a b^T", []),
+    (r"dX^{-1} = -X^{-1}dX\,X^{-1}", []),
+    (r"tr((A \odot B)^T C) = tr(A^T (B \odot C))", []),
+    (r"\frac{\partial \mathbf{z}^{l+1}}{\partial \mathbf{z}^l} = \mathbf{W}^{l+1}"
+     r"\mathrm{diag}(\sigma'(\mathbf{z}^l))", []),
+    (r"\frac{\partial J}{\partial \mathbf{W}^L} = \frac{\partial J}{\partial \mathbf{z}^L}"
+     r"(\mathbf{a}^{L-1})^T", []),
+    (r"df = \mathrm{tr}((\frac{\partial f}{\partial X})^T dX)", []),
+    (r"\frac{\partial L}{\partial W} = X^{\top} \frac{\partial L}{\partial Y}", [],
+     [r"Y = XW + b"]),
+    (r"\frac{\partial E}{\partial net_k} = a_k - y_k", [],
+     [r"a_i = \frac{e^{net_i}}{\sum_{m=1}^{n} e^{net_m}}", r"E = -\sum_{i=1}^{n} y_i \ln a_i"],
+     [r"\sum_{i=1}^{n} y_i = 1"]),
+    (r"\frac{da_j}{dnet_k} = \frac{da_j}{de^{net_k}} \frac{de^{net_k}}{dnet_k} + "
+     r"\frac{da_j}{d\sum_m e^{net_m}} \frac{d\sum_m e^{net_m}}{dnet_k}", [],
+     [r"a_j = \frac{e^{net_j}}{\sum_{m=1}^n e^{net_m}}"]),
 ]
 
 
@@ -39,15 +60,17 @@ def main() -> None:
     startup = time.perf_counter() - t0
     print(f"start-up (imports + first claim): {startup:.2f} s")
     times = []
-    for claim, ctx in CLAIMS:
+    for claim, ctx, *extra in CLAIMS:
+        defines, assumes = (list(extra) + [[], []])[:2]
         t = time.perf_counter()
-        verdict = judge(claim, ctx).verdict.value
+        verdict = judge(claim, ctx, defines, assumes).verdict.value
         dt = time.perf_counter() - t
         times.append(dt)
         where = f" [{', '.join(ctx)}]" if ctx else ""
         print(f"{dt:6.2f} s  {verdict:9}  {claim}{where}")
     print(f"median {statistics.median(times):.2f} s, max {max(times):.2f} s over "
-          f"{len(times)} claims")
+          f"{len(times)} claims; {sum(t < 1 for t in times)} under 1 s, "
+          f"{sum(t > 30 for t in times)} over 30 s")
     t = time.perf_counter()
     subprocess.run([sys.executable, "-m", "symbp", "verify", CLAIMS[0][0]],
                    capture_output=True, check=False)

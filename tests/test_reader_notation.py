@@ -56,7 +56,10 @@ def test_case_assumption_restricts_indices():
     define = [r"a_j = \frac{e^{net_j}}{\sum_{m=1}^n e^{net_m}}"]
     claim = r"\frac{da_j}{dnet_k} = -a_j a_k"
     assert judge(claim, (), define, [r"k \ne j"], timeout=TIMEOUT).verdict.value == "true"
-    assert judge(claim, (), define, [], timeout=TIMEOUT).verdict.value == "false"
+    # without the condition: true for j ≠ k, false for j = k — the writer may mean either,
+    # so it is undecided and says so (never a plain "false")
+    alone = judge(claim, (), define, [], timeout=TIMEOUT)
+    assert alone.verdict.value == "undecided" and "j ≠ k" in alone.reason
     slip = r"\frac{da_j}{dnet_k} = a_j a_k"
     assert judge(slip, (), define, [r"k \neq j"], timeout=TIMEOUT).verdict.value == "false"
     same = r"\frac{da_j}{dnet_k} = a_j(1-a_j)"
@@ -435,3 +438,18 @@ def test_sum_by_one_of_its_terms():
     claim = (r"\frac{d\sum_m e^{net_m}}{dnet_k} = \frac{d\sum_m e^{net_m}}{de^{net_k}} "
              r"\frac{de^{net_k}}{dnet_k} = e^{net_k}")
     assert judge(claim, timeout=10).verdict.value == "true"
+
+
+@pytest.mark.parametrize("claim, expected", [
+    (r"\frac{\partial L}{\partial b} = -1", "true"),   # a − b + c > 0: L = a − b + c there
+    (r"\frac{\partial L}{\partial b} = 0", "false"),
+])
+def test_an_inequality_between_terms_restricts_the_domain(claim, expected):
+    got = judge(claim, (), [r"L = \max(0, a - b + c)"], [r"a - b + c > 0"], timeout=10)
+    assert got.verdict.value == expected
+
+
+def test_an_inequality_between_entries_is_refused_not_guessed():
+    with pytest.raises(InputError):
+        judge(r"\frac{\partial L}{\partial s_y} = -1", (), [r"L = \max(0, s_j - s_y + \Delta)"],
+              [r"s_j - s_y + \Delta > 0"], timeout=TIMEOUT)

@@ -108,7 +108,7 @@ EQ_NUMBER = re.compile(r"^\s*\(\s*\d+(?:\.\d+)?\s*\)\s*")
 #: a bare name on the left of '=': a, a_j, net_k, \mathbf{z}^{l}, \boldsymbol{\delta}^L, J(W, b)
 NAME = re.compile(r"^\s*(?:\\(?:mathbf|boldsymbol|bm|vec|hat|tilde|bar|mathrm)\s*\{\s*\\?[A-Za-z]+\s*\}"
                   r"|\\[A-Za-z]+|[A-Za-z]+)"
-                  r"(?:\s*[_^]\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]))*"
+                  r"(?:\s*[_^]\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9*]))*"
                   r"(?:\s*\(\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+)"
                   r"(?:\s*[_^]\s*(?:\{[^{}]*\}|\w))*"
                   r"(?:\s*,\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+)"
@@ -468,7 +468,9 @@ def _supersedes(new_rhs: str, old_definition: str) -> bool:
     """A second definition of a name in other quantities (a_k = t_k/Σ_i t_i, then
     a_k = e^{net_k}/Σ_i e^{net_i}) replaces the first instead of being checked against it."""
     old_rhs = old_definition.split("=", 1)[1]
-    return not (_letters_of(new_rhs) & _letters_of(old_rhs))
+    new, old = _letters_of(new_rhs), _letters_of(old_rhs)
+    # w^* = (XᵀX)⁻¹Xᵀy, later w^* = (XᵀX + λI)⁻¹Xᵀy: new quantities (λ, I) make a new one
+    return not (new & old) or bool(new - old)
 
 
 def _readable(text: str) -> bool:

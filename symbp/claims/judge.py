@@ -22,6 +22,7 @@ from ..core.context import (
     Context,
     Definition,
     _rename_bound,
+    restriction,
     substitution,
     sum_equals_one,
     vector_sums_to_one,
@@ -338,6 +339,7 @@ def _domain_name(text: str) -> str:
     return text.lstrip("\\")
 
 
+_INEQUALITY = re.compile(r"\s*(>|<|\\geq?|\\leq?|\\geqslant|\\leqslant)(?![a-zA-Z])\s*")
 _FLIP = {">": "<", "<": ">", r"\ge": r"\le", r"\le": r"\ge", r"\geq": r"\leq",
          r"\leq": r"\geq", r"\geqslant": r"\leqslant", r"\leqslant": r"\geqslant"}
 _REVERSED_CMP = re.compile(r"^\s*" + _NUMBER + r"\s*(>|<|\\geq?|\\leq?|\\geqslant|\\leqslant)\s*(.+?)\s*$")
@@ -431,6 +433,8 @@ class Problem:
         self.extra = []
         self.index_relations = []
         self.orders = []  # (x, y) for x > y
+        self.inequalities = []  # s_j − s_y + Δ > 0: Δ = s_y − s_j + ε, ε > 0 (restrictions)
+        self.inequality_sign: dict[str, str] = {}
         for kind, texts in (("define", self.defines), ("assume", self.assumes)):
             for t in texts:
                 relation = index_relation(t) if kind == "assume" else None
@@ -451,6 +455,18 @@ class Problem:
                 order = name_order(t) if kind == "assume" else None
                 if order is not None:  # x > y: x = y + ε with ε > 0
                     self.orders.append(order)
+                    continue
+                rel = _INEQUALITY.search(t) if kind == "assume" and "=" not in t else None
+                if rel is not None:  # s_j - s_y + \Delta > 0: an inequality between terms
+                    sign = ">" if rel.group(1) == ">" or rel.group(1).startswith("\\g") else "<"
+                    self.inequality_sign[t] = sign
+                    t_eq = t[:rel.start()] + " = " + t[rel.end():]
+                    try:
+                        sc, sides = read_claim(t_eq, self.functions, self.plain_names)
+                    except LatexInputError as err:
+                        raise LatexInputError(f"in --assume '{t}': {err.what}",
+                                              hint=err.hint) from None
+                    self.extra.append(("inequality", t, sc, sides))
                     continue
                 try:
                     sc, sides = read_claim(t, self.functions, self.plain_names)
@@ -503,6 +519,28 @@ class Problem:
                     for v in values]
         raise NotUnderstood("the shapes of the matrices could not be settled")
 
+    def _inequality(self, lhs, rhs, text: str):
+        """``E > 0`` as a restriction: one variable that E is linear in, solved for with
+        E = ε > 0 (derivatives are taken before the point is moved, see restriction)."""
+        e = lhs - rhs if self.inequality_sign[text] == ">" else rhs - lhs
+        if is_matrix(e) and e.shape == (1, 1):
+            e = e[0, 0]
+        if is_matrix(e) or e.has(sp.Indexed, MatrixElement):
+            raise LatexInputError(f"the assumption '{text}' is not understood: an inequality "
+                                  "between vectors or entries is not read",
+                                  hint="an inequality between plain names is read, as in "
+                                       "x > y or a - b + c > 0")
+        eps = sp.Symbol("\\varepsilon_{%d}" % (len(self.inequalities) + 1), positive=True)
+        for v in sorted(e.free_symbols, key=sp.default_sort_key, reverse=True):
+            if not isinstance(v, sp.Symbol) or v.is_integer:
+                continue
+            c = sp.diff(e, v)
+            if c.is_number and c != 0:
+                return restriction(v, v + (eps - e) / c, text)
+        raise LatexInputError(f"the assumption '{text}' is not understood",
+                              hint="an inequality is read when it is linear in one of its "
+                                   "names, as in s_j - s_y + \\Delta > 0")
+
     def _is_cost(self, f) -> bool:
         """``f`` is the network's cost C, or a name defined as C (J = C)."""
         if isinstance(f, NetCost):
@@ -511,12 +549,16 @@ class Problem:
 
     def _build_once(self):
         self.definitions, self.assumptions = [], []
+        self.inequalities = []
         for kind, text, sc, sides in self.extra:
             b = Builder(self.env, sc.table)
             try:
                 lhs, rhs = (b.build(r) for r, _, _ in sides)
             except ShapeConflict as exc:
                 raise LatexInputError(f"in --{kind} '{text}': {exc}") from None
+            if kind == "inequality":
+                self.inequalities.append(self._inequality(lhs, rhs, text))
+                continue
             if kind == "define" and isinstance(lhs, NetCost):  # C = ½‖a^L − y‖² in the network
                 if is_matrix(rhs):
                     raise LatexInputError(f"in --define '{text}': the cost must be a number")
@@ -702,8 +744,9 @@ class Problem:
                                           name))
         for big, small in self.orders:
             gap = sp.Symbol(f"\\epsilon_{{{big}{small}}}", positive=True)
-            signs.append(substitution(sp.Symbol(big, real=True), sp.Symbol(small, real=True) + gap,
-                                      f"{big} > {small}", f"{big} > {small}"))
+            signs.append(restriction(sp.Symbol(big, real=True), sp.Symbol(small, real=True) + gap,
+                                     f"{big} > {small}"))
+        signs.extend(self.inequalities)
         return Context(defs, list(self.assumptions) + list(self.index_relations) + signs,
                        dict(self.domains), ranges, sizes, thorough_sizes=True)
 
@@ -836,6 +879,24 @@ def _judge_one(claim: str, contexts, defines, assumes, timeout,
                scalar_layers=False, broadcast=()) -> Judgement:
     result = _judge_problem(claim, contexts, defines, assumes, timeout, scalar_layers,
                             broadcast)
+    same = _coinciding_indices(result)
+    if same and not broadcast:
+        # false only where two index letters take the same value (s_j, s_y with j = y)?
+        # then the writer may well mean them different: the reading is in doubt
+        try:
+            other = _judge_problem(claim, contexts, defines,
+                                   list(assumes) + [f"{a} \\ne {b}" for a, b in same],
+                                   timeout, scalar_layers, broadcast)
+        except InputError:
+            other = None
+        if other is not None and other.verdict is Verdict.TRUE:
+            pairs = ", ".join(f"{a} ≠ {b}" for a, b in same)
+            for st in result.steps:
+                if st.verdict is Verdict.FALSE:
+                    st.verdict = Verdict.UNDECIDED
+                    st.reason = (f"not decided: true when {pairs}, false when they are equal; "
+                                 f"say which is meant, e.g. --assume '{same[0][0]} \\ne "
+                                 f"{same[0][1]}' ({st.reason})")
     added = sorted(getattr(result, "added_vectors", ()))
     if added and not broadcast and result.verdict is Verdict.FALSE:
         # x + c: c was read as a vector; read as one number on every entry, does it hold?
@@ -853,6 +914,21 @@ def _judge_one(claim: str, contexts, defines, assumes, timeout,
                                  f"one number added to every entry; the reading is in doubt "
                                  f"({st.reason})")
     return result
+
+
+def _coinciding_indices(result) -> list[tuple[str, str]]:
+    """Pairs of free index letters equal in a false step's counterexample (j = y = 1)."""
+    if result.verdict is not Verdict.FALSE:
+        return []
+    for st in result.steps:
+        ce = st.counterexample or {}
+        idx = {k: v for k, v in (ce.get("indices") or {}).items()
+               if re.fullmatch(r"[a-zA-Z]", str(k))}
+        if st.verdict is Verdict.FALSE and len(idx) >= 2:
+            names = sorted(idx)
+            return [(a, b) for i, a in enumerate(names) for b in names[i + 1:]
+                    if idx[a] == idx[b]]
+    return []
 
 
 def _judge_problem(claim: str, contexts, defines, assumes, timeout,
@@ -884,6 +960,16 @@ def _judge_problem(claim: str, contexts, defines, assumes, timeout,
         raise LatexInputError(f"the claim's context could not be formed ({type(exc).__name__}: "
                               f"{str(exc)[:160]})") from None
     for i in range(len(texts) - 1):
+        if problem.conflict and problem.conflict[0] == i == 0 \
+                and _atom_of(problem.sides[0][0]) is not None and is_definition(
+                    problem.values[0], problem.values[1:],
+                    {str(d.head()) for d in problem.definitions}):
+            # w^* = (XᵀX)⁻¹Xᵀy: a new name for a vector, written plainly — a definition
+            result.steps.append(Step(texts[0], texts[1], Verdict.UNDECIDED,
+                                     f"a definition of {texts[0]}, not an identity: nothing "
+                                     "to check (give it with --define to use it)",
+                                     definition=True))
+            continue
         if problem.conflict and problem.conflict[0] == i:
             result.steps.append(Step(texts[i], texts[i + 1], Verdict.FALSE,
                                      f"the sides cannot be formed: {problem.conflict[1]}",

@@ -183,6 +183,37 @@ def _by_expressions(expr):
     return expr.replace(lambda e: isinstance(e, ByExpression), lambda e: e.doit())
 
 
+def restriction(old: sp.Basic, new: sp.Basic, text: str) -> Assumption:
+    """A domain restriction written as a substitution (x > y as x = y + ε, ε > 0): the
+    derivatives are taken first, at a free point, and the point is then moved into the
+    domain — substituting inside ∂/∂y would change what depends on y."""
+
+    def rewrite(expr):
+        if isinstance(expr, sp.Basic) and expr.has(sp.Derivative, sp.Subs):
+            expr = expr.doit()
+        return expr.subs(old, new)
+
+    gaps = [s for s in new.free_symbols if s.is_positive and s not in old.free_symbols
+            and s.name.startswith(("\\epsilon", "\\varepsilon"))]
+
+    def constrain(values, sizes):
+        """The numeric sample moved into the domain: old := new at the sampled values."""
+        import random
+
+        if old not in values:
+            return values
+        point = {k: v for k, v in values.items() if isinstance(k, sp.Symbol)}
+        for g in gaps:
+            point[g] = random.Random(len(values)).uniform(0.05, 3.0)
+        value = new.subs(point)
+        if value.free_symbols:
+            return values
+        values[old] = type(values[old])(float(value))
+        return values
+
+    return Assumption(text, text, rewrite, constrain, name="restriction")
+
+
 @dataclass
 class Context:
     """Everything a witness needs besides the two sides of an equation."""

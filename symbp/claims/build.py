@@ -38,6 +38,7 @@ from .network import (
     NetMatrix,
     NetSum,
     Network,
+    PatternVector,
     mentions_network,
 )
 
@@ -130,6 +131,12 @@ class Env:
         self.broadcast_names = set(broadcast_names)  # names read as numbers added entrywise
         self.added_vectors: set[str] = set()  # names made vectors only by an addition
         self.row_vectors: set[str] = set()  # Y = XW + b: b a row added to every row
+        # families written with an index letter (a_j, y_i = δ_ij) whose bold name stands for
+        # the column of their entries (\vec{a_{out}}, \vec{y}) — only in a claim that writes
+        # a column by its pattern ([a_1; ⋮; a_n])
+        self.family_vectors = {a.name for a in atoms if len(a.indices) == 1
+                               and not a.indices[0].isdigit()} if re.search(
+            r"\\vdots", joined) else set()
         self.intermediates: list = []  # expressions differentiated by (e^{net_k}, Σ_m e^{net_m})
         self.built_by_expression = False
         self.notes: set[str] = set()  # how an ambiguous notation was read, for the verdict  # left sides of --define: f in df is d(f)
@@ -267,7 +274,7 @@ class Builder:
             if a.name != "C":
                 env.notes.add(f"{a.name} read as the network's cost C")
             return env.network.cost()
-        if not a.bold and idx and a.name in env.bold_names:
+        if not a.bold and idx and a.name in env.bold_names and a.name not in env.family_vectors:
             a = Atom(a.name, True, a.layer, a.indices)  # z_i beside \mathbf{z}: its entry
         if idx and len(idx) <= 2 and all(isinstance(i, sp.Symbol) for i in idx) \
                 and env.is_matrix_name(Atom(a.name, a.bold)) \
@@ -290,6 +297,16 @@ class Builder:
             return env.scalar(f"{a.name}_{a.indices[0]}")  # net_o with o a name: a label
         if idx:
             return sp.IndexedBase(sp.Symbol(a.name, real=True))[tuple(idx)]
+        family = a.name.split("_")[0]
+        if a.bold and not idx and not a.layer and family[:1].islower() \
+                and family in env.family_vectors:
+            # \vec{a_{out}} beside a_1, a_j, a_n (or y beside y_i = δ_ij): the column of
+            # that family's entries
+            r = sp.Dummy("r", integer=True)
+            n = env.find(sp.Symbol(f"r_{{{a.name}}}", integer=True, positive=True))
+            env.notes.add(f"the vector {a.name} read as the column of the entries {family}_i")
+            return PatternVector(n, sp.Lambda(r, sp.IndexedBase(
+                sp.Symbol(family, real=True))[r + 1]))
         if a.name == "I" and not a.layer and "I" not in env.defined_names:
             # I, \mathbf{I}: the identity, of the size its neighbours give it
             env.notes.add("I read as the identity matrix")
@@ -378,6 +395,9 @@ class Builder:
                         self.env.unify(known, dim, f"the index {i} runs over 1..{known} in "
                                                    f"one place and over 1..{dim} in another")
             return MatrixElement(m, idx[0] - 1, idx[1] - 1)
+        if kind == "pattern":  # [a_1; ⋮; a_j − 1; ⋮; a_n]
+            return self.pattern_vector([None if r is None else self.scalar_only(
+                self.build(r), "an entry of a written vector") for r in e[1]])
         if kind == "explicit":  # \begin{bmatrix} … \end{bmatrix}
             cells = [[self.scalar_only(self.build(c), "an entry of a written matrix")
                       for c in row] for row in e[1]]
@@ -474,6 +494,41 @@ class Builder:
             return True
         self.env.vector_names.add(f.name)
         raise Retry()
+
+    def pattern_vector(self, rows):
+        """A column written [x_1; ⋮; x_n] or [x_1; ⋮; s_j; ⋮; x_n]: entry i is the first row
+        with its index 1 read as i (the last row, with n read as i, must say the same), and
+        entry j is the middle row.  Its length is the n of the last row."""
+        first, last = rows[0], rows[-1]
+        special = rows[2] if len(rows) == 5 else None
+        ones = {x for x in sp.preorder_traversal(first)
+                if isinstance(x, sp.Indexed) and x.indices == (1,)}
+        ends = {x for x in sp.preorder_traversal(last) if isinstance(x, sp.Indexed)
+                and len(x.indices) == 1 and isinstance(x.indices[0], sp.Symbol)
+                and (x.indices[0].name in self.env.size_names or x.indices[0].name in "nNmK")}
+        sizes = {x.indices[0] for x in ends}
+        if not ones or len(sizes) != 1:
+            raise NotUnderstood("a column written with \\vdots is read when its first row "
+                                "uses index 1 and its last row index n (a_1, ⋮, a_n)")
+        last_index = sizes.pop()
+        n = self.env.size(last_index.name)
+        i = sp.Dummy("i", integer=True, positive=True)
+        generic = first.xreplace({x: x.base[i] for x in ones})
+        if generic != last.xreplace({x: x.base[i] for x in ends}):
+            raise NotUnderstood("the first and last rows around \\vdots do not follow one "
+                                "pattern")
+        r = sp.Dummy("r", integer=True)
+        entry = generic.xreplace({i: r + 1})
+        if special is not None:
+            marks = {x.indices[0] for x in sp.preorder_traversal(special)
+                     if isinstance(x, sp.Indexed) and len(x.indices) == 1
+                     and isinstance(x.indices[0], sp.Symbol) and x.indices[0] != last_index}
+            if len(marks) != 1:
+                raise NotUnderstood("the middle row between two \\vdots must name its entry "
+                                    "(a_j − 1: the j-th)")
+            j = marks.pop()
+            entry = sp.Piecewise((special, sp.Eq(r + 1, j)), (entry, True))
+        return PatternVector(n, sp.Lambda(r, entry))
 
     def row_name(self, t) -> None:
         """A plain lowercase name added to a matrix product (Y = XW + b, CS231n) is a row

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..core.verdict import Verdict
 from ..errors import InputError
+from ..notation.latex_in import GREEK
 from .layer_letters import chained_weights, layer_families, renamer
 from .judge import _LAYERED, BACKPROP_NOTE, Judgement, Step, judge
 
@@ -49,6 +50,7 @@ class Chain:
     used: list = field(default_factory=list)  # document definitions its check used
     case: str | None = None  # a case split from the prose before it (k \ne j)
     one_hot: str | None = None  # "y_j = 1, other y_i = 0" before it, as Σ_i y_i = 1
+    one_hot_entries: str | None = None  # the same as y_i = δ_ij (for a column [y_1; ⋮; y_n])
     later: list = field(default_factory=list)  # definitions it used from further down
 
     @property
@@ -283,10 +285,14 @@ def _mentions(text: str, name: str) -> bool:
         found = [m.end() for m in re.finditer(
             rf"\\{accent.group(1)}\s*\{{?\s*{accent.group(2)}(?![A-Za-z])\s*\}}?", text)]
         return bool(found)
-    base = re.match(r"(?:\\(?:mathbf|boldsymbol|bm|vec|mathrm)\{)?\\?([A-Za-z]+)", name).group(1)
-    pattern = (r"(?:(?<![A-Za-z\\^_])(?<![\^_]\{)|(?<=\bd)|(?<=[{ ]d)|(?<=\\partial ))"
-               + re.escape(base)
-               + r"(?![A-Za-z])")
+    head = re.match(r"(?:\\(?:mathbf|boldsymbol|bm|vec|mathrm)\{)?(\\?)([A-Za-z]+)", name)
+    base = head.group(2)
+    if head.group(1) and base in GREEK:  # \delta_k: the macro itself, \delta or \boldsymbol{\delta}
+        pattern = r"\\" + base + r"(?![A-Za-z])"
+    else:
+        pattern = (r"(?:(?<![A-Za-z\\^_])(?<![\^_]\{)|(?<=\bd)|(?<=[{ ]d)|(?<=\\partial ))"
+                   + re.escape(base)
+                   + r"(?![A-Za-z])")
     found = [m.end() for m in re.finditer(pattern, text)]
     if not found:
         return False
@@ -393,6 +399,9 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
         hot = [c for ln, c in one_hot if ln < chain.line]
         if hot:
             chain.one_hot = hot[-1]
+        entries = [c for ln, c in one_hot_entries(source) if ln < chain.line]
+        if entries and hot:
+            chain.one_hot_entries = entries[-1]
     report.partial = _judge_all(tasks, defined, timeout, jobs, budget)
     lines = source.splitlines()
     for chain in tasks:
@@ -446,6 +455,19 @@ ONE_HOT = re.compile(r"([a-zA-Z])_\{?([a-zA-Z])\}?\s*=\s*1\b.{0,40}?(?:其它|�
                      r".{0,20}?\1_\{?([a-zA-Z])\}?\s*=\s*0")
 
 
+def one_hot_entries(source: str) -> list[tuple[int, str]]:
+    """The same prose one-hot targets as y_i = δ_ij (j the index that is 1): used for a
+    chain that writes columns by their pattern ([y_1; ⋮; y_n], \\vec{y})."""
+    out = []
+    for n, line in enumerate(source.splitlines(), 1):
+        m = ONE_HOT.search(re.sub(r"\\[()]|\$", " ", line))
+        if m:
+            y, hot = m.group(1), m.group(2)
+            free = "m" if hot == "i" else "i"
+            out.append((n, f"{y}_{free} = \\delta_{{{free}{hot}}}"))
+    return out
+
+
 def one_hot_targets(source: str) -> list[tuple[int, str]]:
     """"y_j = 1, 其它 y_i = 0" (a one-hot target, in prose): (line, Σ_i y_i = 1).  Checks use
     that consequence; a step false under it alone is only undecided (see _judge_one)."""
@@ -468,9 +490,27 @@ def _supersedes(new_rhs: str, old_definition: str) -> bool:
     """A second definition of a name in other quantities (a_k = t_k/Σ_i t_i, then
     a_k = e^{net_k}/Σ_i e^{net_i}) replaces the first instead of being checked against it."""
     old_rhs = old_definition.split("=", 1)[1]
-    new, old = _letters_of(new_rhs), _letters_of(old_rhs)
+    if not (_letters_of(new_rhs) & _letters_of(old_rhs)):
+        return True
     # w^* = (XᵀX)⁻¹Xᵀy, later w^* = (XᵀX + λI)⁻¹Xᵀy: new quantities (λ, I) make a new one
-    return not (new & old) or bool(new - old)
+    return bool(_quantities(new_rhs) - _quantities(old_rhs))
+
+
+_STRUCTURE = {"frac", "dfrac", "sum", "prod", "partial", "mathrm", "operatorname", "left",
+              "right", "cdot", "times", "odot", "circ", "top", "mathbf", "boldsymbol", "bm",
+              "vec", "text", "ln", "log", "exp", "tr", "Tr", "det", "diag", "sqrt", "quad",
+              "qquad", "e", "T"}
+
+
+def _quantities(text: str) -> set:
+    """The names a formula uses (a of da_j counts as a; indices and structure do not)."""
+    out = set()
+    for w in re.findall(r"\\[A-Za-z]+|[A-Za-z]+", text):
+        w = w.lstrip("\\")
+        if w in _STRUCTURE or w in set("ijklmn"):
+            continue
+        out.add(w[1:] if w.startswith("d") and len(w) > 1 and w[1:] not in _STRUCTURE else w)
+    return out
 
 
 def _readable(text: str) -> bool:
@@ -519,13 +559,14 @@ def _judge_sides(chain: Chain, sides: list, defined: dict, timeout: float):
     if chain.one_hot:
         d["assume"] = d["assume"] + [chain.one_hot]
     used = [n for n in chain.used if any(_mentions(x, n) for x in sides)]
+    pattern = [chain.one_hot_entries] if chain.one_hot_entries and "\\vdots" in claim else []
     grew = True
     while grew:  # and what those definitions use (E uses o_k, o_k uses net_k)
         more = [n for n in chain.used if n not in used and any(
             _mentions(defined[u][1].split("=", 1)[1], n) for u in used)]
         used += more
         grew = bool(more)
-    defines = [defined[n][1] for n in used]
+    defines = [defined[n][1] for n in used] + pattern
     try:
         try:
             result = judge(claim, d["context"], d["define"] + defines, d["assume"],

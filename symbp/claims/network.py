@@ -356,6 +356,27 @@ class Jacobian(DerivativeMatrix):
         return m.xreplace({X[i, j]: at[i, j] for i in range(X.rows) for j in range(X.cols)})
 
 
+class PatternVector(sp.MatrixExpr):
+    """A column written [x_1; ⋮; x_n]: length n, entry r (from 0) given by ``rule(r)``
+    (a Lambda of the row).  Written out once n is a number."""
+
+    def __new__(cls, n, rule):
+        return sp.Basic.__new__(cls, sp.sympify(n), rule)
+
+    @property
+    def shape(self):
+        return (self.args[0], sp.Integer(1))
+
+    def _entry(self, i, j, **kwargs):
+        return self.args[1](i)
+
+    def _symbp_explicit(self, explicit):
+        n = self.args[0]
+        if not n.is_Integer:
+            raise ValueError("a column written with \\vdots needs a concrete length")
+        return sp.ImmutableMatrix(int(n), 1, lambda r, c: explicit(self.args[1](r)))
+
+
 def mentions_network(e) -> bool:
     return any(isinstance(n, (NetMatrix, NetCost)) for n in sp.preorder_traversal(e))
 

@@ -327,6 +327,13 @@ class Scanner:
             depth += 1 if mm.group(1) == "begin" else -1
             k = mm.end()
         body = s[start:mm.start()]
+        rows = [r.strip() for r in re.split(r"\\cr(?![a-zA-Z])", body) if r.strip()]
+        if "&" not in body and any(r == "\\vdots" for r in rows) and len(rows) in (3, 5) \
+                and all((r == "\\vdots") == (k % 2 == 1) for k, r in enumerate(rows)):
+            # [x_1; ⋮; x_j (special); ⋮; x_n]: a column given by its pattern
+            parsed = [None if r == "\\vdots" else self.parse(r, base + start) for r in rows]
+            out.append(self.new(("pattern", parsed)))
+            return k
         if re.search(r"\\[vdc]?dots|\\ldots", body):
             self.error("a matrix written with \\vdots or \\cdots is not read (its size is "
                        "not written out)", base + i)

@@ -453,3 +453,30 @@ def test_an_inequality_between_entries_is_refused_not_guessed():
     with pytest.raises(InputError):
         judge(r"\frac{\partial L}{\partial s_y} = -1", (), [r"L = \max(0, s_j - s_y + \Delta)"],
               [r"s_j - s_y + \Delta > 0"], timeout=TIMEOUT)
+
+
+MITCHELL = [r"net_j = \sum_i w_{ji} x_i", r"o_j = \sigma(net_j)", r"net_k = \sum_j w_{kj} o_j",
+            r"o_k = \sigma(net_k)", r"E = \frac{1}{2}\sum_k (t_k - o_k)^2"]
+
+
+@pytest.mark.parametrize("claim, expected", [
+    # the index letter names the layer (o_j hidden, o_k output), as in Mitchell / 西瓜书
+    (r"\frac{\partial E}{\partial w_{kj}} = (o_k - t_k)o_k(1 - o_k)o_j", "true"),
+    (r"\frac{\partial E}{\partial w_{kj}} = (o_k - t_k)o_k(1 - o_k)o_k", "false"),
+])
+def test_index_letters_that_name_layers(claim, expected):
+    assert judge(claim, (), MITCHELL, [], timeout=10).verdict.value == expected
+
+
+def test_a_written_kronecker_delta_covers_both_index_cases():
+    # δ_jk − a_j a_k is false for j = k: the writer covered that case, so it is false
+    got = judge(r"\frac{\partial a_j}{\partial z_k} = \delta_{jk} - a_j a_k", ("softmax",),
+                timeout=10)
+    assert got.verdict.value == "false"
+
+
+def test_held_fixed_reading_of_a_differential():
+    # X dW: true if X is data held fixed, false if X varies — undecided, says which
+    got = judge(r"dY = X dW", (), [r"Y = XW"], timeout=10)
+    assert got.verdict.value == "undecided" and "vary" in got.reason
+    assert judge(r"d(\mathbf{XY}) = (d\mathbf{X})\mathbf{Y}", timeout=10).verdict.value == "false"

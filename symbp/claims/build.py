@@ -92,7 +92,8 @@ class Env:
 
     def __init__(self, texts: list[str], atoms: list[Atom], *, matrix_mode=False,
                  network=False, matrix_names=(), scalar_names=(), defined_names=(),
-                 scalar_layers=False, broadcast_names=(), functions=(), labelled=()):
+                 scalar_layers=False, broadcast_names=(), functions=(), labelled=(),
+                 written_only=False):
         joined = " ".join(texts)
         self.size_names = set(re.findall(r"\\(?:sum|prod)_\{[^{}]*\}\s*\^\s*\{?\s*([a-zA-Z])",
                                          joined))
@@ -125,6 +126,7 @@ class Env:
             t in joined for t in (r"\odot", r"\circ", "tr", r"\det", "diag", r"\|"))
         self.user_sigma = bool(re.search(r"(^|=|\s)\\sigma\s*\(\s*[a-z]\s*\)\s*=", joined))
         self.scalar_names = set(scalar_names)
+        self.written_only = written_only  # d(F): only the written dX vary (no X, Y, Z rule)
         self.functions = set(functions)  # names a definition makes functions (\\zeta(x) = …)
         self.defined_names = set(defined_names)
         self.scalar_layers = scalar_layers
@@ -137,7 +139,8 @@ class Env:
         self.family_vectors = {a.name for a in atoms if len(a.indices) == 1
                                and not a.indices[0].isdigit()} if re.search(
             r"\\vdots", joined) else set()
-        self.intermediates: list = []  # expressions differentiated by (e^{net_k}, Σ_m e^{net_m})
+        self.intermediates: list = []
+        self.ones = 0  # \mathbf{1} columns made in this build  # expressions differentiated by (e^{net_k}, Σ_m e^{net_m})
         self.built_by_expression = False
         self.notes: set[str] = set()  # how an ambiguous notation was read, for the verdict  # left sides of --define: f in df is d(f)
         self.matrix_mode = matrix_mode
@@ -197,6 +200,8 @@ class Env:
     def is_matrix_name(self, a: Atom) -> bool:
         if a.bold or a.name in self.matrix_names or a.name in self.vector_names:
             return True
+        if a.name in self.size_names:  # \sum_{k=1}^{K}: K is a size, a number
+            return False
         plain = a.name.rstrip("\u0302\u0303\u0304\u030c\u0306\u0307\u0308\u2032")
         capital = len(plain) == 1 and plain.isupper() and plain not in SCALAR_CAPITALS
         return capital and a.name not in self.scalar_names
@@ -395,6 +400,10 @@ class Builder:
                         self.env.unify(known, dim, f"the index {i} runs over 1..{known} in "
                                                    f"one place and over 1..{dim} in another")
             return MatrixElement(m, idx[0] - 1, idx[1] - 1)
+        if kind == "ones":  # \mathbf{1}: ones, its length from its neighbours
+            self.env.ones += 1
+            return sp.OneMatrix(self.env.find(sp.Symbol(f"r_{{1{self.env.ones}}}", integer=True,
+                                                        positive=True)), 1)
         if kind == "pattern":  # [a_1; ⋮; a_j − 1; ⋮; a_n]
             return self.pattern_vector([None if r is None else self.scalar_only(
                 self.build(r), "an entry of a written vector") for r in e[1]])
@@ -406,12 +415,12 @@ class Builder:
             if e[1].name in self.env.defined_names:  # df with f defined: d of its expression
                 written = [differential_of_variable(self.atom(x[1])) for x in self.table.values()
                            if x[0] == "dvar" and x[1].name not in self.env.defined_names]
-                return differential(self.atom(e[1]), written)
+                return differential(self.atom(e[1]), written, self.env.written_only)
             return differential_of_variable(self.atom(e[1]))
         if kind == "differential":
             written = [differential_of_variable(self.atom(x[1])) for x in self.table.values()
                        if x[0] == "dvar"]
-            return differential(self.build(e[1]), written)
+            return differential(self.build(e[1]), written, self.env.written_only)
         raise NotUnderstood("a transpose or ⊙ is misplaced",
                             hint="write X^T after a name or a parenthesised group, "
                                  "and ⊙ between two factors")
@@ -436,6 +445,10 @@ class Builder:
             if len(seg) == 1 and not is_matrix(seg[0]) and any(
                     is_matrix(f) for other in segments for f in other):
                 self.vector_name(seg[0])  # x ⊙ y next to a vector: x is a vector
+        if not any(is_matrix(f) for seg in segments for f in seg):
+            for seg in segments:  # b ⊙ c alone: ⊙ is entrywise, so b and c are vectors
+                if len(seg) == 1:
+                    self.vector_name(seg[0])
         try:
             return self.hadamard_loose(segments)
         except ShapeConflict:
@@ -733,6 +746,14 @@ class Builder:
         if fname in ("max", "min"):
             if primes:
                 raise NotUnderstood("a prime on max/min is not understood")
+            mats = [v for v in vals if is_matrix(v)]
+            if len(mats) == 1 and all(v.is_number for v in vals if not is_matrix(v)):
+                # max(0, Z) of a matrix: entrywise (ReLU), as course notes write it
+                t = sp.Dummy("t", real=True)
+                op = sp.Max if fname == "max" else sp.Min
+                rest = [v for v in vals if not is_matrix(v)]
+                self.env.notes.add(f"{fname}(…) of a matrix read entrywise")
+                return mats[0].applyfunc(sp.Lambda(t, op(t, *rest)))
             return (sp.Max if fname == "max" else sp.Min)(
                 *[self.scalar_only(v, fname) for v in vals])
         if len(vals) != 1 and fname not in GENERIC and fname not in self.env.functions:

@@ -60,15 +60,16 @@ class _Differential:
     F varies."""
 
     def _symbp_explicit(self, explicit):
-        f, written = self.args
+        f, written = self.args[:2]
+        only = len(self.args) > 2 and self.args[2] == sp.true
         t = sp.Dummy("t", real=True)
         mats, syms = _variables(f)
         names = {str(d.name) for d in written}
         if names:
             mats = {m for m in mats
-                    if f"d{m.name}" in names or _conventionally_variable(m.name)}
+                    if f"d{m.name}" in names or (not only and _conventionally_variable(m.name))}
             syms = {x for x in syms
-                    if f"d{x.name}" in names or _conventionally_variable(x.name)}
+                    if f"d{x.name}" in names or (not only and _conventionally_variable(x.name))}
         shift = {}
         for m in mats:
             dm = DMatrix(f"d{m.name}", *m.shape)
@@ -92,8 +93,8 @@ class _Differential:
 class MatrixDifferential(_Differential, sp.MatrixExpr):
     is_commutative = False
 
-    def __new__(cls, f, written=sp.Tuple()):
-        return sp.Basic.__new__(cls, f, written)
+    def __new__(cls, f, written=sp.Tuple(), only=sp.false):
+        return sp.Basic.__new__(cls, f, written, only)
 
     @property
     def shape(self):
@@ -106,13 +107,15 @@ class MatrixDifferential(_Differential, sp.MatrixExpr):
 class ScalarDifferential(_Differential, sp.Expr):
     is_commutative = True
 
-    def __new__(cls, f, written=sp.Tuple()):
-        return sp.Basic.__new__(cls, f, written)
+    def __new__(cls, f, written=sp.Tuple(), only=sp.false):
+        return sp.Basic.__new__(cls, f, written, only)
 
 
-def differential(f, written=()):
-    """d(F) for a scalar or matrix expression F; ``written``: the dX of the claim."""
+def differential(f, written=(), written_only=False):
+    """d(F) for a scalar or matrix expression F; ``written``: the dX of the claim;
+    ``written_only``: only those vary (the reading where X is held fixed in dY = X dW)."""
     written = sp.Tuple(*written)
+    flag = sp.true if written_only else sp.false
     if getattr(f, "is_Matrix", False):
-        return MatrixDifferential(f, written)
-    return ScalarDifferential(f, written)
+        return MatrixDifferential(f, written, flag)
+    return ScalarDifferential(f, written, flag)

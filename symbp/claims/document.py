@@ -52,6 +52,7 @@ class Chain:
     one_hot: str | None = None  # "y_j = 1, other y_i = 0" before it, as Σ_i y_i = 1
     one_hot_entries: str | None = None  # the same as y_i = δ_ij (for a column [y_1; ⋮; y_n])
     later: list = field(default_factory=list)  # definitions it used from further down
+    unread: list = field(default_factory=list)  # names it uses whose definition was not read
 
     @property
     def line(self) -> int:
@@ -74,6 +75,7 @@ class Report:
 def _clean(text: str) -> str:
     for p in STRIP:
         text = p.sub(" ", text)
+    text = text.replace(":=", "=").replace("\\coloneqq", "=")  # a := b defines a
     text = CJK_SUBSCRIPT.sub(_cjk_label, text)  # a_{输出层}: a label, not prose in the math
     text = text.replace("\\overrightarrow", "\\vec")
     text = DIFFERENTIAL_SPACE.sub("d", text)  # d\,\mathrm{tr}(…): the differential of tr
@@ -85,7 +87,9 @@ DIFFERENTIAL_SPACE = re.compile(r"(?<![A-Za-z\\])d\s*\\[,;:!]\s*(?=\\mathrm|\\op
                                 r"|\\ln|\\log|\\det|\\left|\()")
 #: \Delta w_{kj}: the update of w, a name of its own (so Δw = −η ∂E/∂w is a definition)
 DELTA_NAME = re.compile(r"\\Delta\s*(?:\\mathrm\s*\{\s*([A-Za-z]+)\s*\}|(net|[A-Za-z])(?![A-Za-z]))")
-SUM_TO_ONE = re.compile(r"\s*\\sum\s*_\s*(?:\{[^{}]*\}|\w)\s*(?:\^\s*(?:\{[^{}]*\}|\w)\s*)?"
+SUM_TO_ONE = re.compile(r"\s*\\(?:mathbf|boldsymbol|bm)\s*\{\s*1\s*\}\s*\^\s*(?:T|\{T\}|\\top|\{\\top\})\s*"
+                        r"(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*[a-z]\s*\}|[a-z])\s*|"
+                        r"\s*\\sum\s*_\s*(?:\{[^{}]*\}|\w)\s*(?:\^\s*(?:\{[^{}]*\}|\w)\s*)?"
                         r"[A-Za-z]\s*_\s*(?:\{\s*[a-z]\s*\}|[a-z])\s*")
 #: prose that introduces a condition, not an identity: 令导数为零得到正规方程, "setting … to zero"
 EQUATION_TO_SOLVE = re.compile(r"为零|为\s*0|等于零|方程|解得|解出|to zero|equal to 0|normal equation|"
@@ -100,6 +104,8 @@ def _cjk_label(m: re.Match) -> str:
     return "_{cjk" + "".join(chr(97 + (ord(c) * 7 + k) % 26) for k, c in enumerate(word)) + "}"
 
 
+#: (h×N)(N×c) = h×c: sizes written as products of letters
+SIZES = re.compile(r"\s*(?:\(?\s*[A-Za-z0-9]\s*\\times\s*[A-Za-z0-9]\s*\)?\s*)+")
 THIN_SPACE = re.compile(r"\\[,;:!]")
 INLINE = re.compile(r"\\\((.+?)\\\)|(?<![\\$])\$([^$\n]+?)\$(?!\$)")
 CONNECTIVES = re.compile(r"\\(?:Rightarrow|Longrightarrow|implies|because|therefore|iff|"
@@ -287,7 +293,7 @@ def _mentions(text: str, name: str) -> bool:
         return bool(found)
     head = re.match(r"(?:\\(?:mathbf|boldsymbol|bm|vec|mathrm)\{)?(\\?)([A-Za-z]+)", name)
     base = head.group(2)
-    if head.group(1) and base in GREEK:  # \delta_k: the macro itself, \delta or \boldsymbol{\delta}
+    if head.group(1) and (base in GREEK or base == "ell"):  # \delta_k: the macro itself, \delta or \boldsymbol{\delta}
         pattern = r"\\" + base + r"(?![A-Za-z])"
     else:
         pattern = (r"(?:(?<![A-Za-z\\^_])(?<![\^_]\{)|(?<=\bd)|(?<=[{ ]d)|(?<=\\partial ))"
@@ -333,9 +339,15 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
             previous = chains[-1]
     _read_layer_letters(report)
     stated: list[tuple[int, str]] = []  # Σ_j y_j = 1 written as math: (line, assumption)
+    order = {id(c): k for k, c in enumerate(report.chains)}  # reading order, within a line too
+    where: dict[str, int] = {}  # definition name → its chain's place in the reading order
+    unreadable: dict[str, int] = {}  # names whose definition could not be read → line
     for chain in report.chains:
         if any(not s for s in chain.sides):
             chain.error = "an empty side"
+            continue
+        if all(SIZES.fullmatch(s) for s in chain.sides):
+            chain.error = "a statement of sizes (h×N)(N×c) = h×c, not an equation to check"
             continue
         if len(chain.sides) == 2 and SUM_TO_ONE.fullmatch(chain.sides[0]) \
                 and chain.sides[1].strip() == "1":
@@ -350,15 +362,23 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
             # still holds for the chains before (kept under name@line)
             old = defined.pop(name)
             defined[f"{name}@{old[0]}"] = old
+            where[f"{name}@{old[0]}"] = where.pop(name)
         if name is not None and name not in defined and not any(
                 _mentions(s, name) for s in chain.sides[1:]) \
                 and _readable(f"{chain.sides[0]} = {chain.sides[1]}") \
                 and not re.fullmatch(r"\s*-?\s*[\d.]+\s*", chain.sides[1]):
             # (y_j = 1 is a value, an assumption: not a definition)
             defined[name] = (chain.line, f"{chain.sides[0]} = {chain.sides[1]}")
+            where[name] = order[id(chain)]
             chain.definition = name
             if len(chain.sides) < 3:
                 continue
+        elif name is not None and name not in defined and len(chain.sides) >= 2 \
+                and not _readable(f"{chain.sides[0]} = {chain.sides[1]}") \
+                and _quantities(chain.sides[1]) - {_family(name), "dots", "ldots", "cdots",
+                                                   "vdots"}:
+            # (x = (x_1, …, x_n) lists x's own entries: it changes no dependence)
+            unreadable.setdefault(name, chain.line)
         if name is not None and name not in defined and len(chain.sides) == 2 \
                 and re.fullmatch(r"\s*-?\s*[\d.]+\s*", chain.sides[1]):
             # y_j = 1, x_1 = 0.5, w_{11} = 0.2: a value the text gives (an example's input,
@@ -371,13 +391,14 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
     one_hot = sorted(one_hot_targets(source) + stated)
     for chain in tasks:
         sides = chain.sides[1:] if chain.definition else chain.sides
+        here = order[id(chain)]
         latest: dict[str, str] = {}  # the family (a of a_j) → its latest definition before
-        for n, (ln, _) in sorted(defined.items(), key=lambda kv: kv[1][0]):
-            if ln < chain.line and any(_mentions(s, n) for s in sides):
+        for n, (ln, _) in sorted(defined.items(), key=lambda kv: where[kv[0]]):
+            if where[n] < here and any(_mentions(s, n) for s in sides):
                 latest[_family(n)] = n
-        for n, (ln, _) in sorted(defined.items(), key=lambda kv: kv[1][0]):
+        for n, (ln, _) in sorted(defined.items(), key=lambda kv: where[kv[0]]):
             # a name used before the document defines it (E differentiated, then given)
-            if ln > chain.line and _family(n) not in latest and any(
+            if where[n] > here and _family(n) not in latest and any(
                     _mentions(s, n) for s in sides):
                 latest[_family(n)] = n
                 chain.later.append(n)
@@ -385,14 +406,17 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
         grew = True
         while grew:
             grew = False
-            for n, (ln, text) in sorted(defined.items(), key=lambda kv: kv[1][0]):
+            for n, (ln, text) in sorted(defined.items(), key=lambda kv: where[kv[0]]):
                 if _family(n) in latest or n in latest.values():
                     continue
                 rhs = [defined[u][1].split("=", 1)[1] for u in latest.values()]
-                if ln < chain.line and any(_mentions(r, n) for r in rhs):
+                if where[n] < here and any(_mentions(r, n) for r in rhs):
                     latest[_family(n)] = n
                     grew = True
         chain.used = list(latest.values())
+        texts = list(sides) + [defined[u][1] for u in chain.used]
+        chain.unread = [f"{n} (line {ln})" for n, ln in unreadable.items()
+                        if _family(n) not in latest and any(_mentions(t, n) for t in texts)]
         case = [c for ln, c in cases if 0 < chain.line - ln <= CASE_REACH]
         if case:
             chain.case = case[-1]
@@ -433,8 +457,10 @@ def _read_layer_letters(report: Report) -> None:
                         "quantity per letter, e.g. o_k as oK_k")
 
 
-CASE = re.compile(r"(?:若|如果|当|假设|if|when|case|for)\s*([a-zA-Z])\s*(=|\\neq?(?![a-zA-Z])|≠)"
-                  r"\s*([a-zA-Z])(?![a-zA-Z])", re.IGNORECASE)
+CASE = re.compile(r"(?:(?:若|如果|当|假设|if|when|case|for)\s*([a-zA-Z])\s*(=|\\neq?(?![a-zA-Z])|≠)"
+                  r"\s*([a-zA-Z])(?![a-zA-Z])"
+                  r"|(?<![A-Za-z])([a-zA-Z])\s*(=|\\neq?(?![a-zA-Z])|≠)\s*([a-zA-Z])\s*(?:时|的情况))",
+                  re.IGNORECASE)
 CASE_REACH = 40  # lines a case split written in prose governs at most
 
 
@@ -445,9 +471,12 @@ def prose_cases(source: str) -> list[tuple[int, str]]:
     for n, line in enumerate(source.splitlines(), 1):
         plain = re.sub(r"\\[()]|\$", " ", line)
         m = CASE.search(plain)
-        if m and m.group(1) != m.group(3):
-            rel = "=" if m.group(2) == "=" else r"\ne"
-            out.append((n, f"{m.group(1)} {rel} {m.group(3)}"))
+        if m:
+            a, op, b = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (
+                m.group(4), m.group(5), m.group(6))
+            if a != b:
+                rel = "=" if op == "=" else r"\ne"
+                out.append((n, f"{a} {rel} {b}"))
     return out
 
 
@@ -506,10 +535,12 @@ def _quantities(text: str) -> set:
     """The names a formula uses (a of da_j counts as a; indices and structure do not)."""
     out = set()
     for w in re.findall(r"\\[A-Za-z]+|[A-Za-z]+", text):
+        macro = w.startswith("\\")
         w = w.lstrip("\\")
-        if w in _STRUCTURE or w in set("ijklmn"):
+        if w in _STRUCTURE or w in set("ijklmn") or w in ("dots", "ldots", "cdots", "vdots"):
             continue
-        out.add(w[1:] if w.startswith("d") and len(w) > 1 and w[1:] not in _STRUCTURE else w)
+        differential = not macro and w.startswith("d") and len(w) > 1 and w[1:] not in _STRUCTURE
+        out.add(w[1:] if differential else w)
     return out
 
 
@@ -594,6 +625,10 @@ def _judge_sides(chain: Chain, sides: list, defined: dict, timeout: float):
             result = _doubt(result, "it was read in the backprop network (δ^l = ∂C/∂z^l for "
                             "a generic cost C) and also uses the document's definitions of "
                             + ", ".join(used) + ", which that reading may not match")
+        if result.verdict is Verdict.FALSE and chain.unread:
+            result = _doubt(result, "it uses " + ", ".join(chain.unread) + ", whose "
+                            "definition in the document could not be read, so what depends "
+                            "on what is not known")
         if result.verdict is Verdict.FALSE and any(_vanished(st) for st in result.steps):
             result = _doubt(result, "a derivative came out 0 where the counterexample was "
                             "taken: the document's definitions, as read, do not make it "

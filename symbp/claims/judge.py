@@ -39,6 +39,7 @@ from ..notation.latex_in import (
     GREEK, NAMED_FUNCS, NATIVE_FUNCS, TRANSPOSE, LatexInputError, read_claim)
 from .build import Builder, Env, NotUnderstood, Retry, ShapeConflict, is_matrix, shape_text
 from .differential import DMatrix, DSymbol
+from .layer_letters import chained_weights, layer_families, renamer
 from .network import MatrixGradient, NetCost, NetGradient, NetMatrix
 from .training_sums import NOTE as TRAINING_NOTE
 from .training_sums import per_example
@@ -418,7 +419,7 @@ class Problem:
     """A claim with its context, read and built (shapes unified)."""
 
     def __init__(self, claim: str, contexts=(), defines=(), assumes=(), scalar_layers=False,
-                 broadcast=()):
+                 broadcast=(), written_only=False):
         named = [get_context(c) for c in contexts]
         self.defines = [d for c in named for d in defines_of(c)] + list(defines)
         self.assumes = [a for c in named for a in c.assumes] + list(assumes)
@@ -494,6 +495,7 @@ class Problem:
                        labelled={m.group(1) for d in self.defines
                                  if (m := re.match(r"\s*([a-z]+)\s*_\s*\{?\s*\d\s*\}?\s*=", d))},
                        scalar_layers=scalar_layers, broadcast_names=broadcast,
+                       written_only=written_only,
                        defined_names=defined_names(self.defines))
         self.conflict: tuple[int, str] | None = None
         self.values = self._build()
@@ -548,6 +550,7 @@ class Problem:
         return any(d.lhs == f and isinstance(d.rhs, NetCost) for d in self.definitions)
 
     def _build_once(self):
+        self.env.ones = 0  # the same \mathbf{1} gets the same size on every rebuild
         self.definitions, self.assumptions = [], []
         self.inequalities = []
         for kind, text, sc, sides in self.extra:
@@ -783,14 +786,37 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
 
     Several equations joined by ⇒ / ∵ / ∴ are each checked, in order, as steps of one
     judgement; ``\\text{for } j \\ne k`` after an equation is an assumption of it."""
+    written = claim
+    claim, defines, assumes, layered = _layer_letters(claim, list(defines), list(assumes))
     parts, conditions = split_claims(claim)
     assumes = list(assumes) + conditions
     if len(parts) > 1:
         result = Judgement(claim)
         for part in parts:
             result.steps.extend(_judge_read(part, contexts, defines, assumes, timeout).steps)
-        return result
-    return _judge_read(parts[0] if parts else claim, contexts, defines, assumes, timeout)
+    else:
+        result = _judge_read(parts[0] if parts else claim, contexts, defines, assumes, timeout)
+    if layered:
+        result.claim = written
+        for st in result.steps:
+            st.reason += (" [the definitions name layers by index letter (o_j hidden, o_k "
+                          "output): each family read as one quantity per letter, o_k as oK_k]")
+    return result
+
+
+def _layer_letters(claim: str, defines: list, assumes: list):
+    """Mitchell's notation in --define (net_j, o_j hidden; net_k, o_k output; w_{ji},
+    w_{kj}): rename each family per index letter (see :mod:`.layer_letters`)."""
+    firsts = {}
+    for d in defines:
+        if "=" in d:
+            lhs, rhs = d.split("=", 1)
+            firsts.setdefault(re.sub(r"\s+", "", lhs), rhs)
+    texts = [claim, *defines, *assumes]
+    if not (layer_families(firsts) and chained_weights(texts)):
+        return claim, defines, assumes, False
+    rename = renamer(texts)
+    return rename(claim), [rename(d) for d in defines], [rename(a) for a in assumes], True
 
 
 #: a layered quantity of Nielsen's network: a^l, \mathbf{z}^{l+1}, W^L, \delta^{L-1}, w^l_{jk}
@@ -879,8 +905,9 @@ def _judge_one(claim: str, contexts, defines, assumes, timeout,
                scalar_layers=False, broadcast=()) -> Judgement:
     result = _judge_problem(claim, contexts, defines, assumes, timeout, scalar_layers,
                             broadcast)
-    same = _coinciding_indices(result)
-    if same and not broadcast:
+    same = [(a, b) for a, b in _coinciding_indices(result)
+            if not re.search(rf"\\delta_\{{\s*(?:{a}\s*{b}|{b}\s*{a})\s*\}}", claim)]
+    if same and not broadcast:  # (δ_jk written: the writer covers j = k, so no doubt)
         # false only where two index letters take the same value (s_j, s_y with j = y)?
         # then the writer may well mean them different: the reading is in doubt
         try:
@@ -897,6 +924,25 @@ def _judge_one(claim: str, contexts, defines, assumes, timeout,
                     st.reason = (f"not decided: true when {pairs}, false when they are equal; "
                                  f"say which is meant, e.g. --assume '{same[0][0]} \\ne "
                                  f"{same[0][1]}' ({st.reason})")
+    if result.verdict is Verdict.FALSE and not broadcast and any(
+            m.group(1) not in "UVXYZuvxyz" for m in re.finditer(
+                r"(?<![A-Za-z\\])d\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?([A-Za-z])(?![A-Za-z])",
+                claim)):
+        # only when a non-conventional variable's differential is written (dW, dw): then
+        # the X of dY = X dW is likely data held fixed; d(XY) = (dX)Y stays false
+        # dY = X dW with Y = XW: true if only W varies, as the writer may hold X fixed
+        try:
+            other = _judge_problem(claim, contexts, defines, assumes, timeout, scalar_layers,
+                                   broadcast, written_only=True)
+        except InputError:
+            other = None
+        if other is not None and other.verdict is Verdict.TRUE:
+            for st in result.steps:
+                if st.verdict is Verdict.FALSE:
+                    st.verdict = Verdict.UNDECIDED
+                    st.reason = ("not decided: true if only the quantities whose differential "
+                                 "is written vary, false if X, Y, Z … vary too (the usual "
+                                 f"convention); say which is meant ({st.reason})")
     added = sorted(getattr(result, "added_vectors", ()))
     if added and not broadcast and result.verdict is Verdict.FALSE:
         # x + c: c was read as a vector; read as one number on every entry, does it hold?
@@ -932,9 +978,10 @@ def _coinciding_indices(result) -> list[tuple[str, str]]:
 
 
 def _judge_problem(claim: str, contexts, defines, assumes, timeout,
-                   scalar_layers=False, broadcast=()) -> Judgement:
+                   scalar_layers=False, broadcast=(), written_only=False) -> Judgement:
     try:
-        problem = Problem(claim, contexts, defines, assumes, scalar_layers, broadcast)
+        problem = Problem(claim, contexts, defines, assumes, scalar_layers, broadcast,
+                          written_only)
     except (InputError, ImportError, NameError):
         raise  # an ImportError/NameError is a bug in symbp (exit 70), never the claim's fault
     except RecursionError:

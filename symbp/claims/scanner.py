@@ -32,7 +32,7 @@ from ..notation.latex_in import (
 _DIFFERENTIAL_AFTER = re.compile(
     r"[A-Z(|]|[a-z](?![A-Za-z])|(?:tr|Tr|det|ln|log|exp|diag)\s*[({\\]|"
     r"(?:\s|\\[,;!])*\\(?:mathbf|boldsymbol|bm|ln|log|exp|det|"
-    r"tanh|sigma|mathrm|operatorname|left)(?![a-zA-Z])")
+    r"tanh|sigma|mathrm|operatorname|left|hat|tilde|bar|frac|dfrac|tfrac|ell)(?![a-zA-Z])")
 
 
 def _starts_differential(s: str, k: int) -> bool:
@@ -265,6 +265,9 @@ class Scanner:
             if name == "mathrm" and arg == "d":
                 return self.differential(s, k, base, out, i)
             bold = name in ("mathbf", "boldsymbol", "bm", "vec")
+            if bold and arg == "1":  # \mathbf{1}: the column of ones, as long as it must be
+                out.append(self.new(("ones",)))
+                return k
             inner = arg.removeprefix("\\")
             if bold and re.fullmatch(r"[A-Z]{2,3}", inner):  # \mathbf{XY}: the product X Y
                 for letter in inner[:-1]:
@@ -431,8 +434,8 @@ class Scanner:
         t = skip_space(s, k)
         if t >= len(s):
             self.error("a differential d needs something after it", base + start)
-        m = re.match(r"\\(mathbf|boldsymbol|bm)\s*\{\s*([A-Za-z])\s*\}|([A-Za-z])(?![A-Za-z(])",
-                     s[t:])
+        m = re.match(r"\\(mathbf|boldsymbol|bm)\s*\{\s*([A-Za-z])\s*\}|([A-Za-z])(?![A-Za-z(])"
+                     r"|\\(hat|tilde|bar)\s*\{\s*([A-Za-z])\s*\}", s[t:])
         after = skip_space(s, t + m.end()) if m else 0
         if m and s[after:after + 1] == "^" and not TRANSPOSE.match(s, after):
             # dX^{-1}, dX^2: every text means d(X^{-1}), the differential of the power
@@ -440,7 +443,8 @@ class Scanner:
             out.append(self.new(("differential", self.parse(s[t:j], base + t))))
             return j
         if m and not s[t:t + 1] == "(":
-            name = m.group(2) or m.group(3)
+            name = m.group(2) or m.group(3) or (
+                m.group(5) + DECORATIONS[m.group(4)] if m.group(4) else None)
             out.append(self.new(("dvar", Atom(name, bold=bool(m.group(2))))))
             return t + m.end()
         j = self.primary_end(s, t, base)

@@ -414,7 +414,19 @@ def test_more_textbook_notation(claim, define, assume, expected):
 
 def test_an_unknown_named_function_is_refused_not_guessed():
     with pytest.raises(InputError):
-        judge(r"\frac{d}{dx}\mathrm{softplus}(x) = \sigma(x)", timeout=TIMEOUT)
+        judge(r"\frac{d}{dx}\mathrm{mish}(x) = \sigma(x)", timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize("claim, define, expected", [
+    (r"\frac{d}{dx}\mathrm{softplus}(x) = \sigma(x)", [], "true"),   # ζ(x) = ln(1 + eˣ)
+    (r"\frac{d}{dx}\mathrm{softplus}(x) = \sigma(-x)", [], "false"),
+    # a unit's label (Mazur's worked example) and a Chinese label before a bracket
+    (r"\frac{\partial E}{\partial out_{o1}} = out_{o1} - target_{o1}",
+     [r"E = \frac{1}{2}(target_{o1} - out_{o1})^2"], "true"),
+    (r"\frac{d h_{隐}}{dz} = h_{隐}(1 - h_{隐})", [r"h_{隐} = \sigma(z)"], "true"),
+])
+def test_softplus_and_unit_labels(claim, define, expected):
+    assert judge(claim, (), define, [], timeout=10).verdict.value == expected
 
 
 SOFTMAX_NET = [r"a_j = \frac{e^{net_j}}{\sum_{m=1}^n e^{net_m}}"]

@@ -46,7 +46,8 @@ SCALAR_CAPITALS = {"L", "N", "T"}
 SIZE_KEY = placeholder_name("SIZE")
 ELEMENTWISE = {"tanh": sp.tanh, "exp": sp.exp, "ln": sp.log, "sinh": sp.sinh, "cosh": sp.cosh,
                "sin": sp.sin, "cos": sp.cos, "sqrt": sp.sqrt, "sign": sp.sign,
-               "relu": lambda x: sp.Max(0, x)}
+               "relu": lambda x: sp.Max(0, x),
+               "softplus": lambda x: sp.log(1 + sp.exp(x))}  # ζ(x) = ln(1 + eˣ), Goodfellow 3.31
 GENERIC = {"f", "g", "h", "phi", "varphi", "psi"}
 
 

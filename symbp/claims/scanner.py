@@ -549,7 +549,8 @@ class Scanner:
             self.error(r"\sigma must be applied with parentheses, as in \sigma(z)", base + i)
         if (name in FUNC_GREEK or name in LETTER_FUNCS) and name not in self.names:
             sub, _, after = self.scripts(s, end, base)
-            numbered = sub is not None and re.fullmatch(r"\s*\d\s*", sub)
+            numbered = sub is not None and re.fullmatch(r"\s*(?:\d|cjk[A-Za-z]+|[A-Za-z]{2,})\s*",
+                                                         sub)
             if after != end and s[skip_space(s, after):skip_space(s, after) + 1] == "(" \
                     and not numbered:  # h_1(1 - h_1) is a product of the name h_1
                 self.error(f"{name} with a sub/superscript before '(' is ambiguous", base + i,
@@ -587,6 +588,9 @@ class Scanner:
                              r"out|in|hid|est|max|min|true|pred|old|new)\s*\}?\s*", sub or "")
         if label:  # y_{esti}, \delta_{out}, \delta_{输出层}: a label, part of the name
             name, sub = f"{name}_{label.group(1)}", None
+        elif sub is not None and len(name) > 1 and name.isalpha() and name not in GREEK \
+                and re.fullmatch(r"\s*[a-z]\d+\s*", sub):
+            name, sub = f"{name}_{sub.strip()}", None  # out_{o1}, net_{h1}: a unit's label
         if sub is not None:
             indices = split_indices(sub)
             if indices is None:

@@ -40,7 +40,7 @@ FUNC_GREEK = {"sigma", "phi", "varphi", "psi"}  # σ(x), φ(x): functions when a
 LETTER_FUNCS = {"f", "g", "h"}  # f(x), g(x), h(x): functions when applied
 NAMED_FUNCS = {"tr": "tr", "Tr": "tr", "trace": "tr", "diag": "diag", "softmax": "softmax",
                "sigmoid": "sigma", "det": "det", "ReLU": "relu", "relu": "relu",
-               "sign": "sign"}
+               "sign": "sign", "sgn": "sign", "softplus": "softplus"}
 NATIVE_FUNCS = {"ln": "ln", "log": "ln", "exp": "exp", "tanh": "tanh", "sinh": "sinh",
                 "cosh": "cosh", "sin": "sin", "cos": "cos", "max": "max", "min": "min",
                 "det": "det", "sqrt": "sqrt"}

@@ -492,3 +492,11 @@ def test_held_fixed_reading_of_a_differential():
     got = judge(r"dY = X dW", (), [r"Y = XW"], timeout=10)
     assert got.verdict.value == "undecided" and "vary" in got.reason
     assert judge(r"d(\mathbf{XY}) = (d\mathbf{X})\mathbf{Y}", timeout=10).verdict.value == "false"
+
+
+def test_an_undefined_cost_by_two_undefined_variables_is_refused():
+    # ∂L/∂w = ∂L/∂a σ'(z) x: the writer chains w → z → a through definitions not given;
+    # L as a function of two independent variables would make it (wrongly) false
+    with pytest.raises(InputError):
+        judge(r"\frac{\partial L}{\partial w} = \frac{\partial L}{\partial a} \sigma'(z) x",
+              timeout=TIMEOUT)

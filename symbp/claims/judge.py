@@ -282,8 +282,11 @@ def generic_functions(scanner, claim: str, defines: list, network: bool) -> list
         args = {x for x in xs if re.sub(r"\\mathbf\{(\w)\}", r"\1", x).split("^")[0]
                 in defined}
         if len(args) != 1:
-            args = set() if {re.sub(r"\\mathbf\{(\w)\}", r"\1", x) for x in xs} & defined \
-                else xs
+            # differentiated by one undefined variable only: by two (∂L/∂w and ∂L/∂a), the
+            # writer chains them through definitions not given (a = σ(wx)), so L of two
+            # independent variables would be a wrong reading
+            args = xs if len(xs) == 1 and not (
+                {re.sub(r"\\mathbf\{(\w)\}", r"\1", x) for x in xs} & defined) else set()
         if not args:
             continue
         pieces = [_generic_piece(y, fresh, free) for y in sorted(args)]

@@ -904,65 +904,63 @@ def _shape_false(result: Judgement) -> bool:
                for st in result.steps)
 
 
+#: a non-conventional variable's differential (dW, dw): X in dY = X dW may be held fixed
+_WRITTEN_DIFFERENTIAL = re.compile(
+    r"(?<![A-Za-z\\])d\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?([A-Za-z])(?![A-Za-z])")
+
+
 def _judge_one(claim: str, contexts, defines, assumes, timeout,
                scalar_layers=False, broadcast=()) -> Judgement:
+    """Judge under one reading; a FALSE that is TRUE under another reading the notation
+    equally allows is UNDECIDED, with both readings named (never a plain false)."""
+    def other(**change) -> Judgement | None:
+        args = dict(assumes=assumes, broadcast=broadcast, written_only=False) | change
+        try:
+            return _judge_problem(claim, contexts, defines, args["assumes"], timeout,
+                                  scalar_layers, args["broadcast"], args["written_only"])
+        except InputError:
+            return None
+
     result = _judge_problem(claim, contexts, defines, assumes, timeout, scalar_layers,
                             broadcast)
+    if broadcast or result.verdict is not Verdict.FALSE:
+        return result
+    # false only where two index letters take the same value (s_j, s_y with j = y), unless
+    # the claim writes δ_jk itself (then the writer covers j = k)
     same = [(a, b) for a, b in _coinciding_indices(result)
             if not re.search(rf"\\delta_\{{\s*(?:{a}\s*{b}|{b}\s*{a})\s*\}}", claim)]
-    if same and not broadcast:  # (δ_jk written: the writer covers j = k, so no doubt)
-        # false only where two index letters take the same value (s_j, s_y with j = y)?
-        # then the writer may well mean them different: the reading is in doubt
-        try:
-            other = _judge_problem(claim, contexts, defines,
-                                   list(assumes) + [f"{a} \\ne {b}" for a, b in same],
-                                   timeout, scalar_layers, broadcast)
-        except InputError:
-            other = None
-        if other is not None and other.verdict is Verdict.TRUE:
-            pairs = ", ".join(f"{a} ≠ {b}" for a, b in same)
-            for st in result.steps:
-                if st.verdict is Verdict.FALSE:
-                    st.verdict = Verdict.UNDECIDED
-                    st.reason = (f"not decided: true when {pairs}, false when they are equal; "
-                                 f"say which is meant, e.g. --assume '{same[0][0]} \\ne "
-                                 f"{same[0][1]}' ({st.reason})")
-    if result.verdict is Verdict.FALSE and not broadcast and any(
-            m.group(1) not in "UVXYZuvxyz" for m in re.finditer(
-                r"(?<![A-Za-z\\])d\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?([A-Za-z])(?![A-Za-z])",
-                claim)):
-        # only when a non-conventional variable's differential is written (dW, dw): then
-        # the X of dY = X dW is likely data held fixed; d(XY) = (dX)Y stays false
-        # dY = X dW with Y = XW: true if only W varies, as the writer may hold X fixed
-        try:
-            other = _judge_problem(claim, contexts, defines, assumes, timeout, scalar_layers,
-                                   broadcast, written_only=True)
-        except InputError:
-            other = None
-        if other is not None and other.verdict is Verdict.TRUE:
-            for st in result.steps:
-                if st.verdict is Verdict.FALSE:
-                    st.verdict = Verdict.UNDECIDED
-                    st.reason = ("not decided: true if only the quantities whose differential "
-                                 "is written vary, false if X, Y, Z … vary too (the usual "
-                                 f"convention); say which is meant ({st.reason})")
-    added = sorted(getattr(result, "added_vectors", ()))
-    if added and not broadcast and result.verdict is Verdict.FALSE:
-        # x + c: c was read as a vector; read as one number on every entry, does it hold?
-        try:
-            other = _judge_problem(claim, contexts, defines, assumes, timeout, scalar_layers,
-                                   tuple(added))
-        except InputError:
-            other = None
-        if other is not None and other.verdict is Verdict.TRUE:
-            names = ", ".join(added)
-            for st in result.steps:
-                if st.verdict is Verdict.FALSE:
-                    st.verdict = Verdict.UNDECIDED
-                    st.reason = (f"not decided: false if {names} is a vector, true if it is "
-                                 f"one number added to every entry; the reading is in doubt "
-                                 f"({st.reason})")
+    if same:
+        pairs = ", ".join(f"{a} ≠ {b}" for a, b in same)
+        _doubt_unless_false(result, other(assumes=list(assumes) + [
+            f"{a} \\ne {b}" for a, b in same]),
+            f"true when {pairs}, false when they are equal; say which is meant, e.g. "
+            f"--assume '{same[0][0]} \\ne {same[0][1]}'")
+    # dY = X dW with Y = XW: true if only W varies, as the writer may hold the data X fixed
+    # (only when a non-conventional differential is written; d(XY) = (dX)Y stays false)
+    if result.verdict is Verdict.FALSE and any(
+            m.group(1) not in "UVXYZuvxyz" for m in _WRITTEN_DIFFERENTIAL.finditer(claim)):
+        _doubt_unless_false(result, other(written_only=True),
+                            "true if only the quantities whose differential is written vary, "
+                            "false if X, Y, Z … vary too (the usual convention); say which is "
+                            "meant")
+    # x + c: c was read as a vector; read as one number on every entry, does it hold?
+    added = sorted(n for n in getattr(result, "added_vectors", ()) if n)
+    if added and result.verdict is Verdict.FALSE:
+        _doubt_unless_false(result, other(broadcast=tuple(added)),
+                            f"false if {', '.join(added)} is a vector, true if it is one "
+                            "number added to every entry; the reading is in doubt")
     return result
+
+
+def _doubt_unless_false(result: Judgement, other: Judgement | None, why: str) -> None:
+    """Turn ``result``'s false steps into undecided ones when ``other`` (another reading
+    of the same claim) is true."""
+    if other is None or other.verdict is not Verdict.TRUE:
+        return
+    for st in result.steps:
+        if st.verdict is Verdict.FALSE:
+            st.verdict = Verdict.UNDECIDED
+            st.reason = f"not decided: {why} ({st.reason})"
 
 
 def _coinciding_indices(result) -> list[tuple[str, str]]:

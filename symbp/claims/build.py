@@ -128,6 +128,7 @@ class Env:
         self.user_sigma = bool(re.search(r"(^|=|\s)\\sigma\s*\(\s*[a-z]\s*\)\s*=", joined))
         self.scalar_names = set(scalar_names)
         self.written_only = written_only  # d(F): only the written dX vary (no X, Y, Z rule)
+        self.layered = network or any(a.layer for a in atoms)  # a network's claim: x, y data
         self.functions = set(functions)  # names a definition makes functions (\\zeta(x) = …)
         self.defined_names = set(defined_names)
         self.scalar_layers = scalar_layers
@@ -414,17 +415,21 @@ class Builder:
             return sp.ImmutableMatrix(cells)
         if kind == "dvar":
             if e[1].name in self.env.defined_names:  # df with f defined: d of its expression
-                written = [differential_of_variable(self.atom(x[1])) for x in self.table.values()
-                           if x[0] == "dvar" and x[1].name not in self.env.defined_names]
-                return differential(self.atom(e[1]), written, self.env.written_only)
+                return differential(self.atom(e[1]), self.written_differentials(),
+                                    self.env.written_only, self.env.layered)
             return differential_of_variable(self.atom(e[1]))
         if kind == "differential":
-            written = [differential_of_variable(self.atom(x[1])) for x in self.table.values()
-                       if x[0] == "dvar"]
-            return differential(self.build(e[1]), written, self.env.written_only)
+            return differential(self.build(e[1]), self.written_differentials(),
+                                self.env.written_only, self.env.layered)
         raise NotUnderstood("a transpose or ⊙ is misplaced",
                             hint="write X^T after a name or a parenthesised group, "
                                  "and ⊙ between two factors")
+
+    def written_differentials(self) -> list:
+        """The dX the claim writes of undefined names (df of a defined f is d of its
+        expression, not a variable)."""
+        return [differential_of_variable(self.atom(x[1])) for x in self.table.values()
+                if x[0] == "dvar" and x[1].name not in self.env.defined_names]
 
     def marker(self, t, kind):
         return isinstance(t, sp.Symbol) and self.table.get(t.name, ("",))[0] == kind
@@ -853,7 +858,8 @@ class Builder:
             f = f[0, 0]
         if isinstance(f, sp.MatrixSymbol) and f != x and f.shape[1] == 1 \
                 and isinstance(x, sp.MatrixSymbol) and x.shape[1] == 1 \
-                and re.sub(r"\\mathbf\{(.*)\}", r"\1", f.name) in self.env.defined_names:
+                and (re.sub(r"\\mathbf\{(.*)\}", r"\1", f.name) in self.env.defined_names
+                     or "^" in f.name and f.name in self.env.defined_names):  # z^{L} = …
             self.env.notes.add(JACOBIAN_NOTE)  # ∂p/∂f with p = softmax(f) defined
             return Jacobian(f, x)
         if isinstance(f, sp.MatrixSymbol) and f != x:

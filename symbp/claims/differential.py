@@ -45,10 +45,19 @@ def _variables(f):
 CONVENTIONAL_VARIABLES = frozenset("UVXYZuvxyz")
 
 
-def _conventionally_variable(name: str) -> bool:
-    core = "".join(ch for ch in name.replace("mathbf", "").replace("boldsymbol", "")
+def _core(name: str) -> str:
+    return "".join(ch for ch in name.replace("mathbf", "").replace("boldsymbol", "")
                    if ch.isalpha())
-    return core in CONVENTIONAL_VARIABLES
+
+
+def _conventionally_variable(name: str) -> bool:
+    return _core(name) in CONVENTIONAL_VARIABLES
+
+
+def _network_data(name: str) -> bool:
+    """x and y beside a network's layers: its input and target, data that backprop's
+    differentials hold fixed (dJ = (a^L − y)ᵀ da^L for J = ½‖a^L − y‖², no dy term)."""
+    return _core(name) in ("x", "y") and "^" not in name
 
 
 class _Differential:
@@ -57,14 +66,18 @@ class _Differential:
     calculus reserves for variables (X, Y, Z, U, V, x, y, z, u, v: so d(XY) = (dX)Y, with
     the X(dY) term dropped, is false); the other names are constants (A, B, W, a, …, as
     in d tr(AᵀX) = tr(Aᵀ dX)).  When the claim writes no differential, every variable of
-    F varies."""
+    F varies.  In a claim about a network (``data``), its input x and target y are
+    held fixed unless their differential is written."""
 
     def _symbp_explicit(self, explicit):
-        f, written = self.args[:2]
-        only = len(self.args) > 2 and self.args[2] == sp.true
+        f, written, only, data = self.args
+        only, data = only == sp.true, data == sp.true
         t = sp.Dummy("t", real=True)
         mats, syms = _variables(f)
         names = {str(d.name) for d in written}
+        if data:
+            mats = {m for m in mats if f"d{m.name}" in names or not _network_data(m.name)}
+            syms = {x for x in syms if f"d{x.name}" in names or not _network_data(x.name)}
         if names:
             mats = {m for m in mats
                     if f"d{m.name}" in names or (not only and _conventionally_variable(m.name))}
@@ -93,8 +106,8 @@ class _Differential:
 class MatrixDifferential(_Differential, sp.MatrixExpr):
     is_commutative = False
 
-    def __new__(cls, f, written=sp.Tuple(), only=sp.false):
-        return sp.Basic.__new__(cls, f, written, only)
+    def __new__(cls, f, written=sp.Tuple(), only=sp.false, data=sp.false):
+        return sp.Basic.__new__(cls, f, written, only, data)
 
     @property
     def shape(self):
@@ -107,15 +120,16 @@ class MatrixDifferential(_Differential, sp.MatrixExpr):
 class ScalarDifferential(_Differential, sp.Expr):
     is_commutative = True
 
-    def __new__(cls, f, written=sp.Tuple(), only=sp.false):
-        return sp.Basic.__new__(cls, f, written, only)
+    def __new__(cls, f, written=sp.Tuple(), only=sp.false, data=sp.false):
+        return sp.Basic.__new__(cls, f, written, only, data)
 
 
-def differential(f, written=(), written_only=False):
+def differential(f, written=(), written_only=False, network_data=False):
     """d(F) for a scalar or matrix expression F; ``written``: the dX of the claim;
-    ``written_only``: only those vary (the reading where X is held fixed in dY = X dW)."""
+    ``written_only``: only those vary (the reading where X is held fixed in dY = X dW);
+    ``network_data``: the claim is about a network, whose input x and target y are fixed."""
     written = sp.Tuple(*written)
-    flag = sp.true if written_only else sp.false
+    flags = [sp.true if b else sp.false for b in (written_only, network_data)]
     if getattr(f, "is_Matrix", False):
-        return MatrixDifferential(f, written, flag)
-    return ScalarDifferential(f, written, flag)
+        return MatrixDifferential(f, written, *flags)
+    return ScalarDifferential(f, written, *flags)

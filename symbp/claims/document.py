@@ -25,6 +25,7 @@ from ..core.verdict import Verdict
 from ..errors import InputError
 from ..notation.latex_in import GREEK
 from .layer_letters import chained_weights, layer_families, renamer
+from .network_definitions import is_cost, restates_network
 from .judge import _LAYERED, BACKPROP_NOTE, Judgement, Step, judge
 
 ENVS = r"(?:equation|align|gather|multline|eqnarray|displaymath)\*?"
@@ -53,6 +54,7 @@ class Chain:
     one_hot_entries: str | None = None  # the same as y_i = δ_ij (for a column [y_1; ⋮; y_n])
     later: list = field(default_factory=list)  # definitions it used from further down
     unread: list = field(default_factory=list)  # names it uses whose definition was not read
+    recent_cost: str | None = None  # a cost defined after the one its cost name refers to
 
     @property
     def line(self) -> int:
@@ -279,7 +281,8 @@ def definition_name(side: str) -> str | None:
     if re.match(r"d(?:[A-Za-z]|tr|\\)", side) and not re.match(r"d[a-z]{2,}_", side) \
             and head not in ("delta",):  # df, dJ, dX, d\mathbf{x}, dtr(X): differentials
         return None
-    return re.sub(r"\s+", "", side)
+    # one name however its scripts are braced: \delta^l and \delta^{l}, a_{j} and a_j
+    return re.sub(r"([_^])\{(\w)\}", r"\1\2", re.sub(r"\s+", "", side))
 
 
 def _mentions(text: str, name: str) -> bool:
@@ -357,7 +360,7 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
             continue
         name = definition_name(chain.sides[0])
         if name is not None and name in defined and len(chain.sides) == 2 \
-                and _supersedes(chain.sides[1], defined[name][1]):
+                and _supersedes(chain.sides[1], defined[name][1], name):
             # a_k = t_k/Σt, later a_k = softmax: a new definition from here on; the old one
             # still holds for the chains before (kept under name@line)
             old = defined.pop(name)
@@ -402,11 +405,12 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
                     _mentions(s, n) for s in sides):
                 latest[_family(n)] = n
                 chain.later.append(n)
-        # and the definitions those definitions use (E uses o_k, o_k uses net_k)
+        # and the definitions those definitions use (E uses o_k, o_k uses net_k), the
+        # latest one of each quantity before the chain (a^l = σ(z^l) after a^l_j = σ(z^l_j))
         grew = True
         while grew:
             grew = False
-            for n, (ln, text) in sorted(defined.items(), key=lambda kv: where[kv[0]]):
+            for n, (ln, text) in sorted(defined.items(), key=lambda kv: -where[kv[0]]):
                 if _family(n) in latest or n in latest.values():
                     continue
                 rhs = [defined[u][1].split("=", 1)[1] for u in latest.values()]
@@ -414,6 +418,7 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
                     latest[_family(n)] = n
                     grew = True
         chain.used = list(latest.values())
+        chain.recent_cost = _recent_cost(chain.used, defined, where, here)
         texts = list(sides) + [defined[u][1] for u in chain.used]
         chain.unread = [f"{n} (line {ln})" for n, ln in unreadable.items()
                         if _family(n) not in latest and any(_mentions(t, n) for t in texts)]
@@ -515,9 +520,13 @@ def _letters_of(text: str) -> set:
     return {w for w in words if w not in set("ijkmnlsd") and w not in ("e", "frac", "sum")}
 
 
-def _supersedes(new_rhs: str, old_definition: str) -> bool:
+def _supersedes(new_rhs: str, old_definition: str, name: str) -> bool:
     """A second definition of a name in other quantities (a_k = t_k/Σ_i t_i, then
-    a_k = e^{net_k}/Σ_i e^{net_i}) replaces the first instead of being checked against it."""
+    a_k = e^{net_k}/Σ_i e^{net_i}) replaces the first instead of being checked against it.
+    One in terms of the quantity itself (δ^l = ∂J/∂z^l, then δ^l = (W^{l+1})ᵀδ^{l+1} ⊙
+    σ'(z^l)) is a relation the text derives: a claim."""
+    if _family(name) in _quantities(new_rhs):
+        return False
     old_rhs = old_definition.split("=", 1)[1]
     if not (_letters_of(new_rhs) & _letters_of(old_rhs)):
         return True
@@ -606,11 +615,16 @@ def _judge_sides(chain: Chain, sides: list, defined: dict, timeout: float):
             if not defines:
                 raise
             result = judge(claim, d["context"], d["define"], d["assume"], timeout=timeout)
+            if chain.definition and result.verdict is Verdict.FALSE:
+                _implicit_definitions(result, defined)
             if result.verdict is Verdict.FALSE:  # its names were defined in the document
                 result = _doubt(result, "it uses " + ", ".join(used) + " as defined in "
                                 "the document, and that definition could not be read")
         if chain.definition and result.verdict is Verdict.FALSE:
             _implicit_definitions(result, defined)
+        result = _in_the_network(result, claim, d, [(n, defined[n][1]) for n in used],
+                                 timeout)
+        result = _with_recent_cost(result, chain, claim, d, defines, used, defined, timeout)
         if chain.later and result.verdict is Verdict.FALSE:
             result = _doubt(result, ", ".join(chain.later) + " was used as the document "
                             "defines it further down, and the writer may mean something else "
@@ -673,10 +687,101 @@ def _implicit_definitions(result: Judgement, defined: dict) -> None:
             continue
         new = (_letters(st.lhs) ^ _letters(st.rhs)) - families
         if new:
-            st.verdict = Verdict.UNDECIDED
-            st.reason = (f"not decided: {', '.join(sorted(new))} is not defined in the document, "
-                         f"and this step of a definition reads as naming it "
-                         f"(read alone it would be false: {st.reason})")
+            st.verdict, st.definition = Verdict.UNDECIDED, True
+            st.reason = (f"a definition: {', '.join(sorted(new))} is not defined in the "
+                         f"document, and this step of a definition chain names it "
+                         f"(as an identity it would be false: {st.reason})")
+
+
+_WRAPPED = re.compile(r"\\(?:mathbf|boldsymbol|bm)\s*\{([^{}]*)\}")
+
+
+def _differentiated_by(claim: str, name: str) -> bool:
+    """Whether the claim differentiates by the quantity ``name`` defines (∂J/∂z^L: z^L's
+    own definition plays no part, the derivative holds z^L as the variable)."""
+    family = re.escape(_family(name))
+    return bool(re.search(r"\\partial\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?\\?"
+                          + family + r"(?![A-Za-z])", claim))
+
+
+def _recent_cost(used: list, defined: dict, where: dict, here) -> str | None:
+    """The cost defined most recently before a chain, when the chain's own cost name (J)
+    refers to an older definition: J = ½‖a^L − y‖² at the start of a lecture, then
+    "the loss can be defined as L = −[y log ŷ + (1 − y) log(1 − ŷ)]" and ∂J/∂z^L."""
+    own = [n for n in used if is_cost(defined[n][1])]
+    if len(own) != 1:
+        return None
+    newer = [n for n, (_, text) in defined.items() if is_cost(text) and where[own[0]] < where[n]
+             < here and _family(n) != _family(own[0])]
+    return max(newer, key=lambda n: where[n]) if newer else None
+
+
+def _with_recent_cost(result: Judgement, chain: Chain, claim: str, d: dict, defines: list,
+                      used: list, defined: dict, timeout: float) -> Judgement:
+    """A chain not found true with its cost name's old definition, read with the cost the
+    text defined most recently (see :func:`_recent_cost`), renamed; ŷ in that cost is the
+    network's output a^L when the chain writes a^L and not ŷ.  Only a TRUE is taken."""
+    if result.verdict is Verdict.TRUE or chain.recent_cost is None:
+        return result
+    own = next((n for n in used if is_cost(defined[n][1])), None)
+    if own is None:
+        return result
+    lhs = re.sub(r"\(.*\)", "", defined[own][1].split("=", 1)[0])  # J(\mathbf{W}, …): J
+    rhs = defined[chain.recent_cost][1].split("=", 1)[1]
+    hat = re.compile(r"\\hat\s*\{?\s*y\s*\}?")
+    output = re.search(r"(?<![A-Za-z\\])a\s*\^\s*\{?\s*L\s*\}?", claim)
+    if output and not hat.search(claim):
+        rhs = hat.sub(lambda m: " a^{L} ", rhs)
+    cost = f"{lhs}= {rhs}"
+    plain = not re.search(r"\\(?:mathbf|boldsymbol|bm)\b", claim)
+    # the network's own a^L = σ(z^L) in bold, the chain in plain letters (one output)
+    others = [_WRAPPED.sub(r"\1", defined[n][1]) if plain and restates_network(defined[n][1])
+              else defined[n][1] for n in used if n != own and not (
+                  restates_network(defined[n][1]) and _differentiated_by(claim, n))]
+    try:
+        other = judge(claim, d["context"], d["define"] + others + [cost], d["assume"],
+                      timeout=timeout)
+    except InputError:
+        return result
+    if other.verdict is not Verdict.TRUE:
+        return result
+    note = (f" [{lhs.strip()} read as {chain.recent_cost} (line {defined[chain.recent_cost][0]}), "
+            "the cost the text defined last" + (", with ŷ as the network's output a^L"
+                                               if output and hat.search(defined[
+                                                   chain.recent_cost][1]) else "") + "]")
+    for st in other.steps:
+        st.reason += note
+    return other
+
+
+def _in_the_network(result: Judgement, claim: str, d: dict, used: list,
+                    timeout: float) -> Judgement:
+    """A layered claim not found true with the document's definitions, when those that
+    are layered restate the backprop network (z^{l+1} = W^{l+1}a^l + b^{l+1}, a^l = σ(z^l),
+    δ^l = ∂J/∂z^l; see :mod:`symbp.claims.network_definitions`): read it in the network
+    instead, where it is about every layer and a generic cost.  True there is true for the
+    note's cost too; anything else there leaves the first reading's verdict."""
+    if result.verdict is Verdict.TRUE or not _LAYERED.search(claim):
+        return result
+    network = [n for n, text in used if restates_network(text)]
+    costs = [n for n, text in used if is_cost(text) and n not in network]
+    if not network or any(_LAYERED.search(text) for n, text in used
+                          if n not in network and n not in costs):
+        return result
+    kept = [text for n, text in used if n not in network and n not in costs]
+    try:
+        other = judge(claim, d["context"], d["define"] + kept, d["assume"], timeout=timeout)
+    except InputError:
+        return result
+    if other.verdict is Verdict.TRUE:
+        note = (" [the document's definitions of " + ", ".join(network) + " are the "
+                "network's own: read in the backprop network"
+                + (", for a generic cost C (true for any C, so for " + ", ".join(costs)
+                   + " too)" if costs else "") + "]")
+        for st in other.steps:
+            st.reason += note
+        return other
+    return result
 
 
 def _doubt(result: Judgement, why: str) -> Judgement:
@@ -772,8 +877,8 @@ def verdict_of(c: Chain) -> str:
     """'definition', 'true', 'false', 'undecided' or 'unread' (could not be read)."""
     if c.error:
         return "unread"
-    if c.result is None:
-        return "definition"
+    if c.result is None or (c.result.steps and all(st.definition for st in c.result.steps)):
+        return "definition"  # a = σ(z) = σ(Wx + b): names a, and z by the way
     return c.result.verdict.value
 
 

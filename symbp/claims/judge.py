@@ -36,11 +36,12 @@ from ..nn.activations import ACTIVATIONS
 from ..nn.activations import sigma as SIGMA
 from ..notation.contexts import defines_of, get_context
 from ..notation.latex_in import (
-    GREEK, NAMED_FUNCS, NATIVE_FUNCS, TRANSPOSE, LatexInputError, read_claim)
+    GREEK, LAYER, NAMED_FUNCS, NATIVE_FUNCS, TRANSPOSE, LatexInputError, read_claim)
 from .build import Builder, Env, NotUnderstood, Retry, ShapeConflict, is_matrix, shape_text
 from .differential import DMatrix, DSymbol
 from .layer_letters import chained_weights, layer_families, renamer
-from .network import MatrixGradient, NetCost, NetGradient, NetMatrix
+from .network import (Jacobian, MatrixGradient, NetCost, NetGradient, NetMatrix,
+                      mentions_network)
 from .training_sums import NOTE as TRAINING_NOTE
 from .training_sums import per_example
 
@@ -184,13 +185,19 @@ def user_functions(defines) -> frozenset:
 
 
 def defined_names(defines) -> set:
-    """The names the --define texts define: z for \\mathbf{z} = …, C_0 for C_0 = …"""
+    """The names the --define texts define: z for \\mathbf{z} = …, C_0 for C_0 = …, and
+    with a layer also z^{L} for \\mathbf{z}^{L} = … (the name of that layer's vector)."""
     out = set()
     for d in defines:
         m = _DEFINED_NAME.match(d)
         if m:
             accent = _ACCENTS.get(m.group(1), "")
             out.add(m.group(2) + accent + (f"_{m.group(3)}" if m.group(3) else ""))
+            sup = re.match(r"\s*\^\s*(?:\{([^{}]*)\}|([A-Za-z]))\s*=", d[m.end() - 1:])
+            layer = sup and LAYER.match((sup.group(1) or sup.group(2)).strip())
+            if layer:
+                out.add(f"{m.group(2)}^{{{layer.group(1)}"
+                        f"{layer.group(2) + layer.group(3) if layer.group(2) else ''}}}")
     return out
 
 
@@ -684,6 +691,44 @@ class Problem:
                         "on the variable is unknown",
                         hint="use --context (e.g. backprop, softmax_ce) or --define it")
 
+    def check_dependence(self, ctx: Context):
+        """∂J/∂W^l with J defined in terms of W^L only would be 0, and so would be any
+        multiple of it: a derivative whose defined quantity, expanded, does not involve
+        the variable at all is refused (the definitions do not say how it depends on it),
+        never checked as 0 = 0."""
+        heads = {d.head() for d in self.definitions}
+        for v in self.values:
+            if not isinstance(v, sp.Basic):
+                continue
+            for node in sp.preorder_traversal(v):
+                if isinstance(node, Jacobian):
+                    f, xs = node.args[0], [node.args[1]]
+                elif isinstance(node, sp.Derivative):
+                    f, xs = node.expr, list(node.variables)
+                else:
+                    continue
+                if mentions_network(node) or not any(
+                        _head(a) in heads for a in all_free_symbols(f)
+                        if isinstance(a, (sp.Symbol, sp.Indexed, sp.MatrixSymbol))):
+                    continue
+                wholes = [x.base if isinstance(x, sp.Indexed) else (
+                    x.parent if isinstance(x, MatrixElement) else x) for x in xs]
+                # ∂L/∂z with z defined: z is held as the variable (its definition unused)
+                keep = [d for d in ctx.definitions if d.head() not in wholes]
+                try:
+                    expanded = Context(keep).expand(f)
+                except Exception:  # noqa: BLE001 - left to the witnesses
+                    continue
+                present = all_free_symbols(expanded) | expanded.atoms(sp.MatrixSymbol)
+                bases = {a.base for a in present if isinstance(a, sp.Indexed)}
+                for x, whole in zip(xs, wholes):
+                    if whole not in present and whole not in bases:
+                        raise NotUnderstood(
+                            f"{sp.sstr(f)}, as defined, does not depend on {sp.sstr(x)}, so "
+                            "its derivative would be 0 whatever the claim says",
+                            hint="define how it depends on that variable (e.g. the layer's "
+                                 "z^l = W^l a^{l-1} + b^l), or use --context backprop")
+
     def resolve_defined_variables(self):
         """∂f/∂a_j with a_j defined: differentiate treating a_j as a variable (definitions
         of a left unexpanded), then expand.  Otherwise expanding a_j would leave a
@@ -865,6 +910,7 @@ def _judge_read(claim: str, contexts, defines, assumes, timeout) -> Judgement:
             st.reason += f" [{TRAINING_NOTE}]"
         return result
     first = None
+    forced = True  # every earlier reading failed on a definition that needs numbers
     for ctx, scalar_layers, note in _readings(claim, contexts, defines):
         try:
             result = _judge_one(claim, ctx, defines, assumes, timeout, scalar_layers)
@@ -878,10 +924,11 @@ def _judge_read(claim: str, contexts, defines, assumes, timeout) -> Judgement:
             if note:
                 for st in result.steps:
                     st.reason += f" [{note}]"
-            if scalar_layers:
+            if scalar_layers and not forced:
                 # true only if the names are numbers: as vectors or matrices (W_1 x vs x W_1,
                 # a slip) the claim cannot even be formed, so a TRUE here is in doubt; a
-                # FALSE is false either way
+                # FALSE is false either way.  Not in doubt when a definition itself only
+                # reads with numbers (J = −[y log a^L + (1 − y) log(1 − a^L)]: one output)
                 for st in result.steps:
                     if st.verdict is Verdict.TRUE:
                         st.verdict = Verdict.UNDECIDED
@@ -889,10 +936,17 @@ def _judge_read(claim: str, contexts, defines, assumes, timeout) -> Judgement:
                                      "numbers, but as vectors and matrices the sides cannot be "
                                      f"formed, so the reading is in doubt ({st.reason})")
             return result
+        forced = forced and error is not None and _definition_needs_numbers(error)
     result, error = first
     if error is not None:
         raise error
     return result
+
+
+def _definition_needs_numbers(error: InputError) -> bool:
+    """A --define whose sides cannot be formed with vectors and matrices (a log of a
+    vector, a^L(1 − a^L) as a product of columns)."""
+    return str(error).startswith("in --define") and "different shapes" in str(error)
 
 
 def _only_definition(result: Judgement) -> bool:
@@ -1007,6 +1061,8 @@ def _judge_problem(claim: str, contexts, defines, assumes, timeout,
     except Exception as exc:  # noqa: BLE001 - a context that cannot be formed: not read
         raise LatexInputError(f"the claim's context could not be formed ({type(exc).__name__}: "
                               f"{str(exc)[:160]})") from None
+    if problem.conflict is None:
+        problem.check_dependence(ctx)
     for i in range(len(texts) - 1):
         if problem.conflict and problem.conflict[0] == i == 0 \
                 and _atom_of(problem.sides[0][0]) is not None and is_definition(

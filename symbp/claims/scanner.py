@@ -438,6 +438,13 @@ class Scanner:
                      r"|\\(hat|tilde|bar)\s*\{\s*([A-Za-z])\s*\}", s[t:])
         after = skip_space(s, t + m.end()) if m else 0
         if m and s[after:after + 1] == "^" and not TRANSPOSE.match(s, after):
+            sup, end = self.brace_arg(s, after + 1, base)
+            layer, plain = LAYER.match(sup.strip()), m.group(2) or m.group(3)
+            if layer and plain:  # d\mathbf{a}^L, dW^{l}: the differential of the variable a^L
+                label = layer.group(1) + (layer.group(2) + layer.group(3) if layer.group(2)
+                                          else "")
+                out.append(self.new(("dvar", Atom(plain, bool(m.group(2)), label))))
+                return end
             # dX^{-1}, dX^2: every text means d(X^{-1}), the differential of the power
             j = self.primary_end(s, t, base)
             out.append(self.new(("differential", self.parse(s[t:j], base + t))))

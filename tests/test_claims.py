@@ -85,6 +85,19 @@ def test_undefined_cost_is_not_differentiated_to_zero(capsys):
     assert code == 2 and "not defined" in err
 
 
+@pytest.mark.parametrize("factor", ["", "2"])
+def test_a_derivative_the_definitions_make_zero_is_refused_not_true(capsys, factor):
+    # J is defined through W^L only: ∂J/∂W^l would be 0 = 0 whatever multiple is written
+    code, _, err = run(capsys, "verify", "--define",
+                       r"J = \frac{1}{2} \|\mathbf{a}^L - \mathbf{y}\|_2^2", "--define",
+                       r"\mathbf{a}^L = \sigma(\mathbf{z}^L)", "--define",
+                       r"\mathbf{z}^L = \mathbf{W}^L \mathbf{a}^{L-1} + \mathbf{b}^L", "--define",
+                       r"\boldsymbol{\delta}^l = \frac{\partial J}{\partial \mathbf{z}^l}",
+                       r"\frac{\partial J}{\partial \mathbf{W}^{l}} = " + factor
+                       + r"\boldsymbol{\delta}^{l} (\mathbf{a}^{l-1})^{T}")
+    assert code == 2 and "does not depend on W^{l}" in err
+
+
 @pytest.mark.parametrize("claim, hint", [
     ("", "empty"), ("x + y", "no '='"), (r"x = \frac{1}{2", "unbalanced"),
     (r"x = \foo{y}", "unknown macro"), ("x = y\x00\x01", "non-text"),

@@ -115,6 +115,15 @@ def test_lecture_no_false_outside_its_ocr_lines():
     assert wrong == []
     true_claims = [c["claim"] for c in d["chains"] if c["verdict"] == "true"]
     assert any(r"d(\mathbf{XY})" in c for c in true_claims)
+    got = {c["line"]: c["verdict"] for c in d["chains"]}
+    # the sigmoid derivative chain f'(z) = (1/(1+e^{-z}))' = … = f(z)(1 - f(z)), the BCE
+    # δ^L = … = a^L − y chain (J read as the loss L defined just before it), BP2 and BP4
+    # at a generic layer l (the note's z^{l+1}, a^l, δ^l are the network's own)
+    assert got[387] == "true" and got[452] == "true"
+    assert got[322] == "true" and got[410] == "true" and got[414] == "true"
+    decided = sum(got_v in ("true", "false", "definition") for got_v in
+                  [c["verdict"] for c in d["chains"]])
+    assert decided >= 0.6 * len(d["chains"])
 
 
 def test_a_chain_that_never_ends_is_stopped_and_the_rest_still_checked(tmp_path):
@@ -185,3 +194,39 @@ def test_rounded_numbers_thin_spaces_updates_and_stated_sums(tmp_path):
     report = check_document(str(write_note(tmp_path, doc)), timeout=4)
     got = {c.line: (c.result.verdict.value if c.result else "definition") for c in report.chains}
     assert got == {1: "true", 3: "false", 5: "true", 7: "definition", 9: "definition"}
+
+
+def test_definition_chains_and_the_networks_own_definitions(tmp_path):
+    doc = "\n\n".join([
+        r"$$J = \frac{1}{2} \|\mathbf{a}^L - \mathbf{y}\|_2^2$$",
+        r"$$\mathbf{a}^{l} = \sigma(\mathbf{z}^{l})$$",
+        r"$$\mathbf{z}^{l+1} = \mathbf{W}^{l+1} \mathbf{a}^{l} + \mathbf{b}^{l+1}$$",
+        r"$$\boldsymbol{\delta}^{l} = \frac{\partial J}{\partial \mathbf{z}^{l}}$$",
+        # a definition chain: names a_1^2, and z_1^2 by the way
+        r"$$a_1^2 = \sigma(z_1^2) = \sigma(w_{11}^2 x_1 + w_{12}^2 x_2 + b_1^2)$$",
+        # BP4 and BP2 at layer l: true in the network the definitions restate
+        r"$$\frac{\partial J}{\partial \mathbf{W}^{l}} = \boldsymbol{\delta}^{l} (\mathbf{a}^{l-1})^{T}$$",
+        r"$$\frac{\partial J}{\partial \mathbf{W}^{l}} = 2\boldsymbol{\delta}^{l} (\mathbf{a}^{l-1})^{T}$$",
+        r"$$\boldsymbol{\delta}^{l} = (\mathbf{W}^{l+1})^{T} \boldsymbol{\delta}^{l+1} \odot \boldsymbol{\sigma}^{'}(\mathbf{z}^{l})$$",
+    ])
+    report = check_document(str(write_note(tmp_path, doc)), timeout=4)
+    got = {c["line"]: c["verdict"] for c in report_dict(report)["chains"]}
+    assert got[9] == "definition"
+    assert got[11] == "true" and got[15] == "true"
+    assert got[13] != "true"  # a factor 2 too many is never accepted
+
+
+def test_the_cost_defined_last_is_the_one_differentiated(tmp_path):
+    # J quadratic first, then "the loss can be defined as" L (BCE, in ŷ), then ∂J/∂z^L
+    doc = "\n\n".join([
+        r"$$J = \frac{1}{2} \|\mathbf{a}^L - \mathbf{y}\|_2^2$$",
+        r"$$\mathbf{a}^{L} = \sigma(\mathbf{z}^{L})$$",
+        r"$$L = -[y \log \hat{y} + (1 - y) \log(1 - \hat{y})]$$",
+        r"$$\frac{\partial J}{\partial z^{L}} = -y (1 - a^{L}) + (1 - y) (a^{L}) = a^{L} - y$$",
+        r"$$\frac{\partial J}{\partial z^{L}} = -y (1 - a^{L}) + (1 - y) (a^{L}) = y - a^{L}$$",
+    ])
+    report = check_document(str(write_note(tmp_path, doc)), timeout=4)
+    chains = {c["line"]: c for c in report_dict(report)["chains"]}
+    assert chains[7]["verdict"] == "true"
+    assert "the cost the text defined last" in chains[7]["reason"]
+    assert chains[9]["verdict"] != "true"

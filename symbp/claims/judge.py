@@ -39,6 +39,7 @@ from ..notation.latex_in import (
     GREEK, LAYER, NAMED_FUNCS, NATIVE_FUNCS, TRANSPOSE, LatexInputError, read_claim)
 from .build import Builder, Env, NotUnderstood, Retry, ShapeConflict, is_matrix, shape_text
 from .differential import DMatrix, DSymbol
+from . import prime_of_group
 from .layer_letters import chained_weights, layer_families, renamer
 from .network import (Jacobian, MatrixGradient, NetCost, NetGradient, NetMatrix,
                       mentions_network)
@@ -835,6 +836,9 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
     Several equations joined by ⇒ / ∵ / ∴ are each checked, in order, as steps of one
     judgement; ``\\text{for } j \\ne k`` after an equation is an assumption of it."""
     written = claim
+    claim, named = prime_of_group.rewrite(claim, defined_names(defines) | user_functions(defines))
+    if named is not None:  # f'(z) = (\frac{1}{1+e^{-z}})' … : the first step names f
+        defines = [*defines, named]
     claim, defines, assumes, layered = _layer_letters(claim, list(defines), list(assumes))
     parts, conditions = split_claims(claim)
     assumes = list(assumes) + conditions
@@ -844,8 +848,12 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
             result.steps.extend(_judge_read(part, contexts, defines, assumes, timeout).steps)
     else:
         result = _judge_read(parts[0] if parts else claim, contexts, defines, assumes, timeout)
+    if named is not None and result.steps:
+        first = result.steps[0]
+        first.verdict, first.definition = Verdict.UNDECIDED, True
+        first.reason = f"names the function: {named}, a definition (nothing to check)"
+    result.claim = written
     if layered:
-        result.claim = written
         for st in result.steps:
             st.reason += (" [the definitions name layers by index letter (o_j hidden, o_k "
                           "output): each family read as one quantity per letter, o_k as oK_k]")

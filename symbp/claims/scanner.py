@@ -731,7 +731,7 @@ def prime_count(s: str, t: int) -> tuple[int, int]:
         t += 1
     m = PRIME_SUP.match(s, t)
     if m:
-        count += m.group(0).count(r"\prime")
+        count += m.group(0).count(r"\prime") + m.group(0).count("'")
         t = m.end()
     return count, t
 

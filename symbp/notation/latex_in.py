@@ -53,7 +53,7 @@ TRANSPOSE = re.compile(r"\^\s*(?:T(?![a-zA-Z])|\\top(?![a-zA-Z])|\\intercal|\{\s
                        r"\\mathsf\s*T|\\mathrm\s*T)\s*\})")
 INV_TRANSPOSE = re.compile(r"\^\s*\{\s*-\s*(?:T|\\top|\\intercal|\\mathsf\s*\{?\s*T\s*\}?|"
                            r"\\mathrm\s*\{?\s*T\s*\}?)\s*\}")  # X^{-T} = (X^{-1})^T
-PRIME_SUP = re.compile(r"\^\s*(?:\\prime|\{\s*(\\prime\s*)+\})")
+PRIME_SUP = re.compile(r"\^\s*(?:\\prime|\{\s*(\\prime\s*|'\s*)+\})")  # σ^{\prime}, σ^{'}
 LAYER = re.compile(r"^\(?\s*([lL])\s*(?:([+-])\s*(\d+))?\s*\)?$")
 KNOWN_MACROS = set(GREEK) | set(NATIVE_FUNCS) | {
     "ne", "neq", "frac", "dfrac", "tfrac", "partial", "sum", "prod", "lim", "to", "infty", "cdot", "times",
@@ -194,6 +194,9 @@ def normalize(text: str) -> str:
     # \Delta w_{kj}, \Delta b: the change of w is a name of its own, not Δ times w
     text = re.sub(r"\\Delta\s*(?:\\mathrm\s*\{\s*([A-Za-z]+)\s*\}|(net|[A-Za-z])(?![A-Za-z]))",
                   lambda m: r"\mathrm{Delta%s}" % (m.group(1) or m.group(2)), text)
+    # \boldsymbol{\sigma}'(\mathbf{z}): the activation applied to a vector, written bold
+    text = re.sub(r"\\(?:boldsymbol|mathbf|bm)\s*\{\s*\\(sigma|phi|tanh)\s*\}(?=\s*(?:'|\^|\())",
+                  r"\\\1", text)
     for m in SPACING:
         if m[1:].isalpha():
             text = re.sub(re.escape(m) + r"(?![a-zA-Z])", " ", text)

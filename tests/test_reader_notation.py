@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from symbp.claims.judge import judge
+from symbp.core.verdict import Verdict
 from symbp.errors import InputError
 
 TIMEOUT = 2.5
@@ -461,10 +462,22 @@ def test_an_inequality_between_terms_restricts_the_domain(claim, expected):
     assert got.verdict.value == expected
 
 
-def test_an_inequality_between_entries_is_refused_not_guessed():
+def test_an_inequality_with_entries_is_read_through_its_plain_name():
+    # s_j − s_y + Δ > 0 is solved for Δ; the hinge's slope is then −1 for j ≠ y, and with
+    # j = y left open the claim is undecided (never false); s_1 − s_y + 1 > 0 (no plain
+    # name: y may be 1) is still refused
+    hinge = [r"L = \max(0, s_j - s_y + \Delta)"]
+    margin = [r"s_j - s_y + \Delta > 0"]
+    claim = r"\frac{\partial L}{\partial s_y} = -1"
+    assert judge(claim, (), hinge, margin, timeout=TIMEOUT).verdict is Verdict.UNDECIDED
+    # (true for j ≠ y; its symbolic witness may need more than the test's time limit)
+    assert judge(claim, (), hinge, margin + [r"j \ne y"], timeout=TIMEOUT).verdict \
+        is not Verdict.FALSE
+    assert judge(r"\frac{\partial L}{\partial s_y} = 1", (), hinge, margin + [r"j \ne y"],
+                 timeout=TIMEOUT).verdict is Verdict.FALSE
     with pytest.raises(InputError):
-        judge(r"\frac{\partial L}{\partial s_y} = -1", (), [r"L = \max(0, s_j - s_y + \Delta)"],
-              [r"s_j - s_y + \Delta > 0"], timeout=TIMEOUT)
+        judge(claim, (), [r"L = \max(0, s_1 - s_y + 1)"], [r"s_1 - s_y + 1 > 0"],
+              timeout=TIMEOUT)
 
 
 MITCHELL = [r"net_j = \sum_i w_{ji} x_i", r"o_j = \sigma(net_j)", r"net_k = \sum_j w_{kj} o_j",

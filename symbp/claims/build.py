@@ -46,7 +46,7 @@ SCALAR_CAPITALS = {"L", "N", "T"}
 SIZE_KEY = placeholder_name("SIZE")
 ELEMENTWISE = {"tanh": sp.tanh, "exp": sp.exp, "ln": sp.log, "sinh": sp.sinh, "cosh": sp.cosh,
                "sin": sp.sin, "cos": sp.cos, "sqrt": sp.sqrt, "sign": sp.sign,
-               "relu": lambda x: sp.Max(0, x),
+               "relu": lambda x: sp.Max(0, x), "step": sp.Heaviside,  # 𝟙(x > 0)
                "softplus": lambda x: sp.log(1 + sp.exp(x))}  # ζ(x) = ln(1 + eˣ), Goodfellow 3.31
 GENERIC = {"f", "g", "h", "phi", "varphi", "psi"}
 
@@ -88,18 +88,40 @@ JACOBIAN_NOTE = ("∂f/∂x of a vector by a vector read as the Jacobian in nume
                  "[∂f_i/∂x_j], len(f) × len(x)")
 
 
+_UNBOUNDED_SUM = re.compile(r"\\sum\s*_\s*\{?\s*([a-z])\s*\}?(?!\s*\^)")
+_BOUNDED_SUM = re.compile(r"\\(?:sum|prod)\s*_\s*\{\s*([a-z])\s*=[^{}]*\}\s*\^\s*\{?\s*([a-zA-Z])")
+
+
+def _bound_of_claim_sums(claim: str, joined: str) -> str | None:
+    """The written bound of a sum over what the claim sums without bounds: Σ_m e^{z_m} in the
+    claim, Σ_{j=1}^{K} e^{z_j} in a definition: K (not the n of another sum, Σ_{i=1}^{n} w x)."""
+    families = set()
+    for m in _UNBOUNDED_SUM.finditer(claim):
+        families |= set(re.findall(r"([A-Za-z]+)\s*_\s*\{?\s*%s\s*\}?" % m.group(1),
+                                   claim[m.end():m.end() + 60]))
+    if not families:
+        return None
+    for m in _BOUNDED_SUM.finditer(joined):
+        summand = joined[m.end():m.end() + 60]
+        if any(re.search(r"(?<![A-Za-z])%s\s*_\s*\{?\s*%s\s*\}?" % (re.escape(f), m.group(1)),
+                         summand) for f in families):
+            return m.group(2)
+    return None
+
+
 class Env:
     """Per-claim notation state: which names are matrices, sizes, indices, shapes."""
 
     def __init__(self, texts: list[str], atoms: list[Atom], *, matrix_mode=False,
                  network=False, matrix_names=(), scalar_names=(), defined_names=(),
                  scalar_layers=False, broadcast_names=(), functions=(), labelled=(),
-                 written_only=False):
+                 written_only=False, cdot_entrywise=False):
         joined = " ".join(texts)
         self.size_names = set(re.findall(r"\\(?:sum|prod)_\{[^{}]*\}\s*\^\s*\{?\s*([a-zA-Z])",
                                          joined))
         first = re.search(r"\\(?:sum|prod)_\{[^{}]*\}\s*\^\s*\{?\s*([a-zA-Z])", joined)
-        self.default_size = self.size(first.group(1) if first else "n")
+        self.default_size = self.size(_bound_of_claim_sums(texts[0], joined)
+                                      or (first.group(1) if first else "n"))
         self.index_names = {i for a in atoms for i in a.indices if not i.isdigit()}
         # net_o beside o = σ(net_o), net_h beside h: a letter that is also a name of its own
         # (and no summation index) is a label in a subscript, not an index
@@ -107,6 +129,9 @@ class Env:
         self.label_letters = {a.name for a in atoms if len(a.name) == 1 and not a.indices
                               and not a.layer and not a.bold} - summed - self.size_names - {
             "n", "e"}
+        # a^{(2)} written whole somewhere: its a^{(2)}_j are that vector's entries
+        self.layer_vectors = {(a.name, a.layer) for a in atoms
+                              if a.layer and a.layer.isdigit() and not a.indices}
         # names written bold without scripts (\mathbf{z}): their plain z_i is an entry
         self.bold_names = {a.name for a in atoms if a.bold and not a.indices and not a.layer}
         # names written with a letter index somewhere (w_j): their w_1 is an entry
@@ -128,6 +153,7 @@ class Env:
         self.user_sigma = bool(re.search(r"(^|=|\s)\\sigma\s*\(\s*[a-z]\s*\)\s*=", joined))
         self.scalar_names = set(scalar_names)
         self.written_only = written_only  # d(F): only the written dX vary (no X, Y, Z rule)
+        self.cdot_entrywise = cdot_entrywise  # u · v of two columns: entrywise, not u^T v
         self.layered = network or any(a.layer for a in atoms)  # a network's claim: x, y data
         self.functions = set(functions)  # names a definition makes functions (\\zeta(x) = …)
         self.defined_names = set(defined_names)
@@ -150,7 +176,8 @@ class Env:
         self.parent: dict = {}
         self.index_bounds: dict = {}
         self.network = None
-        layered = [a for a in atoms if a.layer and a.name in NET_FAMILIES]
+        layered = [a for a in atoms if a.layer and a.name in NET_FAMILIES
+                   and not a.layer.isdigit()]  # a^{(2)}: a concrete layer, not the network's
         if network:
             bases = {layer_offset(a.layer)[0] for a in layered}
             if len(bases) > 1:
@@ -233,6 +260,26 @@ class Builder:
     def atom(self, a: Atom):
         env = self.env
         idx = [_index(i) for i in a.indices]
+        if a.layer and a.layer.isdigit():  # a^{(2)}, a concrete layer: a name of its own
+            name = f"{a.name}^{{({a.layer})}}"
+            if idx and (a.name, a.layer) in env.layer_vectors and len(idx) <= 2:
+                # a^{(2)}_j beside \mathbf{a}^{(2)}: the j-th entry of that vector
+                m = env.matrix(name, vector=not a.name[0].isupper())
+                if len(idx) != (1 if m.shape[1] == 1 else 2):
+                    raise NotUnderstood(f"{name} takes {1 if m.shape[1] == 1 else 2} index(es)")
+                for i, dim in zip(idx, m.shape):
+                    if isinstance(i, sp.Symbol):
+                        known = env.index_bounds.setdefault(i, dim)
+                        if known != dim:
+                            env.unify(known, dim, f"the index {i} runs over 1..{known} in one "
+                                                  f"place and over 1..{dim} in another")
+                return MatrixElement(m, idx[0] - 1, idx[1] - 1 if len(idx) == 2 else 0)
+            if idx:
+                return sp.IndexedBase(LayerLabel(a.name, real=True))[(sp.Integer(int(a.layer)),
+                                                                      *idx)]
+            if env.scalar_layers and a.name[0].islower() and not a.bold:
+                return env.scalar(name)
+            return env.matrix(name, vector=not a.name[0].isupper())
         if a.layer:
             base, off = layer_offset(a.layer)
             if env.network is not None and a.name in NET_FAMILIES:
@@ -262,6 +309,12 @@ class Builder:
                 return env.scalar(name)  # the reading where a^L is one number
             return env.matrix(name, vector=not a.name[0].isupper())
         if a.name == "delta" and len(idx) == 2:
+            i, j = idx  # δ_ij: both indices run over the same range (y_i = δ_ij, y a column)
+            if isinstance(i, sp.Symbol) and isinstance(j, sp.Symbol):
+                if i in env.index_bounds and j not in env.index_bounds:
+                    env.index_bounds[j] = env.index_bounds[i]
+                elif j in env.index_bounds and i not in env.index_bounds:
+                    env.index_bounds[i] = env.index_bounds[j]
             return sp.KroneckerDelta(*idx)
         if len(a.indices) == 1 and len(a.indices[0]) == 1 and a.indices[0].isdigit() \
                 and a.name not in env.letter_indexed and (
@@ -440,6 +493,8 @@ class Builder:
             if self.marker(a, "hadamard"):
                 segments.append(current)
                 current = []
+            elif self.marker(a, "dot"):
+                current.append(a)
             else:
                 current.append(self.conv(a))
         segments.append(current)
@@ -568,6 +623,35 @@ class Builder:
             raise Retry()
 
     def product(self, factors):
+        """The product of the factors; a ``\\cdot`` between two columns (∇C · Δv) is their
+        dot product uᵀv (entrywise with ``env.cdot_entrywise``), elsewhere a product."""
+        if any(self.marker(f, "dot") for f in factors):
+            groups, current = [], []
+            for f in factors:
+                if self.marker(f, "dot"):
+                    groups.append(current)
+                    current = []
+                else:
+                    current.append(f)
+            groups.append(current)
+            if any(not g for g in groups):
+                raise NotUnderstood("\\cdot needs a factor on each side")
+            out = self.product(groups[0])
+            for g in groups[1:]:
+                out = self.dot(out, self.product(g))
+            return out
+        return self.plain_product(factors)
+
+    def dot(self, u, v):
+        if is_matrix(u) and is_matrix(v) and u.shape[1] == 1 and v.shape[1] == 1 \
+                and u.shape != (1, 1) and v.shape != (1, 1):
+            self.same_shape(u, v, "·")
+            if self.env.cdot_entrywise:
+                return HadamardProduct(u, v)
+            return sp.Trace(sp.MatMul(u.T, v))
+        return self.plain_product([u, v])
+
+    def plain_product(self, factors):
         for prev, f in zip(factors, factors[1:]):
             if is_matrix(prev) and prev.shape[1] != 1:
                 self.vector_name(f)  # A x: x is a vector

@@ -26,6 +26,9 @@ from ..errors import InputError
 from ..notation.latex_in import GREEK
 from .layer_letters import chained_weights, layer_families, renamer
 from .network_definitions import is_cost, restates_network
+from .numbered_layers import instance, numbered_families
+from .numbered_layers import mentioned as numbered_mentions
+from .numbered_layers import rewrite as rewrite_numbered
 from .judge import _LAYERED, BACKPROP_NOTE, Judgement, Step, judge
 
 ENVS = r"(?:equation|align|gather|multline|eqnarray|displaymath)\*?"
@@ -55,10 +58,18 @@ class Chain:
     later: list = field(default_factory=list)  # definitions it used from further down
     unread: list = field(default_factory=list)  # names it uses whose definition was not read
     recent_cost: str | None = None  # a cost defined after the one its cost name refers to
+    instances: list = field(default_factory=list)  # generic-layer definitions at layer (2)
+    one_hot_prose: bool = False  # its Σ y = 1 comes from a one-hot target in prose
+    sums: list = field(default_factory=list)  # Σ y = 1, Σ a = 1 … in force (latest of each)
 
     @property
     def line(self) -> int:
         return self.lines[0]
+
+    def step_line(self, k: int) -> int:
+        """The line of side ``k`` (a step's right side); a step the judge split further
+        (one side holding a second '=') is on the chain's last line."""
+        return self.lines[min(k, len(self.lines) - 1)]
 
 
 @dataclass
@@ -119,10 +130,12 @@ EQ_NUMBER = re.compile(r"^\s*\(\s*\d+(?:\.\d+)?\s*\)\s*")
 NAME = re.compile(r"^\s*(?:\\(?:mathbf|boldsymbol|bm|vec|hat|tilde|bar|mathrm)\s*\{\s*\\?[A-Za-z]+\s*\}"
                   r"|\\[A-Za-z]+|[A-Za-z]+)"
                   r"(?:\s*[_^]\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9*]))*"
-                  r"(?:\s*\(\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+)"
+                  r"(?:\s*\(\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+|-?\d+)"
                   r"(?:\s*[_^]\s*(?:\{[^{}]*\}|\w))*"
-                  r"(?:\s*,\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+)"
+                  r"(?:\s*,\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+|-?\d+)"
                   r"(?:\s*[_^]\s*(?:\{[^{}]*\}|\w))*)*\s*\))?\s*$")
+#: G_{h_1}(1,1), f(0.5): a function at given numbers (a worked example's value)
+AT_NUMBERS = re.compile(r"\(\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)*\s*\)\s*$")
 NOT_NAMES = {"\\frac", "\\sum", "\\partial", "\\nabla", "\\sqrt", "\\ln", "\\log", "\\exp",
              "\\lim", "d", "tr", "\\mathrm", "\\operatorname", "\\left"}
 
@@ -185,6 +198,10 @@ def displays(source: str) -> list[tuple[int, list[tuple[int, str]], dict]]:
     return [(line, block, d) for line, block, display, d in _math_segments(source) if display]
 
 
+MATRIX_AMP = "\uE000"  # a written matrix's & while alignment marks are dropped
+LEADING_SPACE = re.compile(r"^(?:\s|\\q?quad(?![A-Za-z])|\\[,;:! ])+")
+
+
 def _rows(block: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """The equations of a block: its lines joined, then rows split at ``\\\\``,
     connectives (⇒, ∵, ∴) and top-level commas between equations; equation numbers and
@@ -196,8 +213,10 @@ def _rows(block: list[tuple[int, str]]) -> list[tuple[int, str]]:
     text = re.sub(r"\\(?:begin|end)\{(?:aligned|split|gathered|alignedat)\}(?:\{\d+\})?",
                   lambda m: " " * len(m.group(0)), text)
     # a written matrix keeps its rows: its \\ are not row breaks of the display
+    # (and its & are column breaks, not alignment marks: kept as MATRIX_AMP until the end)
     text = re.sub(r"\\begin\{([bpvBV]?matrix)\}.*?\\end\{\1\}",
-                  lambda m: m.group(0).replace("\\\\", "\\cr"), text, flags=re.DOTALL)
+                  lambda m: m.group(0).replace("\\\\", "\\cr").replace("&", MATRIX_AMP), text,
+                  flags=re.DOTALL)
 
     def line_at(pos: int) -> int:
         line = starts[0][1] if starts else 0
@@ -216,11 +235,14 @@ def _rows(block: list[tuple[int, str]]) -> list[tuple[int, str]]:
             at = pos + (len(piece) - len(piece.lstrip()))
             pos += len(piece)
             piece = EQ_NUMBER.sub("", piece.replace("&", " ")).strip().rstrip(".,;").strip()
+            piece = piece.replace(MATRIX_AMP, "&")
             if not piece:
                 continue
             commas = _split_top(piece, ",")
             if len(commas) > 1 and sum("=" in c for c in commas) >= 2:
-                rows.extend((line_at(at), c.strip()) for c in commas if c.strip())
+                # W^1 = […], \quad b^2 = -1: equations listed with commas, each a chain
+                rows.extend((line_at(at), LEADING_SPACE.sub("", c).strip()) for c in commas
+                            if c.strip())
             else:
                 rows.append((line_at(at), piece))
         pos = text.find(part, pos - len(part)) + len(part) if part else pos
@@ -236,8 +258,9 @@ def chains_of(block: list[tuple[int, str]], directives: dict,
         if text.startswith("="):
             target = chains[-1] if chains else previous
             if target is not None:
-                target.sides.append(text[1:].strip())
-                target.lines.append(lineno)
+                more = [p.strip() for p in _split_eq(text[1:])]  # "= -y_j + a_j = a_j - y_j"
+                target.sides.extend(more)
+                target.lines.extend([lineno] * len(more))
                 continue
             text = text[1:].strip()
         if "=" not in text:
@@ -299,7 +322,8 @@ def _mentions(text: str, name: str) -> bool:
     if head.group(1) and (base in GREEK or base == "ell"):  # \delta_k: the macro itself, \delta or \boldsymbol{\delta}
         pattern = r"\\" + base + r"(?![A-Za-z])"
     else:
-        pattern = (r"(?:(?<![A-Za-z\\^_])(?<![\^_]\{)|(?<=\bd)|(?<=[{ ]d)|(?<=\\partial ))"
+        pattern = (r"(?:(?<![A-Za-z\\^_])(?<![\^_]\{)|(?<=e\^\{)|(?<=\bd)|(?<=[{ ]d)|"
+                   r"(?<=\\partial ))"
                    + re.escape(base)
                    + r"(?![A-Za-z])")
     found = [m.end() for m in re.finditer(pattern, text)]
@@ -341,6 +365,7 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
         if display and chains:
             previous = chains[-1]
     _read_layer_letters(report)
+    _read_numbered_layers(report)
     stated: list[tuple[int, str]] = []  # Σ_j y_j = 1 written as math: (line, assumption)
     order = {id(c): k for k, c in enumerate(report.chains)}  # reading order, within a line too
     where: dict[str, int] = {}  # definition name → its chain's place in the reading order
@@ -359,6 +384,12 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
             stated.append((chain.line, f"{chain.sides[0]} = 1"))
             continue
         name = definition_name(chain.sides[0])
+        if name is not None and name not in defined and len(chain.sides) >= 3 \
+                and AT_NUMBERS.search(chain.sides[0]):
+            # G_{h_1}(1,1) = 1 + 1 - 1 = 1: a worked example names a value, then computes it
+            chain.definition = f"{chain.sides[0]} (a value the text computes)"
+            tasks.append(chain)
+            continue
         if name is not None and name in defined and len(chain.sides) == 2 \
                 and _supersedes(chain.sides[1], defined[name][1], name):
             # a_k = t_k/Σt, later a_k = softmax: a new definition from here on; the old one
@@ -391,7 +422,8 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
         tasks.append(chain)
     report.definitions = dict(defined)
     cases = prose_cases(source)
-    one_hot = sorted(one_hot_targets(source) + stated)
+    targets = one_hot_targets(source)
+    one_hot = sorted(targets + stated)
     for chain in tasks:
         sides = chain.sides[1:] if chain.definition else chain.sides
         here = order[id(chain)]
@@ -418,6 +450,7 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
                     latest[_family(n)] = n
                     grew = True
         chain.used = list(latest.values())
+        chain.instances = _layer_instances(sides, chain.used, defined, where, here)
         chain.recent_cost = _recent_cost(chain.used, defined, where, here)
         texts = list(sides) + [defined[u][1] for u in chain.used]
         chain.unread = [f"{n} (line {ln})" for n, ln in unreadable.items()
@@ -425,11 +458,20 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
         case = [c for ln, c in cases if 0 < chain.line - ln <= CASE_REACH]
         if case:
             chain.case = case[-1]
-        hot = [c for ln, c in one_hot if ln < chain.line]
-        if hot:
-            chain.one_hot = hot[-1]
+        # Σ y = 1 stated as math or implied by a one-hot target in prose: the latest of each
+        # vector (Σ a = 1 and Σ y = 1 both hold); written as math it is all the writer
+        # assumes, from prose it stands for a one-hot y, which says more (see _judge_sides)
+        latest_sum: dict[str, tuple[int, str]] = {}
+        for ln, c in one_hot:
+            if ln < chain.line:
+                latest_sum[_summed_letter(c)] = (ln, c)
+        chain.sums = [c for _, c in sorted(latest_sum.values())]
+        prose = [(ln, c) for ln, c in latest_sum.values() if (ln, c) in targets]
+        if prose:
+            chain.one_hot = max(prose)[1]
+            chain.one_hot_prose = True
         entries = [c for ln, c in one_hot_entries(source) if ln < chain.line]
-        if entries and hot:
+        if entries and prose:
             chain.one_hot_entries = entries[-1]
     report.partial = _judge_all(tasks, defined, timeout, jobs, budget)
     lines = source.splitlines()
@@ -462,6 +504,20 @@ def _read_layer_letters(report: Report) -> None:
                         "quantity per letter, e.g. o_k as oK_k")
 
 
+def _read_numbered_layers(report: Report) -> None:
+    """a^2_j, \mathbf{W}^1: layers numbered in plain superscripts (see
+    :mod:`symbp.claims.numbered_layers`), written ^{(2)} for the reader."""
+    families = numbered_families([s for c in report.chains for s in c.sides])
+    if not families:
+        return
+    for chain in report.chains:
+        chain.sides = [rewrite_numbered(s, families) for s in chain.sides]
+    report.notes.append("the document numbers layers in superscripts: "
+                        + ", ".join(f"{f}^{min(n)} … {f}^{max(n)}"
+                                    for f, n in sorted(families.items()))
+                        + " are layers (as Ng's a^{(2)}), not powers")
+
+
 CASE = re.compile(r"(?:(?:若|如果|当|假设|if|when|case|for)\s*([a-zA-Z])\s*(=|\\neq?(?![a-zA-Z])|≠)"
                   r"\s*([a-zA-Z])(?![a-zA-Z])"
                   r"|(?<![A-Za-z])([a-zA-Z])\s*(=|\\neq?(?![a-zA-Z])|≠)\s*([a-zA-Z])\s*(?:时|的情况))",
@@ -489,16 +545,34 @@ ONE_HOT = re.compile(r"([a-zA-Z])_\{?([a-zA-Z])\}?\s*=\s*1\b.{0,40}?(?:其它|�
                      r".{0,20}?\1_\{?([a-zA-Z])\}?\s*=\s*0")
 
 
+#: "标签 y 用 one-hot 向量表示", "the label y is a one-hot vector": the target named in prose
+ONE_HOT_WORD = re.compile(r"(?<![A-Za-z\\])([a-zA-Z])(?![A-Za-z])[^。.;；:：\n$]{0,12}?"
+                          r"(?:one-hot|one hot|独热|獨熱)", re.IGNORECASE)
+HOT = "HOT"  # the index of the 1 in y_i = δ_{i,HOT}, named when a chain is checked
+
+
+def _one_hot_in(line: str):
+    """(target letter, its hot index letter or HOT) of a one-hot target stated in a line."""
+    plain = re.sub(r"\\[()]|\$|\\mathbf\{|\\boldsymbol\{|\}", " ", line)
+    m = ONE_HOT.search(plain)
+    if m:
+        return m.group(1), m.group(2)
+    m = ONE_HOT_WORD.search(plain)
+    if m:
+        return m.group(1), HOT
+    return None
+
+
 def one_hot_entries(source: str) -> list[tuple[int, str]]:
     """The same prose one-hot targets as y_i = δ_ij (j the index that is 1): used for a
     chain that writes columns by their pattern ([y_1; ⋮; y_n], \\vec{y})."""
     out = []
     for n, line in enumerate(source.splitlines(), 1):
-        m = ONE_HOT.search(re.sub(r"\\[()]|\$", " ", line))
-        if m:
-            y, hot = m.group(1), m.group(2)
+        found = _one_hot_in(line)
+        if found:
+            y, hot = found
             free = "m" if hot == "i" else "i"
-            out.append((n, f"{y}_{free} = \\delta_{{{free}{hot}}}"))
+            out.append((n, f"{y}_{free} = \\delta_{{{free},{hot}}}"))
     return out
 
 
@@ -507,11 +581,9 @@ def one_hot_targets(source: str) -> list[tuple[int, str]]:
     that consequence; a step false under it alone is only undecided (see _judge_one)."""
     out = []
     for n, line in enumerate(source.splitlines(), 1):
-        plain = re.sub(r"\\[()]|\$", " ", line)
-        m = ONE_HOT.search(plain)
-        if m:
-            y = m.group(1)
-            out.append((n, f"\\sum_{{i=1}}^{{n}} {y}_i = 1"))
+        found = _one_hot_in(line)
+        if found:
+            out.append((n, f"\\sum_i {found[0]}_i = 1"))
     return out
 
 
@@ -594,19 +666,25 @@ def _judge_one(chain: Chain, defined: dict, timeout: float):
 def _judge_sides(chain: Chain, sides: list, defined: dict, timeout: float):
     claim = " = ".join(sides)
     d = dict(chain.directives)
-    if chain.case:
+    summed = set(re.findall(r"\\sum\s*_\s*\{?\s*([a-z])", claim))
+    if chain.case and not summed & set(re.findall(r"[a-z]", chain.case)):
+        # (若 i ≠ j governs a_i, a_j; not a chain that sums over i)
         d["assume"] = d["assume"] + [chain.case]
-    if chain.one_hot:
-        d["assume"] = d["assume"] + [chain.one_hot]
     used = [n for n in chain.used if any(_mentions(x, n) for x in sides)]
-    pattern = [chain.one_hot_entries] if chain.one_hot_entries and "\\vdots" in claim else []
+    if chain.sums:  # Σ_{i=1}^{n} y_i = 1, with the bound the chain's sums use (K, N …)
+        bounds = re.findall(r"\\sum\s*_\s*\{\s*[a-z]\s*=\s*1\s*\}\s*\^\s*\{?\s*([A-Za-z])(?![A-Za-z])",
+                            " ".join([claim] + [defined[n][1] for n in used]))
+        d["assume"] = d["assume"] + [re.sub(r"\\sum_i ", r"\\sum_{i=1}^{%s} " % bounds[0], c)
+                                     if bounds else c for c in chain.sums]
+    pattern = [_hot_entries(chain, claim)] if chain.one_hot_entries and "\\vdots" in claim \
+        else []
     grew = True
     while grew:  # and what those definitions use (E uses o_k, o_k uses net_k)
         more = [n for n in chain.used if n not in used and any(
             _mentions(defined[u][1].split("=", 1)[1], n) for u in used)]
         used += more
         grew = bool(more)
-    defines = [defined[n][1] for n in used] + pattern
+    defines = [defined[n][1] for n in used] + [text for _, text in chain.instances] + pattern
     try:
         try:
             result = judge(claim, d["context"], d["define"] + defines, d["assume"],
@@ -648,8 +726,13 @@ def _judge_sides(chain: Chain, sides: list, defined: dict, timeout: float):
                             "taken: the document's definitions, as read, do not make it "
                             "depend on that variable (or its index ran past the sizes), "
                             "which the writer cannot mean")
-        if chain.one_hot and result.verdict is Verdict.FALSE:
+        if chain.one_hot_prose and result.verdict is Verdict.FALSE and not _false_one_hot(
+                chain, claim, d, defines, timeout):
             result = _doubt(result, "the one-hot target was used only as Σ y = 1")
+        if result.verdict is Verdict.FALSE and any(_example_value(st) for st in result.steps):
+            result = _doubt(result, "a worked example's value: the quantities on the other "
+                            "side have the values the text computed before, which were not "
+                            "all read, so they were taken at random")
         return result, None
     except InputError as err:
         return None, err.what
@@ -702,6 +785,34 @@ def _differentiated_by(claim: str, name: str) -> bool:
     family = re.escape(_family(name))
     return bool(re.search(r"\\partial\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?\\?"
                           + family + r"(?![A-Za-z])", claim))
+
+
+def _layer_instances(sides: list, used: list, defined: dict, where: dict, here) -> list:
+    """δ^{(2)}_k in a chain of a note that numbers its layers, with δ^l_j = ∂C/∂z^l_j
+    defined for a generic layer l (and no definition of δ at layer 2): that definition
+    stated for layer 2 (see :func:`symbp.claims.numbered_layers.instance`), and so on for
+    what those instances mention.  [(generic name, instance text)]"""
+    out: list = []
+    texts = list(sides) + [defined[n][1] for n in used]
+    done: set = set()
+    for _ in range(3):
+        grew = False
+        for family, layer in sorted(numbered_mentions(texts) - done):
+            done.add((family, layer))
+            if any(_family(n) == family and re.search(r"\^\s*\{\s*\(\s*%d\s*\)" % layer, n)
+                   for n in used):
+                continue  # the note defines that layer's own (z^{(2)}_k = … on line 91)
+            generic = [n for n in defined if where[n] < here
+                       and instance(defined[n][1], family, layer) is not None]
+            if generic:
+                n = max(generic, key=lambda g: where[g])
+                text = instance(defined[n][1], family, layer)
+                out.append((n, text))
+                texts.append(text)
+                grew = True
+        if not grew:
+            break
+    return out
 
 
 def _recent_cost(used: list, defined: dict, where: dict, here) -> str | None:
@@ -782,6 +893,50 @@ def _in_the_network(result: Judgement, claim: str, d: dict, used: list,
             st.reason += note
         return other
     return result
+
+
+_NUMERIC_TOKENS = re.compile(r"\\(?:begin|end)\{[bpvBV]?matrix\}|\\(?:times|cdot|cr|left|right|"
+                             r"frac|dfrac|quad)(?![A-Za-z])|\\\\|[\s&{}()\[\]+\-*/^.,\d]")
+
+
+def _summed_letter(assumption: str) -> str:
+    """y of \\sum_i y_i = 1 or \\mathbf{1}^T\\mathbf{y} = 1."""
+    m = re.search(r"([A-Za-z])\s*\}?\s*(?:_\s*\{?\s*[a-z]\s*\}?)?\s*=\s*1\s*$", assumption)
+    return m.group(1) if m else assumption
+
+
+def _hot_entries(chain: Chain, claim: str) -> str | None:
+    """The chain's one-hot target as y_i = δ_ij, its hot index named by a letter the claim
+    does not use when the prose did not name it."""
+    if not chain.one_hot_entries:
+        return None
+    used = set(re.findall(r"(?<![A-Za-z\\])([a-z])(?![A-Za-z])", claim))
+    letter = next((c for c in "cpqrs" if c not in used), "c")
+    return chain.one_hot_entries.replace(HOT, letter)
+
+
+def _false_one_hot(chain: Chain, claim: str, d: dict, defines: list, timeout: float) -> bool:
+    """A step false under Σ_i y_i = 1 alone is false for a one-hot y too when it is false
+    with y written as one (y_i = δ_ij, j the index the prose makes 1)."""
+    entries = _hot_entries(chain, claim)
+    if not entries or entries in defines:
+        return False
+    try:
+        other = judge(claim, d["context"], d["define"] + defines + [entries],
+                      d["assume"], timeout=timeout)
+    except InputError:
+        return False
+    return other.verdict is Verdict.FALSE
+
+
+def _example_value(st: Step) -> bool:
+    """A false step ``δ^1 x^T = [−0.03 −0.06; …]``: one side only numbers, the other with
+    quantities the counterexample had to give values (or sizes) to — in a worked example they
+    have the values and sizes computed a few lines before."""
+    ce = st.counterexample or {}
+    return st.verdict is Verdict.FALSE and bool(ce.get("values") or "cannot be formed" in
+                                                st.reason) and any(
+        not _NUMERIC_TOKENS.sub("", side) for side in (st.lhs, st.rhs))
 
 
 def _doubt(result: Judgement, why: str) -> Judgement:
@@ -905,11 +1060,11 @@ def report_dict(report: Report) -> dict:
             r = c.result
             off = 1 if c.definition else 0
             entry.update(reason=r.reason, counterexample=r.counterexample,
-                         steps=[dict(s.to_dict(), line=c.lines[i + 1 + off])
+                         steps=[dict(s.to_dict(), line=c.step_line(i + 1 + off))
                                 for i, s in enumerate(r.steps)])
             if r.first_wrong is not None:
                 entry["first_wrong_step"] = r.first_wrong + 1 + off
-                entry["first_wrong_line"] = c.lines[r.first_wrong + 1 + off]
+                entry["first_wrong_line"] = c.step_line(r.first_wrong + 1 + off)
         chains.append(entry)
     return {"file": report.path, "false": report.any_false, "summary": summary(report),
             "definitions": [{"name": n, "line": ln, "text": t}

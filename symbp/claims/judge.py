@@ -42,7 +42,7 @@ from .differential import DMatrix, DSymbol
 from . import prime_of_group
 from .layer_letters import chained_weights, layer_families, renamer
 from .network import (Jacobian, MatrixGradient, NetCost, NetGradient, NetMatrix,
-                      mentions_network)
+                      PatternVector, mentions_network)
 from .training_sums import NOTE as TRAINING_NOTE
 from .training_sums import per_example
 
@@ -113,7 +113,15 @@ class Judgement:
 
 
 def _definition(lhs, rhs, text) -> Definition:
-    ok = (isinstance(lhs, sp.Indexed) and all(isinstance(i, sp.Symbol) for i in lhs.indices)) \
+    if isinstance(lhs, MatrixElement) and isinstance(lhs.parent, sp.MatrixSymbol) \
+            and lhs.parent.shape[1] == 1 and lhs.j == 0 and not is_matrix(rhs):
+        j = lhs.i + 1
+        if isinstance(j, sp.Symbol):  # a^{(2)}_j = σ(z^{(2)}_j): the vector a^{(2)}, entrywise
+            r = sp.Dummy("r", integer=True)
+            return Definition(lhs.parent, PatternVector(lhs.parent.shape[0], sp.Lambda(
+                r, _rename_bound(rhs).xreplace({j: r + 1}))), name=text)
+    ok = (isinstance(lhs, sp.Indexed) and all(isinstance(i, (sp.Symbol, sp.Integer))
+                                              for i in lhs.indices)) \
         or (isinstance(lhs, AppliedUndef) and all(isinstance(a, sp.Symbol) for a in lhs.args)) \
         or isinstance(lhs, (sp.Symbol, sp.MatrixSymbol))
     if not ok:
@@ -196,6 +204,9 @@ def defined_names(defines) -> set:
             out.add(m.group(2) + accent + (f"_{m.group(3)}" if m.group(3) else ""))
             sup = re.match(r"\s*\^\s*(?:\{([^{}]*)\}|([A-Za-z]))\s*=", d[m.end() - 1:])
             layer = sup and LAYER.match((sup.group(1) or sup.group(2)).strip())
+            numbered = sup and re.fullmatch(r"\(\s*(\d+)\s*\)", (sup.group(1) or "").strip())
+            if numbered:  # \mathbf{z}^{(2)} = …: the name of layer 2's vector
+                out.add(f"{m.group(2)}^{{({numbered.group(1)})}}")
             if layer:
                 out.add(f"{m.group(2)}^{{{layer.group(1)}"
                         f"{layer.group(2) + layer.group(3) if layer.group(2) else ''}}}")
@@ -430,7 +441,7 @@ class Problem:
     """A claim with its context, read and built (shapes unified)."""
 
     def __init__(self, claim: str, contexts=(), defines=(), assumes=(), scalar_layers=False,
-                 broadcast=(), written_only=False):
+                 broadcast=(), written_only=False, cdot_entrywise=False):
         named = [get_context(c) for c in contexts]
         self.defines = [d for c in named for d in defines_of(c)] + list(defines)
         self.assumes = [a for c in named for a in c.assumes] + list(assumes)
@@ -453,6 +464,9 @@ class Problem:
                 if relation is not None:  # k \ne j, i = j: a restriction of index values
                     self.index_relations.append(relation)
                     continue
+                if kind == "assume" and re.fullmatch(
+                        r"\s*\\?[A-Za-z]+(?:_\{?\w+\}?)?\s*\\neq?\s*-?\d+(?:\.\d+)?\s*", t):
+                    continue  # x ≠ 0: one point the witnesses' random samples never hit
                 domain = domain_assumption(t) if kind == "assume" else None
                 if domain is not None:  # x > 0, \hat{y} \in (0, 1): where x is sampled
                     lo, hi = domain[1]
@@ -506,7 +520,7 @@ class Problem:
                        labelled={m.group(1) for d in self.defines
                                  if (m := re.match(r"\s*([a-z]+)\s*_\s*\{?\s*\d\s*\}?\s*=", d))},
                        scalar_layers=scalar_layers, broadcast_names=broadcast,
-                       written_only=written_only,
+                       written_only=written_only, cdot_entrywise=cdot_entrywise,
                        defined_names=defined_names(self.defines))
         self.conflict: tuple[int, str] | None = None
         self.values = self._build()
@@ -538,21 +552,24 @@ class Problem:
         e = lhs - rhs if self.inequality_sign[text] == ">" else rhs - lhs
         if is_matrix(e) and e.shape == (1, 1):
             e = e[0, 0]
-        if is_matrix(e) or e.has(sp.Indexed, MatrixElement):
+        if is_matrix(e) or e.has(MatrixElement):
             raise LatexInputError(f"the assumption '{text}' is not understood: an inequality "
-                                  "between vectors or entries is not read",
-                                  hint="an inequality between plain names is read, as in "
-                                       "x > y or a - b + c > 0")
+                                  "between vectors or their entries is not read",
+                                  hint="an inequality with a plain name is read, as in x > y, "
+                                       "a - b + c > 0 or s_j - s_y + \\Delta > 0")
         eps = sp.Symbol("\\varepsilon_{%d}" % (len(self.inequalities) + 1), positive=True)
-        for v in sorted(e.free_symbols, key=sp.default_sort_key, reverse=True):
-            if not isinstance(v, sp.Symbol) or v.is_integer:
-                continue
+        # solved for a plain name (Δ in s_j − s_y + Δ > 0); an entry is not solved for
+        # (s_1 − s_y + 1 > 0: y may take the value 1, which the writer excludes unsaid)
+        plain = sorted((v for v in e.free_symbols if isinstance(v, sp.Symbol)
+                        and not v.is_integer), key=sp.default_sort_key, reverse=True)
+        for v in plain:
             c = sp.diff(e, v)
             if c.is_number and c != 0:
                 return restriction(v, v + (eps - e) / c, text)
         raise LatexInputError(f"the assumption '{text}' is not understood",
-                              hint="an inequality is read when it is linear in one of its "
-                                   "names, as in s_j - s_y + \\Delta > 0")
+                              hint="an inequality is read when it is linear in a plain name, "
+                                   "as in s_j - s_y + \\Delta > 0 (not in an entry such as "
+                                   "s_1 alone)")
 
     def _is_cost(self, f) -> bool:
         """``f`` is the network's cost C, or a name defined as C (J = C)."""
@@ -698,7 +715,9 @@ class Problem:
         the variable at all is refused (the definitions do not say how it depends on it),
         never checked as 0 = 0."""
         heads = {d.head() for d in self.definitions}
-        for v in self.values:
+        # the claim's own derivatives, and those its definitions bring in (δ^l_j = ∂C/∂z^l_j
+        # with C written in other quantities than z^l_j would be 0 just the same)
+        for v in [*self.values, *(d.rhs for d in self.definitions)]:
             if not isinstance(v, sp.Basic):
                 continue
             for node in sp.preorder_traversal(v):
@@ -736,16 +755,23 @@ class Problem:
         derivative with respect to an expression."""
         heads = {d.head(): d for d in self.definitions}
 
+        def covers(d, x) -> bool:
+            """d defines x (z^{(2)}_k = … covers z^{(2)}_j, not layer 1's z^{(1)}_j)."""
+            if isinstance(x, sp.Indexed) and isinstance(d.lhs, sp.Indexed):
+                return d.lhs.base == x.base and len(d.lhs.indices) == len(x.indices) and all(
+                    p == i for p, i in zip(d.lhs.indices, x.indices)
+                    if not isinstance(p, sp.Symbol))
+            return d.head() == (x.base if isinstance(x, sp.Indexed) else x)
+
         def fix(node):
-            keep = [d for h, d in heads.items()
-                    if not any((x.base if isinstance(x, sp.Indexed) else x) == h
-                               for x in node.variables)]
+            keep = [d for d in self.definitions
+                    if not any(covers(d, x) for x in node.variables)]
             f = Context(keep).expand(node.expr)
             return sp.diff(f, *node.variable_count)
 
         def defined_var(node):
             return isinstance(node, sp.Derivative) and any(
-                (x.base if isinstance(x, sp.Indexed) else x) in heads for x in node.variables)
+                covers(d, x) for d in self.definitions for x in node.variables)
 
         self.values = [_rename_bound(v.replace(defined_var, fix)) if isinstance(v, sp.Basic)
                        else v for v in self.values]
@@ -806,6 +832,12 @@ class Problem:
 _CONNECTIVE = re.compile(r"\\(?:Rightarrow|Longrightarrow|implies|because|therefore|iff|"
                          r"Leftrightarrow)(?![a-zA-Z])")
 _EQ_NUMBER = re.compile(r"^\s*\(\s*\d+(?:\.\d+)*\s*\)\s*")
+#: an equation number after the equation: \qquad (4), \tag{4}
+_EQ_NUMBER_AFTER = re.compile(r"(?:(?:\\q?quad|\\[,;]|~)\s*\(\s*\d+(?:\.\d+)*\s*\)|"
+                              r"\\tag\*?\s*\{[^{}]*\})\s*[.,;]?\s*$")
+#: ∵ Σ_j y_j = 1 ∴ …: a premise that is an assumption (a sum to one, an inequality)
+_PREMISE = re.compile(r"^\s*\\because\s*(.+?)(?:\s|\\q?quad|\\[,;]|,)*\\therefore\s*(.+)$",
+                      re.S)
 _CONDITION = re.compile(r"(?:,|\\quad|\\qquad|\\;|\\,|\s)*(?:\\text\s*\{\s*(?:for|if|when|where)"
                         r"\s*\}\s*(.+?)|\\q?quad\s*\(\s*([a-zA-Z]\s*(?:\\neq?|=)\s*[a-zA-Z])\s*\))"
                         r"\s*[.,;]?\s*$")
@@ -817,7 +849,7 @@ def split_claims(claim: str) -> tuple[list[str], list[str]]:
     (``\\text{for } j \\ne k``), which become assumptions."""
     parts, conditions = [], []
     for part in _CONNECTIVE.split(claim):
-        part = _EQ_NUMBER.sub("", part).strip()
+        part = _EQ_NUMBER_AFTER.sub("", _EQ_NUMBER.sub("", part)).strip()
         m = _CONDITION.search(part)
         if m and index_relation(m.group(1) or m.group(2)) is not None:
             conditions.append(m.group(1) or m.group(2))
@@ -836,6 +868,19 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
     Several equations joined by ⇒ / ∵ / ∴ are each checked, in order, as steps of one
     judgement; ``\\text{for } j \\ne k`` after an equation is an assumption of it."""
     written = claim
+    premise = _PREMISE.match(claim)
+    if premise and _is_assumption(premise.group(1)):
+        # ∵ Σ_j y_j = 1 ∴ ∂E/∂net_k = a_k − y_k: the premise is given, the conclusion checked
+        claim, assumes = premise.group(2), [*assumes, premise.group(1).strip()]
+    elif premise and re.fullmatch(r"\s*\\?[A-Za-z]+(?:\s*_\s*(?:\{[^{}=]*\}|\w))?\s*=[^=]+",
+                                  premise.group(1)):
+        # ∵ x = 2 ∴ x + x = 4: the premise gives x, the conclusion is checked with it
+        claim, defines = premise.group(2), [*defines, premise.group(1).strip()]
+    claim, gradients = _bare_gradients(claim, defined_names(defines))
+    # δ^{(2)} = ((W^{(3)})ᵀδ^{(3)}) ⊙ σ'(z^{(2)}) with nothing defined: Ng's backprop, read in
+    # the network at generic layers; with definitions, a^{(2)} is layer 2's own quantity
+    claim, numbered = _numbered_layers(claim) if not defines and re.search(
+        r"\\partial|\\nabla|\\delta", claim) else (claim, None)
     claim, named = prime_of_group.rewrite(claim, defined_names(defines) | user_functions(defines))
     if named is not None:  # f'(z) = (\frac{1}{1+e^{-z}})' … : the first step names f
         defines = [*defines, named]
@@ -853,11 +898,70 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
         first.verdict, first.definition = Verdict.UNDECIDED, True
         first.reason = f"names the function: {named}, a definition (nothing to check)"
     result.claim = written
+    if numbered:
+        for st in result.steps:
+            if st.verdict is Verdict.FALSE and "cannot be formed" not in st.reason:
+                # δ^{(3)} = a^{(3)} − y when layer 3 is the last: not false for every layer
+                st.verdict = Verdict.UNDECIDED
+                st.reason = (f"not decided: false for a generic layer, but layer {numbered} "
+                             "may be a particular one (the output layer), where it can hold "
+                             f"({st.reason})")
+            st.reason += (f" [Ng's layer numbers ^{{(k)}} read as generic layers: ({numbered})"
+                          " as l, the next as l+1, …]")
+    for g in gradients:
+        for st in result.steps:
+            st.reason += (f" [∇{g} without a subscript read as one vector, the gradient of an "
+                          f"undefined {g} (shown as g_grad{g})]")
     if layered:
         for st in result.steps:
             st.reason += (" [the definitions name layers by index letter (o_j hidden, o_k "
                           "output): each family read as one quantity per letter, o_k as oK_k]")
     return result
+
+
+_BARE_GRADIENT = re.compile(r"\\nabla\s*(?!_|\s)([A-Za-z])(?![A-Za-z_(^])|\\nabla\s+([A-Za-z])(?![A-Za-z_(^])")
+
+
+_NUMBERED_LAYER = re.compile(r"((?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?(?<![A-Za-z\\])\\?"
+                             r"(?:a|z|b|W|w|delta|Theta|theta)\s*\}?\s*(?:_\s*(?:\{[^{}]*\}|\w)\s*)?)"
+                             r"\^\s*\{\s*\(\s*(\d)\s*\)\s*\}")
+
+
+def _numbered_layers(claim: str) -> tuple[str, int | None]:
+    """Andrew Ng's a^{(2)}, W^{(3)}, δ^{(2)}: layer numbers in parentheses, read as generic
+    layers (the lowest number written as l, the next as l+1) so that the backprop network
+    can read them; returns the lowest number (None when the claim has none)."""
+    found = [int(m.group(2)) for m in _NUMBERED_LAYER.finditer(claim)]
+    if not found:
+        return claim, None
+    low = min(found)
+    return _NUMBERED_LAYER.sub(lambda m: m.group(1) + "^{l%s}" % (
+        "" if int(m.group(2)) == low else f"+{int(m.group(2)) - low}"), claim), low
+
+
+def _is_assumption(text: str) -> bool:
+    """Σ_j y_j = 1, 1ᵀy = 1, x > 0, k ≠ j: a statement of what is given, not an identity."""
+    t = text.strip()
+    return bool(re.search(r"\\sum[^=]*=\s*1\s*$|\\mathbf\s*\{\s*1\s*\}\s*\^\s*\{?\s*(?:T|\\top)"
+                          r"[^=]*=\s*1\s*$", t)) or index_relation(t) is not None or bool(
+        re.search(r"(?<!\\)[<>]|\\(?:le|ge|leq|geq|ne|neq|in)(?![a-zA-Z])", t))
+
+
+def _bare_gradients(claim: str, defined: set) -> tuple[str, list]:
+    """Nielsen's ∇C (no subscript) of a cost he never writes out: one vector, the same
+    wherever it appears (−η ∇C·∇C = −η‖∇C‖²).  A defined name keeps the error that asks
+    for the variable."""
+    names = []
+
+    def vector(m):
+        name = m.group(1) or m.group(2)
+        if name in defined:
+            return m.group(0)
+        names.append(name)
+        return r"\mathbf{g}_{\text{grad%s}}" % name
+
+    out = _BARE_GRADIENT.sub(vector, claim)
+    return out, sorted(set(names))
 
 
 def _layer_letters(claim: str, defines: list, assumes: list):
@@ -976,15 +1080,26 @@ def _judge_one(claim: str, contexts, defines, assumes, timeout,
     """Judge under one reading; a FALSE that is TRUE under another reading the notation
     equally allows is UNDECIDED, with both readings named (never a plain false)."""
     def other(**change) -> Judgement | None:
-        args = dict(assumes=assumes, broadcast=broadcast, written_only=False) | change
+        args = dict(assumes=assumes, broadcast=broadcast, written_only=False,
+                    cdot_entrywise=False) | change
         try:
             return _judge_problem(claim, contexts, defines, args["assumes"], timeout,
-                                  scalar_layers, args["broadcast"], args["written_only"])
+                                  scalar_layers, args["broadcast"], args["written_only"],
+                                  args["cdot_entrywise"])
         except InputError:
             return None
 
     result = _judge_problem(claim, contexts, defines, assumes, timeout, scalar_layers,
                             broadcast)
+    if _shape_false(result) and "\\cdot" in claim:
+        # (a − y) · σ'(z): with · as the dot product of the two columns the sides cannot
+        # be formed; entrywise (⊙, as some notes write ·) is the reading that can
+        entrywise = other(cdot_entrywise=True)
+        if entrywise is not None and not _shape_false(entrywise):
+            for st in entrywise.steps:
+                st.reason += (" [· between two vectors read entrywise (⊙): as a dot product "
+                              "the sides cannot be formed]")
+            return entrywise
     if broadcast or result.verdict is not Verdict.FALSE:
         return result
     # false only where two index letters take the same value (s_j, s_y with j = y), unless
@@ -993,8 +1108,15 @@ def _judge_one(claim: str, contexts, defines, assumes, timeout,
             if not re.search(rf"\\delta_\{{\s*(?:{a}\s*{b}|{b}\s*{a})\s*\}}", claim)]
     if same:
         pairs = ", ".join(f"{a} ≠ {b}" for a, b in same)
-        _doubt_unless_false(result, other(assumes=list(assumes) + [
-            f"{a} \\ne {b}" for a, b in same]),
+        apart = other(assumes=list(assumes) + [f"{a} \\ne {b}" for a, b in same])
+        if apart is not None and apart.verdict is Verdict.UNDECIDED:
+            # false only where the letters coincide, not decided where they differ (the
+            # case the writer means): never false on the coinciding case alone
+            _doubt_unless_false(result, Judgement(apart.claim, [
+                Step(st.lhs, st.rhs, Verdict.TRUE, st.reason) for st in apart.steps]),
+                f"false when {pairs.replace('≠', '=')}, not decided when {pairs}; say "
+                f"which is meant, e.g. --assume '{same[0][0]} \\ne {same[0][1]}'")
+        _doubt_unless_false(result, apart,
             f"true when {pairs}, false when they are equal; say which is meant, e.g. "
             f"--assume '{same[0][0]} \\ne {same[0][1]}'")
     # dY = X dW with Y = XW: true if only W varies, as the writer may hold the data X fixed
@@ -1041,10 +1163,11 @@ def _coinciding_indices(result) -> list[tuple[str, str]]:
 
 
 def _judge_problem(claim: str, contexts, defines, assumes, timeout,
-                   scalar_layers=False, broadcast=(), written_only=False) -> Judgement:
+                   scalar_layers=False, broadcast=(), written_only=False,
+                   cdot_entrywise=False) -> Judgement:
     try:
         problem = Problem(claim, contexts, defines, assumes, scalar_layers, broadcast,
-                          written_only)
+                          written_only, cdot_entrywise)
     except (InputError, ImportError, NameError):
         raise  # an ImportError/NameError is a bug in symbp (exit 70), never the claim's fault
     except RecursionError:
@@ -1070,7 +1193,11 @@ def _judge_problem(claim: str, contexts, defines, assumes, timeout,
         raise LatexInputError(f"the claim's context could not be formed ({type(exc).__name__}: "
                               f"{str(exc)[:160]})") from None
     if problem.conflict is None:
-        problem.check_dependence(ctx)
+        try:
+            with time_limit(timeout):  # expanding every definition can be long: then skipped
+                problem.check_dependence(ctx)
+        except TimeLimitExceeded:
+            pass
     for i in range(len(texts) - 1):
         if problem.conflict and problem.conflict[0] == i == 0 \
                 and _atom_of(problem.sides[0][0]) is not None and is_definition(

@@ -236,7 +236,10 @@ class Scanner:
             return self.limits(s, end, base, out, name)
         if name == "partial" and skip_space(s, end) < len(s):
             return self.differential(s, end, base, out, i)  # Cookbook: ∂(X⁻¹) = −X⁻¹(∂X)X⁻¹
-        if name in ("to", "infty", "pi", "cdot", "times", "partial"):
+        if name == "cdot":  # a product, or the dot product of two columns (see Builder.dot)
+            out.append(r" \cdot " + self.new(("dot",)) + r" \cdot ")
+            return end
+        if name in ("to", "infty", "pi", "times", "partial"):
             out.append(f"\\{name} ")
             return end
         if name in ("odot", "circ"):
@@ -586,8 +589,11 @@ class Scanner:
         power = None
         if sup is not None:
             m = LAYER.match(sup.strip())
+            numbered = re.fullmatch(r"\(\s*(\d+)\s*\)", sup.strip())
             if m:
                 layer = m.group(1) + (m.group(2) + m.group(3) if m.group(2) else "")
+            elif numbered:  # Ng's a^{(2)}: the layer numbered 2, not a power
+                layer = numbered.group(1)
             else:
                 power = sup
         indices: tuple[str, ...] = ()
@@ -740,12 +746,16 @@ def split_indices(sub: str) -> tuple[str, ...] | None:
     """``jk`` → (j, k); ``j,k`` → (j, k); ``12`` → ('12',); ``i`` → (i,)."""
     sub = sub.replace(" ", "")
     if "," in sub:
-        parts = sub.split(",")
-        return tuple(parts) if all(re.fullmatch(r"[a-zA-Z]|\d+", p) for p in parts) else None
+        parts = sub.split(",")  # δ_{j,y_i}: an index may be an entry of an index vector
+        return tuple(parts) if all(re.fullmatch(r"[a-zA-Z]|\d+|[a-zA-Z]_[a-zA-Z]", p)
+                                   for p in parts) else None
     if re.fullmatch(r"\d+", sub):
         return (sub,)
     if re.fullmatch(r"[a-zA-Z]{1,3}", sub):
         return tuple(sub)
+    nested = re.fullmatch(r"([a-zA-Z])_\{?([a-zA-Z])\}?", sub)
+    if nested:  # f_{y_i} (CS231n): the entry of f at the index y_i, itself a variable
+        return (f"{nested.group(1)}_{nested.group(2)}",)
     return None
 
 

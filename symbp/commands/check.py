@@ -136,7 +136,7 @@ def _print(args, report) -> int:
         if i is None:
             i = next(k for k, s in enumerate(r.steps) if s.verdict.value != "true")
         s = r.steps[i]
-        print(f"{args.file}:{c.lines[i + 1 + off]}: {head}{s.verdict.value} at step "
+        print(f"{args.file}:{c.step_line(i + 1 + off)}: {head}{s.verdict.value} at step "
               f"{i + 1 + off} of {n + off}: {s.lhs} = {s.rhs}{used}\n    reason: {s.reason}")
         if s.counterexample:
             print("\n".join(format_counterexample(s.counterexample, "    ")))

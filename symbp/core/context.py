@@ -18,6 +18,7 @@ from typing import Any
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.core.function import AppliedUndef
+from .expr import LayerLabel
 
 
 def _rename_bound(expr: sp.Expr) -> sp.Expr:
@@ -51,11 +52,21 @@ class Definition:
             params = lhs.indices
             base = lhs.base
 
+            def free(p) -> bool:
+                """An index the definition is stated for every value of (j in a_j = …); a
+                written number (z^{(2)}_k: layer 2) or the output layer L (a^L_j = softmax:
+                that layer only, not a^{L-1}) must agree instead."""
+                return isinstance(p, sp.Symbol) and not (
+                    isinstance(base.label, LayerLabel) and p is params[0] and p.name == "L")
+
             def match(e):
-                return isinstance(e, sp.Indexed) and e.base == base and len(e.indices) == len(params)
+                return isinstance(e, sp.Indexed) and e.base == base \
+                    and len(e.indices) == len(params) and all(
+                        p == i for p, i in zip(params, e.indices) if not free(p))
 
             def build(e):
-                return _rename_bound(self.rhs).xreplace(dict(zip(params, e.indices)))
+                return _rename_bound(self.rhs).xreplace(
+                    {p: i for p, i in zip(params, e.indices) if free(p)})
 
             return expr.replace(match, build)
         if isinstance(lhs, AppliedUndef):
@@ -200,15 +211,16 @@ def restriction(old: sp.Basic, new: sp.Basic, text: str) -> Assumption:
         """The numeric sample moved into the domain: old := new at the sampled values."""
         import random
 
-        if old not in values:
+        target = old.subs(sizes) if isinstance(old, sp.Indexed) else old
+        if target not in values:
             return values
-        point = {k: v for k, v in values.items() if isinstance(k, sp.Symbol)}
+        point = {k: v for k, v in values.items() if isinstance(k, (sp.Symbol, sp.Indexed))}
         for g in gaps:
             point[g] = random.Random(len(values)).uniform(0.05, 3.0)
-        value = new.subs(point)
+        value = new.subs(sizes).subs(point)  # sizes: also the index values (s_j − s_y)
         if value.free_symbols:
             return values
-        values[old] = type(values[old])(float(value))
+        values[target] = type(values[target])(float(value))
         return values
 
     return Assumption(text, text, rewrite, constrain, name="restriction")
@@ -241,7 +253,9 @@ class Context:
         for _ in range(max_rounds):
             new = expand_intermediate(expr, self)
             for d in self.definitions:
-                new = d.expand(new)
+                # a derivative a definition brings in (δ^l_j = ∂C/∂z^l_j) is taken before a
+                # later definition of its variable (z^l_j = …) could replace that variable
+                new = expand_intermediate(d.expand(new), self)
             if new == expr:
                 return _by_expressions(new)
             expr = new

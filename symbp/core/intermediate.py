@@ -29,6 +29,8 @@ from __future__ import annotations
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from .expr import LayerLabel
+
 
 class HeldLabel(sp.Symbol):
     """Label of a held family: prints like the original, equals no defined symbol."""
@@ -38,11 +40,21 @@ class HeldMatrix(sp.MatrixSymbol):
     """A matrix held fixed as an independent variable (same name, a distinct object)."""
 
 
+def _same_layer(e, v) -> bool:
+    """e and v are entries of one layer: z^{(1)}_i and z^{(1)}_j, not z^{(2)}_k (a layer
+    written as a number is the first index of a layered family, see core.expr.LayerLabel)."""
+    if not isinstance(e.base.label, LayerLabel):
+        return True
+    p, q = e.indices[0], v.indices[0]
+    return p == q or not (p.is_Integer or q.is_Integer)
+
+
 def _definition_for(v, ctx):
     for d in ctx.definitions:
         lhs = d.lhs
         if isinstance(v, sp.Indexed) and isinstance(lhs, sp.Indexed):
-            if lhs.base == v.base and len(lhs.indices) == len(v.indices):
+            if lhs.base == v.base and len(lhs.indices) == len(v.indices) \
+                    and _same_layer(lhs, v):
                 return d
         elif isinstance(v, (sp.Symbol, sp.MatrixSymbol)) and not isinstance(lhs, AppliedUndef) \
                 and lhs == v:
@@ -71,7 +83,7 @@ def _held_scalar(deriv: sp.Derivative, ctx):
         held = sp.IndexedBase(HeldLabel(str(base.label), **base.label.assumptions0))
 
         def is_family(e):
-            return isinstance(e, sp.Indexed) and e.base == base
+            return isinstance(e, sp.Indexed) and e.base == base and _same_layer(e, v)
 
         f = f.replace(is_family, lambda e: held[e.indices])
         g = sp.diff(f, held[v.indices])

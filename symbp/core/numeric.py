@@ -228,7 +228,7 @@ def numeric_witness(lhs, rhs, ctx: Context, *, rel: str = "=", points: int = 3,
             for _ in range(points):
                 with mpmath.workdps(DPS):
                     values = {a: mpmath.mpf(rng.uniform(*ctx.domain_of(a))) for a in atoms}
-                    values = ctx.constrain(values, sizes)
+                    values = ctx.constrain(values, {**sizes, **indices})  # j, y of s_j − s_y > 0
                 args = [values[a] for a in atoms]
                 try:
                     with mpmath.workdps(DPS):

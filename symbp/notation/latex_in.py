@@ -40,7 +40,7 @@ FUNC_GREEK = {"sigma", "phi", "varphi", "psi"}  # σ(x), φ(x): functions when a
 LETTER_FUNCS = {"f", "g", "h"}  # f(x), g(x), h(x): functions when applied
 NAMED_FUNCS = {"tr": "tr", "Tr": "tr", "trace": "tr", "diag": "diag", "softmax": "softmax",
                "sigmoid": "sigma", "det": "det", "ReLU": "relu", "relu": "relu",
-               "sign": "sign", "sgn": "sign", "softplus": "softplus"}
+               "sign": "sign", "sgn": "sign", "softplus": "softplus", "step": "step"}
 NATIVE_FUNCS = {"ln": "ln", "log": "ln", "exp": "exp", "tanh": "tanh", "sinh": "sinh",
                 "cosh": "cosh", "sin": "sin", "cos": "cos", "max": "max", "min": "min",
                 "det": "det", "sqrt": "sqrt"}
@@ -180,6 +180,46 @@ def precheck(text: str) -> str:
 _STRIPPED = {m[1:].rstrip(".") for m in SPACING if m[1:].rstrip(".").isalpha()}
 
 
+_INDICATOR = re.compile(r"\\mathbb\s*\{\s*1\s*\}\s*(?:\\left\s*)?(\(|\\\{)")
+
+
+def indicators(text: str) -> str:
+    """CS231n's indicator 𝟙(·): 𝟙(u > v) is the step function of u − v (as ∂max(0, u)/∂u),
+    𝟙(j = y_i) is Kronecker's δ_{j,y_i}.  Others are left for the reader to refuse."""
+    out, k = [], 0
+    for m in _INDICATOR.finditer(text):
+        if m.start() < k:
+            continue
+        close = "\\}" if m.group(1) == "\\{" else ")"
+        depth, j = 1, m.end()
+        while j < len(text) and depth:
+            if text.startswith(m.group(1), j):
+                depth += 1
+            elif text.startswith(close, j):
+                depth -= 1
+                if not depth:
+                    break
+            j += 1
+        if depth:
+            continue
+        inner = re.sub(r"\\right\s*$", "", text[m.end():j]).strip()
+        cmp = re.fullmatch(r"(.+?)\s*(>|<|\\gt|\\lt)\s*(.+)", inner)
+        eq = re.fullmatch(r"([a-zA-Z](?:_\{?[a-zA-Z]\}?)?)\s*=\s*([a-zA-Z](?:_\{?[a-zA-Z]\}?)?)", inner)
+        if cmp:
+            u, op, v = cmp.groups()
+            diff = f"({u}) - ({v})" if op in (">", "\\gt") else f"({v}) - ({u})"
+            rep = r"\mathrm{step}(%s)" % (diff if v.strip() != "0" or op not in (">", "\\gt")
+                                         else u)
+        elif eq:
+            rep = r"\delta_{%s,%s}" % (eq.group(1).replace("{", "").replace("}", ""),
+                                       eq.group(2).replace("{", "").replace("}", ""))
+        else:
+            continue
+        out.append(text[k:m.start()] + rep)
+        k = j + len(close)
+    return "".join(out) + text[k:]
+
+
 def normalize(text: str) -> str:
     """Drop sizing and spacing macros (\\left, \\Big, \\,) and trailing punctuation; a row
     break ``\\\\`` (inside a written matrix) becomes ``\\cr``."""
@@ -249,7 +289,7 @@ def read_claim(text: str, functions=frozenset(), names=frozenset()):
     that definitions make plain names (``f = …``), so ``f (1 - f)`` is a product."""
     from ..claims.scanner import Scanner
 
-    text = cjk_labels(text)
+    text = indicators(cjk_labels(text))
     precheck(text)
     clean = normalize(text)
     checked = re.sub(r"\\sum\s*_\s*\{\s*[a-zA-Z]\s*\\neq?\s*[a-zA-Z]\s*\}", r"\\sum_{}", clean)

@@ -238,7 +238,7 @@ def chain_view(chain, report, lang: str, typeset: bool = True) -> ChainView:
         i = next((k for k, s in enumerate(r.steps) if s.verdict.value != "true"), None)
     if i is not None:
         s = r.steps[i]
-        line = chain.lines[i + 1 + off] if i + 1 + off < len(chain.lines) else chain.line
+        line = chain.step_line(i + 1 + off)
         key = "first_wrong" if verdict == "false" else "first_undecided"
         smath, stext = _formula(f"{s.lhs} = {s.rhs}", typeset)
         view.step = StepNote(L[key].format(step=i + 1 + off, steps=len(r.steps) + off,

@@ -505,7 +505,7 @@ def _read_layer_letters(report: Report) -> None:
 
 
 def _read_numbered_layers(report: Report) -> None:
-    """a^2_j, \mathbf{W}^1: layers numbered in plain superscripts (see
+    """a^2_j, \\mathbf{W}^1: layers numbered in plain superscripts (see
     :mod:`symbp.claims.numbered_layers`), written ^{(2)} for the reader."""
     families = numbered_families([s for c in report.chains for s in c.sides])
     if not families:

@@ -257,6 +257,16 @@ class Builder:
         return self.conv(raw.tree)
 
     # -- atoms -----------------------------------------------------------
+    def bind_indices(self, idx, shape) -> None:
+        """The index letters of an entry A_{ik} run over A's sizes (unified with any range
+        they were given elsewhere)."""
+        for i, dim in zip(idx, shape):
+            if isinstance(i, sp.Symbol):
+                known = self.env.index_bounds.setdefault(i, dim)
+                if known != dim:
+                    self.env.unify(known, dim, f"the index {i} runs over 1..{known} in one "
+                                               f"place and over 1..{dim} in another")
+
     def atom(self, a: Atom):
         env = self.env
         idx = [_index(i) for i in a.indices]
@@ -267,12 +277,7 @@ class Builder:
                 m = env.matrix(name, vector=not a.name[0].isupper())
                 if len(idx) != (1 if m.shape[1] == 1 else 2):
                     raise NotUnderstood(f"{name} takes {1 if m.shape[1] == 1 else 2} index(es)")
-                for i, dim in zip(idx, m.shape):
-                    if isinstance(i, sp.Symbol):
-                        known = env.index_bounds.setdefault(i, dim)
-                        if known != dim:
-                            env.unify(known, dim, f"the index {i} runs over 1..{known} in one "
-                                                  f"place and over 1..{dim} in another")
+                self.bind_indices(idx, m.shape)
                 return MatrixElement(m, idx[0] - 1, idx[1] - 1 if len(idx) == 2 else 0)
             if idx:
                 return sp.IndexedBase(LayerLabel(a.name, real=True))[(sp.Integer(int(a.layer)),
@@ -346,12 +351,7 @@ class Builder:
                 raise NotUnderstood(f"{a.name}_{a.indices[0]} has one index, but {a.name} "
                                     "is a matrix", hint="write A_{ij}")
             full = idx + [sp.Integer(1)] * (2 - len(idx))
-            for i, dim in zip(full, whole.shape):
-                if isinstance(i, sp.Symbol):
-                    known = env.index_bounds.setdefault(i, dim)
-                    if known != dim:
-                        env.unify(known, dim, f"the index {i} runs over 1..{known} in one "
-                                              f"place and over 1..{dim} in another")
+            self.bind_indices(full, whole.shape)
             return MatrixElement(whole, full[0] - 1, full[1] - 1)
         if len(a.indices) == 1 and a.indices[0] in env.label_letters and not a.bold:
             return env.scalar(f"{a.name}_{a.indices[0]}")  # net_o with o a name: a label

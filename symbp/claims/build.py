@@ -149,7 +149,7 @@ class Env:
             if vm and vm.group(1)[0].islower():
                 self.vector_names.add(vm.group(1))
         self.markers = bool(TRANSPOSE.search(joined)) or any(
-            t in joined for t in (r"\odot", r"\circ", "tr", r"\det", "diag", r"\|"))
+            t in joined for t in (r"\odot", r"\circ", r"\bullet", "tr", r"\det", "diag", r"\|"))
         self.user_sigma = bool(re.search(r"(^|=|\s)\\sigma\s*\(\s*[a-z]\s*\)\s*=", joined))
         self.scalar_names = set(scalar_names)
         self.written_only = written_only  # d(F): only the written dX vary (no X, Y, Z rule)
@@ -327,6 +327,8 @@ class Builder:
                     or a.name in env.labelled):
             # W_1, h_1, b_2, net_1: a numbered name (a layer's W_1), not an entry of W
             label = Atom(f"{a.name}_{''.join(a.indices)}", a.bold)
+            if label.name in env.row_vectors and not a.bold:
+                return self.atom(label)  # b_1 in XW_1 + b_1: a row on every row
             if env.scalar_layers and not a.bold:
                 return env.scalar(label.name)  # the reading of a net of single units
             if (a.name[0].isupper() and label.name not in env.scalar_names) or a.bold \
@@ -606,8 +608,15 @@ class Builder:
 
     def row_name(self, t) -> None:
         """A plain lowercase name added to a matrix product (Y = XW + b, CS231n) is a row
-        added to every row: mark it and rebuild (:class:`Retry`)."""
-        if isinstance(t, sp.Symbol) and re.fullmatch(r"[a-z]", t.name) and t.name != "e" \
+        added to every row: mark it and rebuild (:class:`Retry`).  A numbered one (b_1 in
+        H = max(0, XW_1 + b_1)) is first made a name of its own, like W_1."""
+        if isinstance(t, sp.Indexed) and len(t.indices) == 1 and t.indices[0].is_Integer \
+                and re.fullmatch(r"[a-z]", str(t.base)) \
+                and str(t.base) not in self.env.letter_indexed \
+                and str(t.base) not in self.env.labelled:
+            self.env.labelled.add(str(t.base))
+            raise Retry()
+        if isinstance(t, sp.Symbol) and re.fullmatch(r"[a-z](?:_\d+)?", t.name) and t.name != "e" \
                 and t.is_integer is not True and t.name not in self.env.scalar_names \
                 and t.name not in self.env.row_vectors:
             self.env.row_vectors.add(t.name)

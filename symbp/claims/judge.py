@@ -24,6 +24,7 @@ from ..core.context import (
     _rename_bound,
     restriction,
     substitution,
+    symmetric,
     sum_equals_one,
     vector_sums_to_one,
 )
@@ -39,6 +40,8 @@ from ..notation.latex_in import (
     GREEK, LAYER, NAMED_FUNCS, NATIVE_FUNCS, TRANSPOSE, LatexInputError, read_claim)
 from .build import Builder, Env, NotUnderstood, Retry, ShapeConflict, is_matrix, shape_text
 from .differential import DMatrix, DSymbol
+from .network_definitions import as_backprop
+from .scanner import Scanner, subscript_label
 from . import prime_of_group
 from .layer_letters import chained_weights, layer_families, renamer
 from .network import (Jacobian, MatrixGradient, NetCost, NetGradient, NetMatrix,
@@ -169,7 +172,7 @@ _COEFFICIENTS = "GHKMNPQRSUV"
 _GREEK_COEFFICIENTS = ("gamma", "kappa", "mu", "nu", "xi", "rho", "tau", "phi", "psi",
                        "omega", "eta", "zeta")
 _DEFINED_NAME = re.compile(r"\s*(?:\\(mathbf|boldsymbol|bm|hat|tilde|bar)\s*\{\s*)?\\?([A-Za-z]+)\s*\}?"
-                           r"(?:\s*_\s*\{?\s*(\d)\s*\}?)?\s*(?:=|\(|_|\^)")
+                           r"(?:\s*_\s*\{?\s*(\d|\w+|\\mathbf\s*\{\s*\w\s*\})\s*\}?)?\s*(?:=|\(|_|\^)")
 
 
 _FUNCTION_DEFINITION = re.compile(
@@ -201,7 +204,10 @@ def defined_names(defines) -> set:
         m = _DEFINED_NAME.match(d)
         if m:
             accent = _ACCENTS.get(m.group(1), "")
-            out.add(m.group(2) + accent + (f"_{m.group(3)}" if m.group(3) else ""))
+            sub = m.group(3) or ""  # C_0 = …, E_{total} = …: the subscript is part of the name
+            if not sub.isdigit() or len(sub) > 1:
+                sub = subscript_label(m.group(2), sub) or ""
+            out.add(m.group(2) + accent + (f"_{sub}" if sub else ""))
             sup = re.match(r"\s*\^\s*(?:\{([^{}]*)\}|([A-Za-z]))\s*=", d[m.end() - 1:])
             layer = sup and LAYER.match((sup.group(1) or sup.group(2)).strip())
             numbered = sup and re.fullmatch(r"\(\s*(\d+)\s*\)", (sup.group(1) or "").strip())
@@ -248,6 +254,108 @@ def _generic_piece(y: str, fresh: list, free: list) -> str | None:
         return None
     g, h = fresh.pop(0), fresh.pop(0)
     return f"\\{g} {y} + \\{h} {y}^2"
+
+
+_FUNCTION_OF = re.compile(r"\s*(\\?[A-Za-z]+(?:_\{?\w+\}?)?)\s*=\s*([a-z]|\\ell)\s*\(\s*"
+                          r"((?:\\mathbf\s*\{\s*[A-Za-z]\s*\}|[A-Za-z])(?:_\{?\w\}?)?)\s*\)\s*")
+
+
+_SIGMA_PRIME_MATRIX = re.compile(r"\\Sigma\s*(?:'|\^\s*\{?\s*\\prime\s*\}?)\s*\(")
+
+
+def _sigma_prime_matrix(claim: str, defines: list) -> tuple[str, list]:
+    """Nielsen's Σ'(z^L) (ch. 2, BP1 in matrix form): the square matrix with σ'(z^L) on its
+    diagonal, diag(σ'(z^L)); a definition saying so is then redundant."""
+    def rewrite(text: str) -> str:
+        out, i = [], 0
+        for m in _SIGMA_PRIME_MATRIX.finditer(text):
+            close = Scanner.match_close(text, m.end() - 1)
+            if close < 0 or m.start() < i:
+                continue
+            out.append(text[i:m.start()])
+            out.append(f"\\mathrm{{diag}}(\\sigma'({text[m.end():close]}))")
+            i = close + 1
+        return "".join(out) + text[i:]
+
+    kept = [d for d in defines if not (_SIGMA_PRIME_MATRIX.match(d.strip()) and "diag" in d)]
+    return rewrite(claim), [rewrite(d) for d in kept]
+
+
+_SUM_OVER_NAME = re.compile(r"\\sum\s*_\s*(?:\{\s*([a-z])\s*\}|([a-z]))(?![A-Za-z=])")
+
+
+def _sum_over_parameters(claim: str, defines: list) -> tuple[str, list, list]:
+    """Nielsen's L2 term λ/2n Σ_w w² (ch. 3, eq. 85): the sum runs over all the weights
+    and ``w`` in the claim is any one of them.  Read as Σ_k w_k² with the claim's w one
+    entry w_p.  Returns the claim, the definitions and a note."""
+    names = {m.group(1) or m.group(2) for d in defines for m in _SUM_OVER_NAME.finditer(d)}
+    for w in sorted(names):
+        if not re.search(rf"\\partial\s*{w}(?![A-Za-z_^])", claim):
+            continue
+        used = set(re.findall(r"[a-z]", claim + " ".join(defines)))
+        k, p = [c for c in "kqpuv" if c not in used][:2] or ("k", "p")
+        bare = re.compile(rf"(?<![A-Za-z\\]){w}(?![A-Za-z_(])")
+        defines = [_SUM_OVER_NAME.sub(lambda m: f"\\sum_{{{k}}}" if (m.group(1) or m.group(2))
+                                      == w else m.group(0),
+                                      re.sub(rf"(?<![A-Za-z\\]){w}(?=\s*\^)", f"{w}_{{{k}}}", d))
+                   for d in defines]
+        claim = bare.sub(f"{w}_{{{p}}}", claim)
+        return claim, defines, [f"Σ_{w} over all the weights: read as Σ_{k} {w}_{k}, the "
+                                f"claim's {w} as one of them, {w}_{p}"]
+    return claim, defines, []
+
+
+_GRADIENT_NAME = re.compile(r"\s*(d\s*(?:\\mathbf\s*\{\s*[A-Za-z]\s*\}|[A-Za-z])(?:_\{?\w\}?)?)"
+                            r"\s*=\s*(\\frac\s*\{\s*\\partial[^{}]*\}\s*\{\s*\\partial[^{}]*\})\s*")
+
+
+def _gradient_names(claim: str, defines: list) -> tuple[str, list, list]:
+    """CS231n's ``dW = \\frac{\\partial L}{\\partial W}``: dW is the name of a gradient,
+    not a differential; where the claim writes dW it means that derivative.  Returns the
+    claim, the other definitions and notes."""
+    kept, notes = [], []
+    for d in defines:
+        m = _GRADIENT_NAME.fullmatch(d)
+        if not m:
+            kept.append(d)
+            continue
+        pattern = r"\s*".join(re.escape(c) for c in m.group(1).replace(" ", ""))
+        claim = re.sub(rf"(?<![A-Za-z\\]){pattern}(?![A-Za-z])", lambda _: f"({m.group(2)})",
+                       claim)
+        cost = re.match(r"\\frac\s*\{\s*\\partial\s*([^{}]*?)\s*\}", m.group(2)).group(1)
+        # dW = X^T dY with dY so defined: dW is the gradient of the same L
+        claim = re.sub(r"(?<![A-Za-z\\{])d([A-Z])(?![A-Za-z])",
+                       lambda v: f"(\\frac{{\\partial {cost}}}{{\\partial {v.group(1)}}})", claim)
+        notes.append(f"{m.group(1)} and the other d-names read as gradients of {cost}, "
+                     f"as {d.strip()} says")
+    return claim, kept, notes
+
+
+def stated_dependence(claim: str, defines: list) -> tuple[list, list]:
+    """``L = f(Y)`` with f named nowhere else says only that L is *some* scalar function
+    of Y (CS231n's upstream loss): it becomes L = tr(GᵀY) + tr(Hᵀ(Y⊙Y)) with arbitrary
+    G, H (see :func:`generic_functions`: a first-derivative identity holds for every such
+    L exactly when it holds for this family).  Returns the definitions and notes."""
+    out, notes = [], []
+    functions = user_functions(defines) | defined_names(defines)
+    text_all = claim + " ".join(defines)
+    free = [c for c in _COEFFICIENTS if c not in set(re.findall(r"[A-Z]", text_all))]
+    fresh = [g for g in _GREEK_COEFFICIENTS if "\\" + g not in text_all]
+    for d in defines:
+        m = _FUNCTION_OF.fullmatch(d)
+        f = m and m.group(2).lstrip("\\")
+        piece = None
+        if m and f not in functions and f not in ("e", "d") and not re.search(
+                rf"(?<![A-Za-z\\]){re.escape(m.group(2))}\s*(?:'|\()", claim):
+            piece = _generic_piece(m.group(3).replace(" ", ""), fresh, free)
+        if piece is None:
+            out.append(d)
+            continue
+        out.append(f"{m.group(1)} = {piece}")
+        notes.append(f"{m.group(1)} = {m.group(2)}({m.group(3)}) read as a generic scalar "
+                     f"function of {m.group(3)}: checked for {piece} with arbitrary "
+                     "coefficients")
+    return out, notes
 
 
 def generic_functions(scanner, claim: str, defines: list, network: bool) -> list:
@@ -422,8 +530,13 @@ def _assumption(lhs, rhs, text) -> Assumption:
         if isinstance(f, MatrixElement) and isinstance(f.parent, sp.MatrixSymbol) \
                 and f.j == 0 and f.i == var - 1 and lo == 1:
             return vector_sums_to_one(f.parent)  # Σ_k y_k = 1 with y a vector
+    for m, other in ((lhs, rhs), (rhs, lhs)):
+        if isinstance(m, sp.MatrixSymbol) and other == m.T:
+            # B = Bᵀ: B is symmetric; everywhere read as its symmetric part (B + Bᵀ)/2
+            return symmetric(m, text)
     raise LatexInputError(f"the assumption '{text}' is not understood",
-                          hint=r"assumptions of the form \sum_{j=1}^{n} y_j = 1 are understood")
+                          hint=r"assumptions of the form \sum_{j=1}^{n} y_j = 1, x > 0, "
+                               r"k \ne j or B = B^T are understood")
 
 
 DEPENDENT = {"a", "C", "L", "J", "E", "h", "o"}  # names that usually depend on z, w, b
@@ -829,7 +942,8 @@ class Problem:
                        dict(self.domains), ranges, sizes, thorough_sizes=True)
 
 
-_CONNECTIVE = re.compile(r"\\(?:Rightarrow|Longrightarrow|implies|because|therefore|iff|"
+_CONNECTIVE = re.compile(r"\\(?:Rightarrow|Longrightarrow|rightarrow|longrightarrow|implies|"
+                         r"because|therefore|iff|"
                          r"Leftrightarrow)(?![a-zA-Z])")
 _EQ_NUMBER = re.compile(r"^\s*\(\s*\d+(?:\.\d+)*\s*\)\s*")
 #: an equation number after the equation: \qquad (4), \tag{4}
@@ -843,13 +957,47 @@ _CONDITION = re.compile(r"(?:,|\\quad|\\qquad|\\;|\\,|\s)*(?:\\text\s*\{\s*(?:fo
                         r"\s*[.,;]?\s*$")
 
 
-def split_claims(claim: str) -> tuple[list[str], list[str]]:
+#: prose before an equation: \text{输出层误差：}, \text{Output error:} (a label, not math)
+_LEADING_LABEL = re.compile(r"^\s*\\text\s*\{([^{}=]*)\}\s*(?:[:：,，]|\\q?quad|\\[,;]|~|\s)*")
+#: a condition written first: \text{当 } k \ne j \text{ 时}, \text{for } k \ne j:
+_LEADING_CONDITION = re.compile(
+    r"^\s*\\text\s*\{\s*(?:当|若|如果|对于|for|if|when)\s*\}\s*([^{}]+?)\s*"
+    r"(?:\\text\s*\{\s*(?:时|的时候)?\s*[,，:：]?\s*\}|[,，:：]|\\q?quad|\\[,;])"
+    r"(?:[,，:：]|\\q?quad|\\[,;]|~|\s)*(?=\S)")
+#: prose after an equation: \quad \text{(BP1)}, \text{（链式法则）}
+_TRAILING_LABEL = re.compile(r"(?:\\q?quad|\\[,;]|~|\s)*\\text\s*\{[^{}=]*\}\s*[.,;。]?\s*$")
+
+
+def _strip_prose(part: str, conditions: list, unread: list) -> str:
+    """Course notes put words around an equation: a condition first (当 k ≠ j 时, for
+    k ≠ j) becomes an assumption; a label before (输出层误差：) is dropped, and so are
+    words after it, which are kept in ``unread`` (they may state a condition)."""
+    m = _LEADING_CONDITION.match(part)
+    if m and index_relation(m.group(1)) is not None:
+        conditions.append(m.group(1))
+        part = part[m.end():]
+    m = _LEADING_LABEL.match(part)
+    if m and not re.match(r"\s*(?:for|if|when|where)\b", m.group(1)):
+        part = part[m.end():]
+    m = _TRAILING_LABEL.search(part)
+    if m and "=" in part[:m.start()]:
+        words = re.search(r"\{([^{}]*)\}", m.group(0)).group(1).strip()
+        if not re.fullmatch(r"[(（]?\s*[A-Za-z]{0,4}\s*\d+[a-z]?\s*[)）]?", words):
+            unread.append(words)  # (BP1) is a tag; other words may state a condition
+        part = part[:m.start()]
+    return part
+
+
+def split_claims(claim: str, unread: list | None = None) -> tuple[list[str], list[str]]:
     """The equations of one line of LaTeX: parts between ⇒ / ∵ / ∴ (each checked on its
-    own), without equation numbers ``(1)``; and the conditions written after them
-    (``\\text{for } j \\ne k``), which become assumptions."""
+    own), without equation numbers ``(1)`` or prose labels; and the conditions written
+    around them (``\\text{for } j \\ne k``), which become assumptions.  Words after an
+    equation that are not read are appended to ``unread``."""
     parts, conditions = [], []
+    unread = [] if unread is None else unread
     for part in _CONNECTIVE.split(claim):
-        part = _EQ_NUMBER_AFTER.sub("", _EQ_NUMBER.sub("", part)).strip()
+        part = _EQ_NUMBER_AFTER.sub("", _EQ_NUMBER.sub("", _strip_prose(part, conditions, unread)))
+        part = part.strip()
         m = _CONDITION.search(part)
         if m and index_relation(m.group(1) or m.group(2)) is not None:
             conditions.append(m.group(1) or m.group(2))
@@ -866,7 +1014,50 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
     """Read and check ``claim``; raise :class:`InputError` when it cannot be read.
 
     Several equations joined by ⇒ / ∵ / ∴ are each checked, in order, as steps of one
-    judgement; ``\\text{for } j \\ne k`` after an equation is an assumption of it."""
+    judgement; ``\\text{for } j \\ne k`` after an equation is an assumption of it.
+    Definitions that restate the backprop network (Nielsen's or UFLDL's letters) give a
+    second reading in ``--context backprop`` (:func:`network_definitions.as_backprop`)."""
+    written = claim
+    claim, defines = _sigma_prime_matrix(claim, list(defines))
+    claim, defines, over = _sum_over_parameters(claim, defines)
+    claim, defines, named = _gradient_names(claim, list(defines))
+    defines, stated = stated_dependence(claim, list(defines))
+    stated = named + over + stated
+    result = _judge_readings(claim, contexts, defines, assumes, timeout)
+    for st in result.steps:
+        st.reason += "".join(f" [{n}]" for n in stated)
+    result.claim = written
+    return result
+
+
+def _judge_readings(claim: str, contexts, defines, assumes, timeout) -> Judgement:
+    """The claim as written, and in the backprop network when the definitions restate it."""
+    reading = None if contexts else as_backprop(claim, defines)
+    if reading is None:
+        return _judge_written(claim, contexts, defines, assumes, timeout)
+    failure = None
+    try:
+        plain = _judge_written(claim, contexts, defines, assumes, timeout)
+        if plain.verdict is Verdict.TRUE:
+            return plain
+    except InputError as err:
+        plain, failure = None, err
+    try:
+        other = _judge_written(reading.claim, ["backprop"], reading.defines, assumes, timeout)
+    except InputError:
+        other = None
+    if other is not None and (other.verdict is Verdict.TRUE or (
+            other.verdict is Verdict.FALSE and reading.false_holds)):
+        for st in other.steps:
+            st.reason += f" [{reading.note}]"
+        other.claim = claim
+        return other
+    if plain is None:
+        raise failure
+    return plain
+
+
+def _judge_written(claim: str, contexts, defines, assumes, timeout) -> Judgement:
     written = claim
     premise = _PREMISE.match(claim)
     if premise and _is_assumption(premise.group(1)):
@@ -885,14 +1076,30 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
     if named is not None:  # f'(z) = (\frac{1}{1+e^{-z}})' … : the first step names f
         defines = [*defines, named]
     claim, defines, assumes, layered = _layer_letters(claim, list(defines), list(assumes))
-    parts, conditions = split_claims(claim)
+    claim = _applied_in_derivatives(claim, [*defines, *_CONNECTIVE.split(claim)])
+    unread: list[str] = []
+    parts, conditions = split_claims(claim, unread)
     assumes = list(assumes) + conditions
     if len(parts) > 1:
         result = Judgement(claim)
-        for part in parts:
+        for i, part in enumerate(parts):
+            if i < len(parts) - 1 and _names_something(part, defines):
+                # E = ½(t − o)² ⇒ ∂E/∂o = o − t: the first part defines E for the rest
+                defines = [*defines, part]
+                lhs, rhs = part.split("=", 1)
+                result.steps.append(Step(lhs.strip(), rhs.strip(), Verdict.UNDECIDED,
+                                         f"names {lhs.strip()}: a definition, used by the "
+                                         "steps after it (nothing to check)", definition=True))
+                continue
             result.steps.extend(_judge_read(part, contexts, defines, assumes, timeout).steps)
     else:
         result = _judge_read(parts[0] if parts else claim, contexts, defines, assumes, timeout)
+    for words in unread:
+        for st in result.steps:
+            if st.verdict is Verdict.FALSE:  # "(对角元)", "(when i = j)": a condition?
+                st.verdict = Verdict.UNDECIDED
+                st.reason = (f"not decided: false as written, but the words after it "
+                             f"('{words}') were not read and may restrict it ({st.reason})")
     if named is not None and result.steps:
         first = result.steps[0]
         first.verdict, first.definition = Verdict.UNDECIDED, True
@@ -937,6 +1144,43 @@ def _numbered_layers(claim: str) -> tuple[str, int | None]:
     low = min(found)
     return _NUMBERED_LAYER.sub(lambda m: m.group(1) + "^{l%s}" % (
         "" if int(m.group(2)) == low else f"+{int(m.group(2)) - low}"), claim), low
+
+
+_NAMING = re.compile(r"\s*(\\?[A-Za-z]+(?:\s*_\s*(?:\{[^{}=]*\}|\w))?)"
+                     r"(?:\s*\(\s*[a-zA-Z](?:\s*,\s*[a-zA-Z])*\s*\))?\s*=([^=]+)")
+
+
+def _names_something(part: str, defines) -> bool:
+    """``E = \\frac12 (t − o)^2`` or ``f(x) = \\frac{1}{1+e^{-x}}`` before ⇒: it names a
+    quantity not yet defined (and not in terms of itself), so it is a definition."""
+    m = _NAMING.fullmatch(part)
+    if not m:
+        return False
+    name = m.group(1).replace(" ", "")
+    base = re.sub(r"_.*", "", name).lstrip("\\")
+    if base in ("sigma", "delta", "nabla", "partial") or base in NAMED_FUNCS \
+            or base in NATIVE_FUNCS:
+        return False
+    if re.search(rf"(?<![A-Za-z\\]){re.escape(name)}(?![A-Za-z])", m.group(2)):
+        return False
+    return not (defined_names([part]) & defined_names(defines))
+
+
+_FUNCTION_OF_LETTERS = re.compile(r"\s*([a-zA-Z])\s*\(\s*([a-zA-Z](?:\s*,\s*[a-zA-Z])*)\s*\)\s*=")
+
+
+def _applied_in_derivatives(claim: str, texts) -> str:
+    """``\\frac{df}{dx}`` where ``f(x) = …`` (or ``f(x, y) = …``) is defined: the
+    derivative of f(x) (the function's name alone stands for its value at the point)."""
+    for t in texts:
+        m = _FUNCTION_OF_LETTERS.match(t)
+        if m:
+            f, args = m.group(1), re.sub(r"\s+", "", m.group(2))
+            for x in args.split(","):
+                claim = re.sub(rf"(\\frac\s*\{{\s*(?:d|\\partial)\s*){f}(\s*\}}\s*\{{\s*"
+                               rf"(?:d|\\partial)\s*{x}\s*\}})", rf"\g<1>{f}({args})\g<2>",
+                               claim)
+    return claim
 
 
 def _is_assumption(text: str) -> bool:
@@ -1000,7 +1244,7 @@ def _readings(claim: str, contexts, defines) -> list[tuple[tuple, bool, str | No
                         text)
     numbered = re.search(r"(?<![A-Za-z\\])[A-Za-z]_\{?\d", text)
     vector_only = TRANSPOSE.search(text) or re.search(
-        r"\\(?:odot|circ|mathbf|boldsymbol|bm|vec|top|\|)(?![a-zA-Z])|diag|\\mathrm\{tr", text)
+        r"\\(?:odot|circ|bullet|mathbf|boldsymbol|bm|vec|top|\|)(?![a-zA-Z])|diag|\\mathrm\{tr", text)
     if (layered or numbered) and not vector_only:
         out.append((tuple(contexts), True, "a^L, W_1, h_1 … read as single numbers: as "
                                            "vectors and matrices the sides cannot be formed"))
@@ -1104,8 +1348,10 @@ def _judge_one(claim: str, contexts, defines, assumes, timeout,
         return result
     # false only where two index letters take the same value (s_j, s_y with j = y), unless
     # the claim writes δ_jk itself (then the writer covers j = k)
+    related = [{r.first, r.second} for r in map(index_relation, assumes) if r is not None]
     same = [(a, b) for a, b in _coinciding_indices(result)
-            if not re.search(rf"\\delta_\{{\s*(?:{a}\s*{b}|{b}\s*{a})\s*\}}", claim)]
+            if not re.search(rf"\\delta_\{{\s*(?:{a}\s*{b}|{b}\s*{a})\s*\}}", claim)
+            and {a, b} not in related]  # `for k = j` written: that case is the claim
     if same:
         pairs = ", ".join(f"{a} ≠ {b}" for a, b in same)
         apart = other(assumes=list(assumes) + [f"{a} \\ne {b}" for a, b in same])

@@ -242,7 +242,7 @@ class Scanner:
         if name in ("to", "infty", "pi", "times", "partial"):
             out.append(f"\\{name} ")
             return end
-        if name in ("odot", "circ"):
+        if name in ("odot", "circ", "bullet"):  # UFLDL writes • for ⊙
             out.append(r" \cdot " + self.new(("hadamard",)) + r" \cdot ")
             return end
         if name in ("cdots", "ldots"):
@@ -378,6 +378,19 @@ class Scanner:
             out.append(f"\\sum_{{{m.group(1)}={self.new(('except', m.group(2))).strip()}}}"
                        f"^{{\\variable{{SIZE}}}} ")
             return k
+        pair = re.fullmatch(r"\s*([a-zA-Z])\s*,?\s*([a-zA-Z])\s*(?:=\s*(.+))?", sub, re.DOTALL)
+        if pair and name == "sum":  # \sum_{i,j} A_{ij}B_{ij}: a double sum, each index over 1..n
+            hi = None
+            if pair.group(3):
+                t2 = skip_space(s, k)
+                if s[t2:t2 + 1] != "^":
+                    self.error("a sum with a lower bound needs an upper bound", base + t2)
+                hi, k = self.brace_arg(s, t2 + 1, base)
+            for v in pair.group(1), pair.group(2):
+                lo = self.flatten(pair.group(3), base + t) if hi is not None else "1"
+                top = self.flatten(hi, base + t) if hi is not None else "\\variable{SIZE}"
+                out.append(f"\\sum_{{{v}={lo}}}^{{{top}}} ")
+            return k
         if "=" in sub:
             var, lo = sub.split("=", 1)
             if not re.fullmatch(r"\s*[a-zA-Z]\s*", var):
@@ -423,6 +436,12 @@ class Scanner:
                             r"(?![A-Za-z]))\s*", s[j:operand_end]):
                 # \frac{\partial}{\partial W} \lambda \sum_k W_k^2: a constant coefficient
                 # is not the operand; the operator acts on the whole term
+                operand_end = term_end(s, j, "+-=")
+            elif s[j] == "(" and TRANSPOSE.match(s, skip_space(s, self.match_close(s, j) + 1)) \
+                    and s[skip_space(s, operand_end):skip_space(s, operand_end) + 1] not in (
+                        "", "+", "-", "=", ")", "}"):
+                # \frac{\partial}{\partial x} (x - s)^T W (x - s): the operator acts on the
+                # quadratic form, not on the row (x - s)^T alone
                 operand_end = term_end(s, j, "+-=")
             operand = self.parse(s[j:operand_end], base + j)
             out.append(self.new(("deriv", operand, var, order)))
@@ -597,13 +616,9 @@ class Scanner:
             else:
                 power = sup
         indices: tuple[str, ...] = ()
-        label = re.fullmatch(r"\s*(?:\\(?:text|mathrm|rm|mathit)\s*\{\s*)?([A-Za-z]{4,}|"
-                             r"out|in|hid|est|max|min|true|pred|old|new)\s*\}?\s*", sub or "")
-        if label:  # y_{esti}, \delta_{out}, \delta_{输出层}: a label, part of the name
-            name, sub = f"{name}_{label.group(1)}", None
-        elif sub is not None and len(name) > 1 and name.isalpha() and name not in GREEK \
-                and re.fullmatch(r"\s*[a-z]\d+\s*", sub):
-            name, sub = f"{name}_{sub.strip()}", None  # out_{o1}, net_{h1}: a unit's label
+        label = subscript_label(name, sub)
+        if label:  # y_{esti}, \delta_{out}, out_{o1}, \delta_{输出层}: part of the name
+            name, sub = f"{name}_{label}", None
         if sub is not None:
             indices = split_indices(sub)
             if indices is None:
@@ -740,6 +755,34 @@ def prime_count(s: str, t: int) -> tuple[int, int]:
         count += m.group(0).count(r"\prime") + m.group(0).count("'")
         t = m.end()
     return count, t
+
+
+#: a word subscript that labels a quantity rather than indexing it (y_{esti}, \delta_{out})
+_LABEL_WORD = re.compile(r"\s*(?:\\(?:text|mathrm|rm|mathit)\s*\{\s*)?([A-Za-z]{4,}|"
+                         r"out|in|hid|est|max|min|true|pred|old|new)\s*\}?\s*")
+#: a unit's label in worked examples (Mazur's out_{o1}, net_{h1}, \delta_{o1})
+_UNIT_LABEL = re.compile(r"\s*([a-z]\d+)\s*")
+
+
+def subscript_label(name: str, sub: str | None) -> str | None:
+    """The label a subscript gives ``name`` (``total`` in E_{total}, ``o1`` in out_{o1}),
+    or None when the subscript is an index.  A letter-and-number subscript is a unit's
+    label after a word (out_{o1}) or after a Greek letter when the letter is o or h
+    (output / hidden: \\delta_{o1}); after a single Latin letter it stays an index pair
+    (w_{j1} is the entry at j, 1)."""
+    if sub is None:
+        return None
+    m = _LABEL_WORD.fullmatch(sub)
+    if m:
+        return m.group(1)
+    m = re.fullmatch(r"\s*\\(?:mathbf|boldsymbol|bm)\s*\{\s*([A-Za-z])\s*\}\s*", sub)
+    if m:  # D_{\mathbf{x}} = diag(x): a matrix named after a vector
+        return "bold" + m.group(1)
+    m = _UNIT_LABEL.fullmatch(sub)
+    if m and name.isalpha() and (len(name) > 1 and name not in GREEK
+                                 or name in GREEK and m.group(1)[0] in "oh"):
+        return m.group(1)
+    return None
 
 
 def split_indices(sub: str) -> tuple[str, ...] | None:

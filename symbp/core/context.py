@@ -184,6 +184,27 @@ def substitution(old: sp.Basic, new: sp.Basic, text: str, latex: str) -> Assumpt
     return Assumption(text, latex, rewrite, name="substitution")
 
 
+def symmetric(matrix: sp.MatrixSymbol, latex: str) -> Assumption:
+    """B = Bᵀ: symbolically B is read as its symmetric part (B + Bᵀ)/2; a numeric sample
+    has its entries B_ij and B_ji made equal."""
+
+    def rewrite(expr):
+        return expr.subs(matrix, (matrix + matrix.T) / 2)
+
+    def constrain(values, sizes):
+        entries = {(a.i, a.j): a for a in values
+                   if isinstance(a, MatrixElement) and getattr(a.parent, "name", None)
+                   == matrix.name}
+        for (i, j), a in entries.items():
+            b = entries.get((j, i))
+            if b is not None and (i, j) < (j, i):
+                values[a] = values[b] = (values[a] + values[b]) / 2
+        return values
+
+    return Assumption(f"{matrix} = {matrix}ᵀ (symmetric)", latex, rewrite, constrain,
+                      name="symmetric")
+
+
 def _by_expressions(expr):
     """Derivatives by an expression (da_j/de^{net_k}), taken once the definitions are all
     expanded and before sums are written out (see :mod:`symbp.core.by_expression`)."""

@@ -197,6 +197,14 @@ def numeric_witness(lhs, rhs, ctx: Context, *, rel: str = "=", points: int = 3,
                 L = instantiate(expanded[0], ctx, sizes, indices, rewrite=False)
                 R = instantiate(expanded[1], ctx, sizes, indices, rewrite=False)
             except Exception as exc:  # a shape that does not conform is a finding
+                if _is_shape_error(exc) and any(
+                        ctx.expand(sp.sympify(side)) != sp.sympify(side) for side in (lhs, rhs)):
+                    # a definition's sizes were not tied to the claim's: the reading, not
+                    # the claim, cannot be formed at these sizes
+                    return Evidence("numeric", Verdict.UNDECIDED,
+                                    f"could not instantiate for {_fmt(sizes)} once the "
+                                    f"definitions were expanded ({exc}): the sizes they imply "
+                                    "were not all inferred")
                 if _is_shape_error(exc):
                     return Evidence("numeric", Verdict.FALSE,
                                     f"the sides cannot be formed for sizes {_fmt(sizes)}: {exc}",

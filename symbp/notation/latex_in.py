@@ -57,7 +57,7 @@ PRIME_SUP = re.compile(r"\^\s*(?:\\prime|\{\s*(\\prime\s*|'\s*)+\})")  # σ^{\pr
 LAYER = re.compile(r"^\(?\s*([lL])\s*(?:([+-])\s*(\d+))?\s*\)?$")
 KNOWN_MACROS = set(GREEK) | set(NATIVE_FUNCS) | {
     "ne", "neq", "frac", "dfrac", "tfrac", "partial", "sum", "prod", "lim", "to", "infty", "cdot", "times",
-    "odot", "circ", "mathbf", "boldsymbol", "bm", "vec", "mathrm", "operatorname", "text",
+    "odot", "circ", "bullet", "mathbf", "boldsymbol", "bm", "vec", "mathrm", "operatorname", "text",
     "mathsf", "top", "intercal", "prime", "nabla", "pi", "rightarrow", "|", "{", "}", "ell",
     "rm", "mathit", "\\", "cdots", "ldots", "hat", "widehat", "tilde", "widetilde", "bar",
     "overline", "check", "breve", "dot", "ddot", "begin", "end", "vdots", "ddots", "cr"}
@@ -237,6 +237,9 @@ def normalize(text: str) -> str:
     # \boldsymbol{\sigma}'(\mathbf{z}): the activation applied to a vector, written bold
     text = re.sub(r"\\(?:boldsymbol|mathbf|bm)\s*\{\s*\\(sigma|phi|tanh)\s*\}(?=\s*(?:'|\^|\())",
                   r"\\\1", text)
+    # UFLDL's a^{(n_l)}: the output layer n_l is L (a^{(n_l - 1)} is L-1)
+    text = re.sub(r"\^\s*\{\s*\(?\s*n_\s*\{?\s*l\s*\}?\s*(?:-\s*(\d+)\s*)?\)?\s*\}",
+                  lambda m: "^{L%s}" % (f"-{m.group(1)}" if m.group(1) else ""), text)
     for m in SPACING:
         if m[1:].isalpha():
             text = re.sub(re.escape(m) + r"(?![a-zA-Z])", " ", text)

@@ -98,6 +98,7 @@ def _note(name):
     return str(path)
 
 
+@pytest.mark.notes
 def test_softmax_lesson_no_false_and_its_results_true():
     r = check_document(_note("softmax-cross-entropy-lesson.md"), timeout=2.5)
     d = report_dict(r)
@@ -107,6 +108,7 @@ def test_softmax_lesson_no_false_and_its_results_true():
     assert any("-a_j a_k" in c for c in true_claims)
 
 
+@pytest.mark.notes
 def test_lecture_no_false_outside_its_ocr_lines():
     r = check_document(_note("bp-matrix-calculus-lecture.md"), timeout=4)
     d = report_dict(r)
@@ -145,6 +147,7 @@ def test_the_document_budget_gives_a_partial_report(tmp_path, capsys):
 HELDOUT = Path(__file__).with_name("notes_heldout")
 
 
+@pytest.mark.notes
 @pytest.mark.parametrize("note", sorted(p.name for p in HELDOUT.glob("*.md")))
 def test_heldout_notes_false_only_at_their_real_slips(note):
     import yaml

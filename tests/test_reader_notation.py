@@ -513,3 +513,33 @@ def test_an_undefined_cost_by_two_undefined_variables_is_refused():
     with pytest.raises(InputError):
         judge(r"\frac{\partial L}{\partial w} = \frac{\partial L}{\partial a} \sigma'(z) x",
               timeout=TIMEOUT)
+
+
+SOFTMAX_P = r"p_i = \frac{e^{s_i}}{\sum_k e^{s_k}}"
+
+
+def test_words_after_an_equation_keep_a_false_reading_in_doubt():
+    # "(on the diagonal)": the words may restrict i = j, so a reading false for i ≠ j is
+    # not said to be false; a tag such as (BP1) restricts nothing
+    words = judge(r"\frac{\partial p_i}{\partial s_j} = p_i(1 - p_i) \quad \text{（对角线上）}",
+                  defines=[SOFTMAX_P], timeout=TIMEOUT)
+    assert words.verdict is Verdict.UNDECIDED
+    assert "were not read" in words.reason
+    tag = judge(r"\frac{\partial p_i}{\partial s_j} = p_i(1 - p_i) \quad \text{(BP1)}",
+                defines=[SOFTMAX_P], timeout=TIMEOUT)
+    assert tag.verdict is Verdict.FALSE
+
+
+def test_a_written_case_is_not_doubted_by_the_coinciding_index_rule():
+    # "当 i = j 时" states the coinciding case: false there is false, not in doubt
+    r = judge(r"\text{当 } i = j \text{ 时}, \quad \frac{\partial p_i}{\partial s_j} = -p_i p_j",
+              defines=[SOFTMAX_P], timeout=TIMEOUT)
+    assert r.verdict is Verdict.FALSE
+
+
+def test_dw_names_a_gradient_when_dy_is_defined_so():
+    r = judge("dW = X^T dY", ["matrix"], ["Y = XW", r"dY = \frac{\partial L}{\partial Y}"],
+              timeout=TIMEOUT)
+    assert r.verdict is Verdict.TRUE
+    assert "read as gradients of L" in r.reason
+    assert r.claim == "dW = X^T dY"  # reported as written

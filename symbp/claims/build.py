@@ -512,6 +512,11 @@ class Builder:
             for seg in segments:  # b ⊙ c alone: ⊙ is entrywise, so b and c are vectors
                 if len(seg) == 1:
                     self.vector_name(seg[0])
+            # (ŷ − y) ⊙ σ'(z) with every quantity read as one number (a unit, or names the
+            # definitions make numbers): entry by entry, ⊙ is the product
+            self.env.notes.add("⊙ between quantities read as numbers: their product (the "
+                               "identity entry by entry)")
+            return sp.Mul(*[self.product(seg) for seg in segments])
         try:
             return self.hadamard_loose(segments)
         except ShapeConflict:

@@ -23,6 +23,7 @@ from ..core.context import (
     Definition,
     _rename_bound,
     restriction,
+    positive_determinant,
     substitution,
     symmetric,
     sum_equals_one,
@@ -37,10 +38,11 @@ from ..nn.activations import ACTIVATIONS
 from ..nn.activations import sigma as SIGMA
 from ..notation.contexts import defines_of, get_context
 from ..notation.latex_in import (
-    GREEK, LAYER, NAMED_FUNCS, NATIVE_FUNCS, TRANSPOSE, LatexInputError, read_claim)
+    GREEK, LAYER, NAMED_FUNCS, NATIVE_FUNCS, TRANSPOSE, LatexInputError, equals_signs,
+    read_claim)
 from .build import Builder, Env, NotUnderstood, Retry, ShapeConflict, is_matrix, shape_text
 from .differential import DMatrix, DSymbol
-from .network_definitions import as_backprop
+from .network_definitions import as_backprop, restates_network
 from .scanner import Scanner, subscript_label
 from . import prime_of_group
 from .layer_letters import chained_weights, layer_families, renamer
@@ -284,10 +286,10 @@ def _sigma_prime_matrix(claim: str, defines: list) -> tuple[str, list]:
 _SUM_OVER_NAME = re.compile(r"\\sum\s*_\s*(?:\{\s*([a-z])\s*\}|([a-z]))(?![A-Za-z=])")
 
 
-def _sum_over_parameters(claim: str, defines: list) -> tuple[str, list, list]:
+def _sum_over_parameters(claim: str, defines: list, assumes: list) -> tuple[str, list, list, list]:
     """Nielsen's L2 term λ/2n Σ_w w² (ch. 3, eq. 85): the sum runs over all the weights
     and ``w`` in the claim is any one of them.  Read as Σ_k w_k² with the claim's w one
-    entry w_p.  Returns the claim, the definitions and a note."""
+    entry w_p.  Returns the claim, the definitions, the assumptions and a note."""
     names = {m.group(1) or m.group(2) for d in defines for m in _SUM_OVER_NAME.finditer(d)}
     for w in sorted(names):
         if not re.search(rf"\\partial\s*{w}(?![A-Za-z_^])", claim):
@@ -295,14 +297,44 @@ def _sum_over_parameters(claim: str, defines: list) -> tuple[str, list, list]:
         used = set(re.findall(r"[a-z]", claim + " ".join(defines)))
         k, p = [c for c in "kqpuv" if c not in used][:2] or ("k", "p")
         bare = re.compile(rf"(?<![A-Za-z\\]){w}(?![A-Za-z_(])")
-        defines = [_SUM_OVER_NAME.sub(lambda m: f"\\sum_{{{k}}}" if (m.group(1) or m.group(2))
-                                      == w else m.group(0),
-                                      re.sub(rf"(?<![A-Za-z\\]){w}(?=\s*\^)", f"{w}_{{{k}}}", d))
-                   for d in defines]
+        summed = [d for d in defines if any((m.group(1) or m.group(2)) == w
+                                            for m in _SUM_OVER_NAME.finditer(d))]
+        defines = [bare.sub(f"{w}_{{{k}}}", _SUM_OVER_NAME.sub(
+            lambda m: f"\\sum_{{{k}}}" if (m.group(1) or m.group(2)) == w else m.group(0), d))
+            if d in summed else d for d in defines]
         claim = bare.sub(f"{w}_{{{p}}}", claim)
-        return claim, defines, [f"Σ_{w} over all the weights: read as Σ_{k} {w}_{k}, the "
-                                f"claim's {w} as one of them, {w}_{p}"]
-    return claim, defines, []
+        assumes = [bare.sub(f"{w}_{{{p}}}", a) for a in assumes]
+        return claim, defines, assumes, [f"Σ_{w} over all the weights: read as Σ_{k} {w}_{k}, "
+                                         f"the claim's {w} as one of them, {w}_{p}"]
+    return claim, defines, assumes, []
+
+
+_SAMPLE_SUPERSCRIPT = re.compile(
+    r"((?:\\(?:hat|tilde|bar)\s*\{\s*[a-zA-Z]\s*\}|(?<![A-Za-z\\])[a-zA-Z])\s*_\s*(?:\{[^{}]*\}|\w))"
+    r"\s*\^\s*(?:\{\s*([a-km-z])\s*\}|([a-km-z]))(?![A-Za-z])")
+
+
+def _sample_superscripts(claim: str, defines: list) -> tuple[str, list, list]:
+    """周志华's ŷ_j^k (the j-th output for the k-th example): a letter superscript on an
+    entry that a definition's left side carries names the example, not a power.  Every
+    quantity of the claim is for the same example k, so the superscript is dropped."""
+    letters = set()
+    for d in defines:
+        lhs = d.split("=", 1)[0]
+        m = _SAMPLE_SUPERSCRIPT.fullmatch(lhs.strip())
+        if m:
+            letters.add(m.group(2) or m.group(3))
+    if not letters:
+        return claim, defines, []
+
+    def drop(text: str) -> str:
+        return _SAMPLE_SUPERSCRIPT.sub(
+            lambda m: m.group(1) if (m.group(2) or m.group(3)) in letters else m.group(0), text)
+
+    k = ", ".join(sorted(letters))
+    return drop(claim), [drop(d) for d in defines], [
+        f"the superscript {k} on y_j^{k} names the example (as in 周志华's notation), not a "
+        "power: every quantity is for that one example"]
 
 
 _GRADIENT_NAME = re.compile(r"\s*(d\s*(?:\\mathbf\s*\{\s*[A-Za-z]\s*\}|[A-Za-z])(?:_\{?\w\}?)?)"
@@ -424,8 +456,8 @@ def generic_functions(scanner, claim: str, defines: list, network: bool) -> list
 
 
 _INDEX_RELATION = re.compile(
-    r"^\s*(?:\\text\s*\{\s*(?:for|if|when)\s*\}\s*)?([a-zA-Z])\s*"
-    r"(=|\\neq?(?![a-zA-Z])|\u2260)\s*([a-zA-Z])\s*[.,;]?\s*$")
+    r"^\s*(?:\\text\s*\{\s*(?:for|if|when)\s*\}\s*)?([a-zA-Z](?:_\{?[a-zA-Z]\}?)?)\s*"
+    r"(=|\\neq?(?![a-zA-Z])|\u2260)\s*([a-zA-Z](?:_\{?[a-zA-Z]\}?)?)\s*[.,;]?\s*$")
 
 
 @dataclass
@@ -513,8 +545,9 @@ def domain_assumption(text: str):
 def index_relation(text: str) -> IndexRelation | None:
     """``k \\ne j``, ``k \\neq j``, ``\\text{for } i \\ne j``, ``k = j`` (two single letters)."""
     m = _INDEX_RELATION.match(text)
-    if not m or m.group(1) == m.group(3):
+    if not m or m.group(1) == m.group(3) or "_" in m.group(1) and "_" in m.group(3):
         return None
+    m = _INDEX_RELATION.match(re.sub(r"_\{([a-zA-Z])\}", r"_\1", text))  # y_{i} is y_i
     equal = m.group(2) == "="
     sign = "=" if equal else "≠"
     return IndexRelation(m.group(1), m.group(3), equal, f"{m.group(1)} {sign} {m.group(3)}",
@@ -577,9 +610,16 @@ class Problem:
                 if relation is not None:  # k \ne j, i = j: a restriction of index values
                     self.index_relations.append(relation)
                     continue
-                if kind == "assume" and re.fullmatch(
-                        r"\s*\\?[A-Za-z]+(?:_\{?\w+\}?)?\s*\\neq?\s*-?\d+(?:\.\d+)?\s*", t):
-                    continue  # x ≠ 0: one point the witnesses' random samples never hit
+                if kind == "assume" and _EXCLUDED_POINT.fullmatch(t):
+                    # x ≠ 0, |w| ≠ 1, \mathbf{x} ≠ \mathbf{0}: a set of measure zero that the
+                    # witnesses' random samples never hit
+                    continue
+                det = _POSITIVE_DET.fullmatch(t) if kind == "assume" else None
+                if det is not None:  # det X > 0: samples taken where ln det X is real
+                    name = det.group(1) or det.group(2)
+                    sc, sides = read_claim(f"{name} = {name}", self.functions, self.plain_names)
+                    self.extra.append(("positive_det", t, sc, sides))
+                    continue
                 domain = domain_assumption(t) if kind == "assume" else None
                 if domain is not None:  # x > 0, \hat{y} \in (0, 1): where x is sampled
                     lo, hi = domain[1]
@@ -702,6 +742,13 @@ class Problem:
                 raise LatexInputError(f"in --{kind} '{text}': {exc}") from None
             if kind == "inequality":
                 self.inequalities.append(self._inequality(lhs, rhs, text))
+                continue
+            if kind == "positive_det":
+                if not isinstance(lhs, sp.MatrixSymbol):
+                    raise LatexInputError(f"in --assume '{text}': the determinant needs a "
+                                          "square matrix")
+                b.square(lhs, "a determinant")
+                self.assumptions.append(positive_determinant(lhs, text))
                 continue
             if kind == "define" and isinstance(lhs, NetCost):  # C = ½‖a^L − y‖² in the network
                 if is_matrix(rhs):
@@ -915,9 +962,12 @@ class Problem:
             syms |= all_free_symbols(v)
         for d in self.definitions:
             syms |= all_free_symbols(d.rhs) - all_free_symbols(d.lhs)
+        summed = _summed_positions(d.rhs for d in self.definitions)
         for s in syms:
             if isinstance(s, sp.Symbol) and s.is_integer and not s.is_positive:
-                ranges[s] = (1, self.env.find(self.env.index_bounds.get(s, self.env.default_size)))
+                bound = self.env.index_bounds.get(s) or _bound_by_position(
+                    s, [*self.values, *(d.rhs for d in self.definitions)], summed)
+                ranges[s] = (1, self.env.find(bound or self.env.default_size))
         sizes = {}
         for v in self.values:
             for node in sp.preorder_traversal(v):
@@ -942,6 +992,40 @@ class Problem:
                        dict(self.domains), ranges, sizes, thorough_sizes=True)
 
 
+def _summed_positions(exprs) -> dict:
+    """(family, index position) → the upper bound of a sum that runs over that position in
+    the definitions: β_j = Σ_{h=1}^{q} w_{hj} b_h gives (w, 0) → q and (b, 0) → q."""
+    out = {}
+    for e in exprs:
+        if not isinstance(e, sp.Basic):
+            continue
+        for node in sp.preorder_traversal(e):
+            if not isinstance(node, sp.Sum):
+                continue
+            for var, lo, hi in node.limits:
+                if lo != 1 or not isinstance(hi, sp.Symbol):
+                    continue
+                for x in node.function.atoms(sp.Indexed):
+                    for p, i in enumerate(x.indices):
+                        if i == var:
+                            out.setdefault((x.base, p), hi)
+    return out
+
+
+def _bound_by_position(index, exprs, summed: dict):
+    """The bound of a free index that stands where a definition's sum runs (w_{hj} in the
+    claim, Σ_{h=1}^{q} w_{hj} b_h defined: h runs over 1..q), if one bound is found."""
+    found = set()
+    for e in exprs:
+        if not isinstance(e, sp.Basic):
+            continue
+        for x in e.atoms(sp.Indexed):
+            for p, i in enumerate(x.indices):
+                if i == index and (x.base, p) in summed:
+                    found.add(summed[(x.base, p)])
+    return found.pop() if len(found) == 1 else None
+
+
 _CONNECTIVE = re.compile(r"\\(?:Rightarrow|Longrightarrow|rightarrow|longrightarrow|implies|"
                          r"because|therefore|iff|"
                          r"Leftrightarrow)(?![a-zA-Z])")
@@ -964,11 +1048,21 @@ _LEADING_CONDITION = re.compile(
     r"^\s*\\text\s*\{\s*(?:当|若|如果|对于|for|if|when)\s*\}\s*([^{}]+?)\s*"
     r"(?:\\text\s*\{\s*(?:时|的时候)?\s*[,，:：]?\s*\}|[,，:：]|\\q?quad|\\[,;])"
     r"(?:[,，:：]|\\q?quad|\\[,;]|~|\s)*(?=\S)")
+#: a definition after the equation: , \quad \text{其中 } δ^l_j = ∂C/∂z^l_j  (where …)
+_WHERE = re.compile(r"(?:,|，|\\q?quad|\\[,;]|~|\s)*\\text\s*\{\s*(?:其中|这里|where|with|here)\s*[,，:：]?\s*\}"
+                    r"\s*([^=]+=[^=]+?)\s*[.,;。]?\s*$")
 #: prose after an equation: \quad \text{(BP1)}, \text{（链式法则）}
 _TRAILING_LABEL = re.compile(r"(?:\\q?quad|\\[,;]|~|\s)*\\text\s*\{[^{}=]*\}\s*[.,;。]?\s*$")
 
 
-def _strip_prose(part: str, conditions: list, unread: list) -> str:
+#: an assumption that excludes one point: x ≠ 0, |w| ≠ 1, \mathbf{x} \ne \mathbf{0}
+_EXCLUDED_POINT = re.compile(r"\s*[^=<>]+?\s*(?:\\neq?(?![A-Za-z])|\u2260)\s*(?:-?\d+(?:\.\d+)?|"
+                             r"\\mathbf\s*\{\s*0\s*\}|\\boldsymbol\s*\{\s*0\s*\}|\\vec\s*\{?\s*0\s*\}?)\s*")
+#: det X > 0, |X| > 0
+_POSITIVE_DET = re.compile(r"\s*(?:\\det\s*\(?\s*([A-Z])\s*\)?|\|\s*([A-Z])\s*\|)\s*>\s*0\s*")
+
+
+def _strip_prose(part: str, conditions: list, unread: list, wheres: list) -> str:
     """Course notes put words around an equation: a condition first (当 k ≠ j 时, for
     k ≠ j) becomes an assumption; a label before (输出层误差：) is dropped, and so are
     words after it, which are kept in ``unread`` (they may state a condition)."""
@@ -979,6 +1073,10 @@ def _strip_prose(part: str, conditions: list, unread: list) -> str:
     m = _LEADING_LABEL.match(part)
     if m and not re.match(r"\s*(?:for|if|when|where)\b", m.group(1)):
         part = part[m.end():]
+    m = _WHERE.search(part)
+    if m and "=" in part[:m.start()]:
+        wheres.append(m.group(1).strip())
+        part = part[:m.start()]
     m = _TRAILING_LABEL.search(part)
     if m and "=" in part[:m.start()]:
         words = re.search(r"\{([^{}]*)\}", m.group(0)).group(1).strip()
@@ -988,15 +1086,17 @@ def _strip_prose(part: str, conditions: list, unread: list) -> str:
     return part
 
 
-def split_claims(claim: str, unread: list | None = None) -> tuple[list[str], list[str]]:
+def split_claims(claim: str, unread: list | None = None,
+                 wheres: list | None = None) -> tuple[list[str], list[str]]:
     """The equations of one line of LaTeX: parts between ⇒ / ∵ / ∴ (each checked on its
     own), without equation numbers ``(1)`` or prose labels; and the conditions written
     around them (``\\text{for } j \\ne k``), which become assumptions.  Words after an
     equation that are not read are appended to ``unread``."""
     parts, conditions = [], []
     unread = [] if unread is None else unread
+    wheres = [] if wheres is None else wheres
     for part in _CONNECTIVE.split(claim):
-        part = _EQ_NUMBER_AFTER.sub("", _EQ_NUMBER.sub("", _strip_prose(part, conditions, unread)))
+        part = _EQ_NUMBER_AFTER.sub("", _EQ_NUMBER.sub("", _strip_prose(part, conditions, unread, wheres)))
         part = part.strip()
         m = _CONDITION.search(part)
         if m and index_relation(m.group(1) or m.group(2)) is not None:
@@ -1018,8 +1118,12 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
     Definitions that restate the backprop network (Nielsen's or UFLDL's letters) give a
     second reading in ``--context backprop`` (:func:`network_definitions.as_backprop`)."""
     written = claim
+    claim = equals_signs(claim)
+    defines = [equals_signs(d) for d in defines]
     claim, defines = _sigma_prime_matrix(claim, list(defines))
-    claim, defines, over = _sum_over_parameters(claim, defines)
+    claim, defines, assumes, over = _sum_over_parameters(claim, defines, list(assumes))
+    claim, defines, sample = _sample_superscripts(claim, defines)
+    over = over + sample
     claim, defines, named = _gradient_names(claim, list(defines))
     defines, stated = stated_dependence(claim, list(defines))
     stated = named + over + stated
@@ -1078,8 +1182,13 @@ def _judge_written(claim: str, contexts, defines, assumes, timeout) -> Judgement
     claim, defines, assumes, layered = _layer_letters(claim, list(defines), list(assumes))
     claim = _applied_in_derivatives(claim, [*defines, *_CONNECTIVE.split(claim)])
     unread: list[str] = []
-    parts, conditions = split_claims(claim, unread)
+    wheres: list[str] = []
+    parts, conditions = split_claims(claim, unread, wheres)
     assumes = list(assumes) + conditions
+    for where in wheres:  # "…, where δ^l_j = ∂C/∂z^l_j": a definition the claim uses
+        if not (contexts and restates_network(where)) and not (
+                defined_names([where]) & defined_names(defines)):
+            defines = [*defines, where]
     if len(parts) > 1:
         result = Judgement(claim)
         for i, part in enumerate(parts):
@@ -1242,7 +1351,7 @@ def _readings(claim: str, contexts, defines) -> list[tuple[tuple, bool, str | No
     text = " ".join([claim, *defines])
     layered = re.search(r"(?<![A-Za-z\\])[a-z]\s*(?:_\s*(?:\{[^{}]*\}|\w)\s*)?\^\s*\{?\s*[lL]",
                         text)
-    numbered = re.search(r"(?<![A-Za-z\\])[A-Za-z]_\{?\d", text)
+    numbered = re.search(r"(?<![A-Za-z\\])[A-Za-z]_\{?\d|\^\s*\{\s*[([]\s*\d\s*[)\]]\s*\}", text)
     vector_only = TRANSPOSE.search(text) or re.search(
         r"\\(?:odot|circ|bullet|mathbf|boldsymbol|bm|vec|top|\|)(?![a-zA-Z])|diag|\\mathrm\{tr", text)
     if (layered or numbered) and not vector_only:
@@ -1302,7 +1411,8 @@ def _judge_read(claim: str, contexts, defines, assumes, timeout) -> Judgement:
 def _definition_needs_numbers(error: InputError) -> bool:
     """A --define whose sides cannot be formed with vectors and matrices (a log of a
     vector, a^L(1 − a^L) as a product of columns)."""
-    return str(error).startswith("in --define") and "different shapes" in str(error)
+    return str(error).startswith("in --define") and ("different shapes" in str(error) or
+                                                      "inner sizes that differ" in str(error))
 
 
 def _only_definition(result: Judgement) -> bool:

@@ -40,6 +40,7 @@ def _canonical(text: str) -> str | None:
     t = _WRAP.sub(r"\1", text)
     t = _WRAP.sub(r"\1", t)
     t = _SPACING.sub("", t)
+    t = re.sub(r"\^([lL])", r"^{\1}", t)  # z^l as z^{l}: the label's braces are its own
     t = re.sub(r"J\([^()]*\)", "J", t)  # J(\mathbf{W}, \mathbf{b}, \mathbf{x}, \mathbf{y})
     t = re.sub(r"\\partial[CE](?![A-Za-z])", r"\\partialJ", t)  # δ^l = ∂C/∂z^l: any cost letter
     t = re.sub(r"_\{?[a-z]\}?", "", t)  # a^l_j = σ(z^l_j): the entrywise form
@@ -116,8 +117,9 @@ def as_backprop(claim: str, defines) -> NetworkReading | None:
             costs.append(d)
         else:
             rest.append(d)
-    if not network or len(costs) > 1 or any(_LAYER.search(d) for d in rest):
-        return None
+    if not any(_LAYER.search(d) for d in network) or len(costs) > 1 \
+            or any(_LAYER.search(d) for d in rest):
+        return None  # σ(z) = 1/(1 + e^{-z}) alone is no network
     cost = _GENERIC_COST.match(costs[0].strip()).group(1) if costs else None
     text = as_sigma(claim)
     if shifted:

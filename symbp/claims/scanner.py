@@ -228,7 +228,7 @@ class Scanner:
             if sub is None:
                 self.error(r"\nabla needs a subscript, as in \nabla_a C", base + i)
             var = self.parse(sub, base + end)
-            operand_end = self.primary_end(s, k, base)
+            operand_end = self.operand_end(s, k, base)
             operand = self.parse(s[k:operand_end], base + k)
             out.append(self.new(("deriv", operand, var, 1)))
             return operand_end
@@ -373,7 +373,7 @@ class Scanner:
             out.append(r"\lim_{" + m.group(1) + r" \to " + self.flatten(m.group(2), base + t)
                        + "} ")
             return k
-        m = re.fullmatch(r"\s*([a-zA-Z])\s*(?:\\neq?|\u2260)\s*([a-zA-Z])\s*", sub)
+        m = re.fullmatch(r"\s*([a-zA-Z])\s*(?:\\neq?|\u2260)\s*([a-zA-Z](?:_\{?[a-zA-Z]\}?)?)\s*", sub)
         if m and name == "sum":  # \sum_{i \ne k}: over 1..n without i = k
             out.append(f"\\sum_{{{m.group(1)}={self.new(('except', m.group(2))).strip()}}}"
                        f"^{{\\variable{{SIZE}}}} ")
@@ -431,18 +431,7 @@ class Scanner:
             j = skip_space(s, k2)
             if j >= len(s):
                 self.error("a derivative operator needs something to act on", base + j)
-            operand_end = self.primary_end(s, j, base)
-            if re.fullmatch(r"\s*(?:\d+(?:\.\d+)?|\\(?:alpha|beta|gamma|lambda|mu|eta|rho|tau)"
-                            r"(?![A-Za-z]))\s*", s[j:operand_end]):
-                # \frac{\partial}{\partial W} \lambda \sum_k W_k^2: a constant coefficient
-                # is not the operand; the operator acts on the whole term
-                operand_end = term_end(s, j, "+-=")
-            elif s[j] == "(" and TRANSPOSE.match(s, skip_space(s, self.match_close(s, j) + 1)) \
-                    and s[skip_space(s, operand_end):skip_space(s, operand_end) + 1] not in (
-                        "", "+", "-", "=", ")", "}"):
-                # \frac{\partial}{\partial x} (x - s)^T W (x - s): the operator acts on the
-                # quadratic form, not on the row (x - s)^T alone
-                operand_end = term_end(s, j, "+-=")
+            operand_end = self.operand_end(s, j, base)
             operand = self.parse(s[j:operand_end], base + j)
             out.append(self.new(("deriv", operand, var, order)))
             return operand_end
@@ -480,12 +469,28 @@ class Scanner:
         out.append(self.new(("differential", self.parse(s[t:j], base + t))))
         return j
 
+    def operand_end(self, s: str, j: int, base: int) -> int:
+        """End of what a derivative operator (∂/∂x, ∇_x) written before it acts on: the next
+        primary, or the whole term when that primary is a constant coefficient
+        (∂/∂W λ Σ_k W_k²) or a transposed row followed by more factors (∇_x xᵀAx,
+        ∂/∂x (x − s)ᵀW(x − s): the quadratic form, not the row alone)."""
+        j = skip_space(s, j)
+        end = self.primary_end(s, j, base)
+        if re.fullmatch(r"\s*(?:\d+(?:\.\d+)?|\\(?:alpha|beta|gamma|lambda|mu|eta|rho|tau)"
+                        r"(?![A-Za-z]))\s*", s[j:end]):
+            return term_end(s, j, "+-=")
+        rest = skip_space(s, end)
+        if re.search(r"\^\s*(?:T|\{\s*(?:T|\\top|\\intercal)\s*\}|\\top|\\intercal)\s*$",
+                     s[j:end]) and s[rest:rest + 1] not in ("", "+", "-", "=", ")", "}"):
+            return term_end(s, j, "+-=")
+        return end
+
     def primary_end(self, s: str, j: int, base: int) -> int:
         """End of the operand after an operator: a group, or a name with scripts and call."""
         j = skip_space(s, j)
         if j >= len(s):
             self.error("an operand is missing", base + j)
-        if re.match(r"\\(sum|prod|frac|dfrac|lim)(?![a-zA-Z])", s[j:]):
+        if re.match(r"\\(sum|prod|frac|dfrac|tfrac|lim)(?![a-zA-Z])", s[j:]):
             return term_end(s, j)  # an operator before a sum acts on the whole term
         word = _function_word(s, j, after_operator=True)
         if word is not None:  # tr(X), det X typed plainly: the whole application

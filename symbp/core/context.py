@@ -205,6 +205,31 @@ def symmetric(matrix: sp.MatrixSymbol, latex: str) -> Assumption:
                       name="symmetric")
 
 
+def positive_determinant(matrix: sp.MatrixSymbol, latex: str) -> Assumption:
+    """det X > 0 (so ln det X is real): a numeric sample with det X < 0 has its first row
+    negated; symbolically nothing changes (the identities hold wherever both sides do)."""
+
+    def constrain(values, sizes):
+        entries = {(int(a.i), int(a.j)): a for a in values
+                   if isinstance(a, MatrixElement) and getattr(a.parent, "name", None)
+                   == matrix.name and a.i.is_Integer and a.j.is_Integer}
+        if not entries:
+            return values
+        n = 1 + max(max(i, j) for i, j in entries)
+        if any((i, j) not in entries for i in range(n) for j in range(n)):
+            return values
+        import mpmath
+
+        det = mpmath.det(mpmath.matrix([[values[entries[i, j]] for j in range(n)]
+                                        for i in range(n)]))
+        if det < 0:
+            for j in range(n):
+                values[entries[0, j]] = -values[entries[0, j]]
+        return values
+
+    return Assumption(f"det {matrix} > 0", latex, constrain=constrain, name="positive_det")
+
+
 def _by_expressions(expr):
     """Derivatives by an expression (da_j/de^{net_k}), taken once the definitions are all
     expanded and before sums are written out (see :mod:`symbp.core.by_expression`)."""

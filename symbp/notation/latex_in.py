@@ -48,7 +48,7 @@ SPACING = [r"\displaystyle", r"\left.", r"\right.", r"\left", r"\right", r"\bigl
            r"\Bigl", r"\Bigr", r"\biggl", r"\biggr", r"\Biggl", r"\Biggr", r"\bigg", r"\Bigg",
            r"\big", r"\Big", r"\quad", r"\qquad", r"\,", r"\;", r"\:", r"\!", r"\ ", "~",
            r"\nonumber", r"\notag"]
-TRANSPOSE = re.compile(r"\^\s*(?:T(?![a-zA-Z])|\\top(?![a-zA-Z])|\\intercal|\{\s*(?:T|\\top|\\intercal|"
+TRANSPOSE = re.compile(r"\^\s*(?:T|\\top(?![a-zA-Z])|\\intercal|\{\s*(?:T|\\top|\\intercal|"
                        r"\\mathsf\s*\{?\s*T\s*\}?|\\mathrm\s*\{?\s*T\s*\}?|\\rm\s*T|"
                        r"\\mathsf\s*T|\\mathrm\s*T)\s*\})")
 INV_TRANSPOSE = re.compile(r"\^\s*\{\s*-\s*(?:T|\\top|\\intercal|\\mathsf\s*\{?\s*T\s*\}?|"
@@ -203,21 +203,43 @@ def indicators(text: str) -> str:
         if depth:
             continue
         inner = re.sub(r"\\right\s*$", "", text[m.end():j]).strip()
-        cmp = re.fullmatch(r"(.+?)\s*(>|<|\\gt|\\lt)\s*(.+)", inner)
-        eq = re.fullmatch(r"([a-zA-Z](?:_\{?[a-zA-Z]\}?)?)\s*=\s*([a-zA-Z](?:_\{?[a-zA-Z]\}?)?)", inner)
-        if cmp:
-            u, op, v = cmp.groups()
-            diff = f"({u}) - ({v})" if op in (">", "\\gt") else f"({v}) - ({u})"
-            rep = r"\mathrm{step}(%s)" % (diff if v.strip() != "0" or op not in (">", "\\gt")
-                                         else u)
-        elif eq:
-            rep = r"\delta_{%s,%s}" % (eq.group(1).replace("{", "").replace("}", ""),
-                                       eq.group(2).replace("{", "").replace("}", ""))
-        else:
+        rep = _indicator_of(inner)
+        if rep is None:
             continue
         out.append(text[k:m.start()] + rep)
         k = j + len(close)
-    return "".join(out) + text[k:]
+    text = "".join(out) + text[k:]
+    # Iverson's bracket [k = y_i], [x > 0] (CS231n writes it for 𝟙): a relation alone in [ ]
+    return re.sub(r"(?<![\\\w])\[([^\[\]=<>]+(?:=|>|<|\\[gl]eq?(?![A-Za-z])|\\[gl]t(?![A-Za-z]))"
+                  r"[^\[\]=<>]+)\]", lambda b: _indicator_of(b.group(1).strip()) or b.group(0), text)
+
+
+_GREATER = (">", "\\gt", "\\ge", "\\geq")
+
+
+def _indicator_of(inner: str) -> str | None:
+    """𝟙(u > v) (or ≥) as step(u − v); 𝟙(j = y_i) as δ_{j,y_i}; None for anything else."""
+    cmp = re.fullmatch(r"(.+?)\s*(>|<|\\gt(?![A-Za-z])|\\lt(?![A-Za-z])|\\geq?(?![A-Za-z])|"
+                       r"\\leq?(?![A-Za-z]))\s*(.+)", inner)
+    eq = re.fullmatch(r"([a-zA-Z](?:_\{?[a-zA-Z]\}?)?)\s*=\s*([a-zA-Z](?:_\{?[a-zA-Z]\}?)?)", inner)
+    if cmp:  # u ≥ v and u > v differ at one point, which random samples never hit
+        u, op, v = cmp.groups()
+        diff = f"({u}) - ({v})" if op in _GREATER else f"({v}) - ({u})"
+        return r"\mathrm{step}(%s)" % (diff if v.strip() != "0" or op not in _GREATER else u)
+    if eq:
+        return r"\delta_{%s,%s}" % (eq.group(1).replace("{", "").replace("}", ""),
+                                    eq.group(2).replace("{", "").replace("}", ""))
+    return None
+
+
+_EQUALS_SIGNS = re.compile(
+    r"\\(?:equiv|triangleq|coloneqq|doteq)(?![A-Za-z])|:=|\\(?:overset|stackrel)\s*\{\s*"
+    r"(?:\\text|\\mathrm)?\s*\{?\s*(?:def|\\triangle)\s*\}?\s*\}\s*\{\s*=\s*\}")
+
+
+def equals_signs(text: str) -> str:
+    """≡, ≜, :=, \\stackrel{def}{=}: a definition or an identity, read as '='."""
+    return _EQUALS_SIGNS.sub("=", text)
 
 
 def normalize(text: str) -> str:
@@ -237,6 +259,10 @@ def normalize(text: str) -> str:
     # \boldsymbol{\sigma}'(\mathbf{z}): the activation applied to a vector, written bold
     text = re.sub(r"\\(?:boldsymbol|mathbf|bm)\s*\{\s*\\(sigma|phi|tanh)\s*\}(?=\s*(?:'|\^|\())",
                   r"\\\1", text)
+    text = equals_signs(text)
+    # Andrew Ng's a^{[2]}, W^{[2]T}: layer 2 (as a^{(2)}), transposed
+    text = re.sub(r"\^\s*\{\s*\[\s*(\d)\s*\]\s*(T|\\top)\s*\}", r"^{(\1)}^{T}", text)
+    text = re.sub(r"\^\s*\{\s*\[\s*(\d)\s*\]\s*\}", r"^{(\1)}", text)
     # UFLDL's a^{(n_l)}: the output layer n_l is L (a^{(n_l - 1)} is L-1)
     text = re.sub(r"\^\s*\{\s*\(?\s*n_\s*\{?\s*l\s*\}?\s*(?:-\s*(\d+)\s*)?\)?\s*\}",
                   lambda m: "^{L%s}" % (f"-{m.group(1)}" if m.group(1) else ""), text)
@@ -295,7 +321,8 @@ def read_claim(text: str, functions=frozenset(), names=frozenset()):
     text = indicators(cjk_labels(text))
     precheck(text)
     clean = normalize(text)
-    checked = re.sub(r"\\sum\s*_\s*\{\s*[a-zA-Z]\s*\\neq?\s*[a-zA-Z]\s*\}", r"\\sum_{}", clean)
+    checked = re.sub(r"\\sum\s*_\s*\{\s*[a-zA-Z]\s*\\neq?\s*[a-zA-Z](?:_\{?[a-zA-Z]\}?)?\s*\}",
+                     r"\\sum_{}", clean)
     for bad in (r"\neq", r"\ne ", r"\approx", r"\leq", r"\geq", r"\le ", r"\ge "):
         if bad in checked + " ":
             fail(f"the relation {bad.strip()} is not supported; only '=' is checked", clean,

@@ -85,17 +85,30 @@ def test_undefined_cost_is_not_differentiated_to_zero(capsys):
     assert code == 2 and "not defined" in err
 
 
-@pytest.mark.parametrize("factor", ["", "2"])
-def test_a_derivative_the_definitions_make_zero_is_refused_not_true(capsys, factor):
-    # J is defined through W^L only: ∂J/∂W^l would be 0 = 0 whatever multiple is written
-    code, _, err = run(capsys, "verify", "--define",
+@pytest.mark.parametrize("factor, code_expected", [("", 0), ("2", 1)])
+def test_the_networks_own_definitions_at_the_output_layer_read_every_layer(
+        capsys, factor, code_expected):
+    # z^L = W^L a^{L-1} + b^L, a^L = σ(z^L), δ^l = ∂J/∂z^l restate the backprop network:
+    # ∂J/∂W^l is then BP4 at any layer (true, and false with a stray factor 2), not 0 = 0
+    code, out, _ = run(capsys, "verify", "--define",
                        r"J = \frac{1}{2} \|\mathbf{a}^L - \mathbf{y}\|_2^2", "--define",
                        r"\mathbf{a}^L = \sigma(\mathbf{z}^L)", "--define",
                        r"\mathbf{z}^L = \mathbf{W}^L \mathbf{a}^{L-1} + \mathbf{b}^L", "--define",
                        r"\boldsymbol{\delta}^l = \frac{\partial J}{\partial \mathbf{z}^l}",
                        r"\frac{\partial J}{\partial \mathbf{W}^{l}} = " + factor
                        + r"\boldsymbol{\delta}^{l} (\mathbf{a}^{l-1})^{T}")
-    assert code == 2 and "does not depend on W^{l}" in err
+    assert code == code_expected and "restate the backprop network" in out
+
+
+@pytest.mark.parametrize("factor", ["", "2"])
+def test_a_derivative_the_definitions_make_zero_is_refused_not_true(capsys, factor):
+    # J is defined through V only: ∂J/∂W would be 0 = 0 whatever multiple is written
+    code, _, err = run(capsys, "verify", "--define",
+                       r"J = \frac{1}{2} \|\mathbf{u} - \mathbf{y}\|_2^2", "--define",
+                       r"\mathbf{u} = \sigma(\mathbf{V} \mathbf{x})",
+                       r"\frac{\partial J}{\partial \mathbf{W}} = " + factor
+                       + r"\mathbf{V}")
+    assert code == 2 and "does not depend on" in err
 
 
 @pytest.mark.parametrize("claim, hint", [

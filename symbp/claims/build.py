@@ -464,6 +464,22 @@ class Builder:
         if kind == "pattern":  # [a_1; ⋮; a_j − 1; ⋮; a_n]
             return self.pattern_vector([None if r is None else self.scalar_only(
                 self.build(r), "an entry of a written vector") for r in e[1]])
+        if kind == "cases":  # \begin{cases} 1, & x > 0 \\ 0, & x < 0 \end{cases}
+            relations = {">": sp.StrictGreaterThan, "<": sp.StrictLessThan, "=": sp.Eq,
+                         "\\ge": sp.GreaterThan, "\\geq": sp.GreaterThan,
+                         "\\le": sp.LessThan, "\\leq": sp.LessThan, "\\ne": sp.Ne,
+                         "\\neq": sp.Ne}
+            pieces = []
+            for value, cond in e[1]:
+                v = self.scalar_only(self.build(value), "a case's value")
+                if cond is None:
+                    pieces.append((v, True))
+                    continue
+                left, op, right = cond
+                pieces.append((v, relations[op](
+                    self.scalar_only(self.build(left), "a case's condition"),
+                    self.scalar_only(self.build(right), "a case's condition"))))
+            return sp.Piecewise(*pieces)
         if kind == "explicit":  # \begin{bmatrix} … \end{bmatrix}
             cells = [[self.scalar_only(self.build(c), "an entry of a written matrix")
                       for c in row] for row in e[1]]
@@ -875,6 +891,9 @@ class Builder:
             return self.elementwise(fname, x, primes, func)
         if fname in ELEMENTWISE and fname not in ("sign", "relu"):  # no ordinary derivative
             return self.elementwise(fname, x, primes)
+        if fname == "relu" and primes == 1:  # ReLU′: the step, wherever it is defined (x ≠ 0)
+            self.env.notes.add("ReLU′ read as the step function 𝟙(x > 0) (undefined at 0)")
+            return self.elementwise("step", x)
         if primes:
             raise NotUnderstood(f"a prime on {fname} is not understood",
                                 hint=r"write \frac{d}{dx}")

@@ -563,6 +563,12 @@ def _assumption(lhs, rhs, text) -> Assumption:
         if isinstance(f, MatrixElement) and isinstance(f.parent, sp.MatrixSymbol) \
                 and f.j == 0 and f.i == var - 1 and lo == 1:
             return vector_sums_to_one(f.parent)  # Σ_k y_k = 1 with y a vector
+    if rhs == 1 and is_matrix(lhs) and lhs.shape == (1, 1):
+        ones = [a for a in sp.preorder_traversal(lhs) if isinstance(a, sp.OneMatrix)]
+        vectors = [a for a in lhs.atoms(sp.MatrixSymbol) if a.shape[1] == 1]
+        if isinstance(lhs, sp.MatMul) and len(lhs.args) == 2 and ones and len(vectors) == 1 \
+                and lhs.args[1] == vectors[0]:
+            return vector_sums_to_one(vectors[0])  # 1ᵀy = 1: the entries of y sum to one
     for m, other in ((lhs, rhs), (rhs, lhs)):
         if isinstance(m, sp.MatrixSymbol) and other == m.T:
             # B = Bᵀ: B is symmetric; everywhere read as its symmetric part (B + Bᵀ)/2
@@ -1071,7 +1077,10 @@ def _strip_prose(part: str, conditions: list, unread: list, wheres: list) -> str
         conditions.append(m.group(1))
         part = part[m.end():]
     m = _LEADING_LABEL.match(part)
-    if m and not re.match(r"\s*(?:for|if|when|where)\b", m.group(1)):
+    if m and not re.match(r"\s*(?:for|if|when|where)\b", m.group(1)) and (
+            re.search(r"[\u3400-\u9fff]|[:：]\s*$", m.group(1))
+            or re.search(r"[:：]", m.group(0)[m.group(0).rfind("}"):])):
+        # 输出层误差：, Output error: — not \text{ReLU}'(x), a function's name
         part = part[m.end():]
     m = _WHERE.search(part)
     if m and "=" in part[:m.start()]:
@@ -1295,7 +1304,7 @@ def _applied_in_derivatives(claim: str, texts) -> str:
 def _is_assumption(text: str) -> bool:
     """Σ_j y_j = 1, 1ᵀy = 1, x > 0, k ≠ j: a statement of what is given, not an identity."""
     t = text.strip()
-    return bool(re.search(r"\\sum[^=]*=\s*1\s*$|\\mathbf\s*\{\s*1\s*\}\s*\^\s*\{?\s*(?:T|\\top)"
+    return bool(re.search(r"\\sum[^=]*=\s*1\s*$|\\(?:mathbf|boldsymbol|bm)\s*\{\s*1\s*\}\s*\^\s*\{?\s*(?:T|\\top)"
                           r"[^=]*=\s*1\s*$", t)) or index_relation(t) is not None or bool(
         re.search(r"(?<!\\)[<>]|\\(?:le|ge|leq|geq|ne|neq|in)(?![a-zA-Z])", t))
 

@@ -318,7 +318,7 @@ class Scanner:
     def explicit_matrix(self, s: str, i: int, end: int, base: int, out: list[str]) -> int:
         """``\\begin{bmatrix} a & b \\\\ c & d \\end{bmatrix}`` (also pmatrix, matrix): a matrix
         of written entries, each a scalar expression."""
-        m = re.match(r"\s*\{\s*(bmatrix|pmatrix|matrix|Bmatrix|smallmatrix)\s*\}", s[end:])
+        m = re.match(r"\s*\{\s*(bmatrix|pmatrix|matrix|Bmatrix|smallmatrix|cases)\s*\}", s[end:])
         if not m:
             self.error("only bmatrix, pmatrix and matrix environments are read here",
                        base + i, "write a small matrix as \\begin{bmatrix} a & b \\end{bmatrix}")
@@ -333,6 +333,9 @@ class Scanner:
             depth += 1 if mm.group(1) == "begin" else -1
             k = mm.end()
         body = s[start:mm.start()]
+        if env == "cases":
+            out.append(self.new(("cases", self.cases(body, base + start))))
+            return k
         rows = [r.strip() for r in re.split(r"\\cr(?![a-zA-Z])", body) if r.strip()]
         if "&" not in body and any(r == "\\vdots" for r in rows) and len(rows) in (3, 5) \
                 and all((r == "\\vdots") == (k % 2 == 1) for k, r in enumerate(rows)):
@@ -353,6 +356,34 @@ class Scanner:
             self.error("the rows of the matrix have different lengths", base + i)
         out.append(self.new(("explicit", table)))
         return k
+
+    def cases(self, body: str, base: int) -> list:
+        """The rows of ``\\begin{cases} 1, & x > 0 \\\\ 0, & \\text{otherwise} \\end{cases}``:
+        [(value, (left, relation, right) or None for "otherwise")]."""
+        rows = []
+        for row in (r for r in re.split(r"\\cr(?![a-zA-Z])", body) if r.strip()):
+            cells = top_level_split(row, "&") or [row]
+            if len(cells) != 2:
+                self.error("each case is written 'value & condition'", base)
+            value = re.sub(r"[,;]\s*$", "", cells[0].strip())
+            cond = re.sub(r"\\text\s*\{\s*(?:if|for|when|where)?\s*[,:]?\s*\}", " ",
+                          cells[1])
+            cond = re.sub(r"^(?:\s|,|\\q?quad)*(?:if|for|when)\b", " ", cond).strip(" ,.;")
+            if re.fullmatch(r"\\text\s*\{\s*(?:otherwise|else|other\s*cases?)\s*\}|"
+                            r"otherwise|else|", cond):
+                rows.append((self.parse(value, base), None))
+                continue
+            rel = re.fullmatch(r"(.+?)\s*(>|<|\\geq?(?![A-Za-z])|\\leq?(?![A-Za-z])|=|"
+                               r"\\neq?(?![A-Za-z]))\s*(.+)", cond, re.S)
+            if not rel:
+                self.error(f"the condition '{cond}' of a case is not understood", base,
+                           "write a relation such as x > 0, or \\text{otherwise}")
+            rows.append((self.parse(value, base),
+                         (self.parse(rel.group(1), base), rel.group(2),
+                          self.parse(rel.group(3), base))))
+        if not rows:
+            self.error("the cases are empty", base)
+        return rows
 
     def limits(self, s: str, k: int, base: int, out: list[str], name: str) -> int:
         """``\\sum_{j=1}^{n}``, ``\\sum_j`` (1..n), ``\\lim_{c \\to \\infty}``, ``\\log_2``."""

@@ -182,14 +182,30 @@ def _in_exponentials(d):
 
 
 def _by_cases(d):
-    """max, min, |·|, sign as Piecewise over the real line; each case simplified."""
-    return sp.simplify(sp.piecewise_fold(d.rewrite(sp.Piecewise)))
+    """max, min, |·|, sign as Piecewise over the real line; each case simplified.  A case
+    that holds on finitely many points only (x = 0 between x > 0 and x < 0, where ReLU′ or
+    d|x|/dx is not defined) does not count: 0 when every other case is 0."""
+    folded = sp.simplify(sp.piecewise_fold(d.rewrite(sp.Piecewise)))
+    if not isinstance(folded, sp.Piecewise) or len(folded.free_symbols) != 1:
+        return folded
+    x = next(iter(folded.free_symbols))
+    covered = sp.S.EmptySet
+    for value, cond in folded.args:
+        try:
+            where = sp.S.Reals if cond is sp.true else cond.as_set()
+            where = where - covered
+        except Exception:  # noqa: BLE001 - a condition SymPy cannot solve: keep the cases
+            return folded
+        covered = covered | where
+        if sp.simplify(value) != 0 and not isinstance(where, (sp.FiniteSet, type(sp.S.EmptySet))):
+            return folded
+    return sp.Integer(0) if x.is_real else folded
 
 
 #: exact rewrites tried when plain simplification leaves a difference (each bounded by the
 #: caller's time limit); a result of exactly 0 is a proof for the general form
 _REWRITES = (((sp.tanh, sp.sinh, sp.cosh, sp.sech, sp.csch, sp.coth), _in_exponentials),
-             ((sp.Max, sp.Min, sp.Abs, sp.sign, sp.Heaviside), _by_cases))
+             ((sp.Max, sp.Min, sp.Abs, sp.sign, sp.Heaviside, sp.Piecewise), _by_cases))
 
 
 def _opaque_zero(lhs, rhs, ctx: Context, seconds: float = 1.0) -> bool:

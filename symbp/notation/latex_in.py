@@ -238,8 +238,13 @@ _EQUALS_SIGNS = re.compile(
 
 
 def equals_signs(text: str) -> str:
-    """≡, ≜, :=, \\stackrel{def}{=}: a definition or an identity, read as '='."""
-    return _EQUALS_SIGNS.sub("=", text)
+    """≡, ≜, :=, \\stackrel{def}{=}: a definition or an identity, read as '='.  Inside
+    ``cases``, the words of a condition in Chinese (当 x > 0 时, 其他) become English."""
+    text = _EQUALS_SIGNS.sub("=", text)
+    return re.sub(r"\\begin\s*\{\s*cases\s*\}.*?\\end\s*\{\s*cases\s*\}", lambda m: re.sub(
+        r"\\text\s*\{\s*(当|若|如果|其他|否则|其它|时)\s*[,，]?\s*\}",
+        lambda w: {"当": r"\text{if}", "若": r"\text{if}", "如果": r"\text{if}",
+                   "时": " "}.get(w.group(1), r"\text{otherwise}"), m.group(0)), text, flags=re.S)
 
 
 def normalize(text: str) -> str:

@@ -20,6 +20,7 @@ import re
 
 import sympy as sp
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
+from sympy.matrices.expressions.kronecker import KroneckerProduct
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..core.by_expression import ByExpression
@@ -27,6 +28,7 @@ from ..core.expr import LayerLabel
 from ..nn.activations import sigma as SIGMA
 from ..notation.latex_in import TRANSPOSE, Atom, LatexInputError, Raw, placeholder_name
 from .differential import differential, differential_of_variable
+from .vec import Vec
 from .network import (
     Jacobian,
     Logistic,
@@ -148,6 +150,9 @@ class Env:
             vm = re.search(r"(?:\\(?:mathbf|boldsymbol|bm|vec)\{)?\\?([a-zA-Z]+)\}?$", before)
             if vm and vm.group(1)[0].islower():
                 self.vector_names.add(vm.group(1))
+        # matrices written (a capital other than a cost's name, or a transpose)
+        self.matrix_text = bool(TRANSPOSE.search(joined) or re.search(
+            r"(?<![\\A-Za-z])(?![CEJLN](?![A-Za-z_]))[A-Z](?![a-z])", joined))
         self.markers = bool(TRANSPOSE.search(joined)) or any(
             t in joined for t in (r"\odot", r"\circ", r"\bullet", "tr", r"\det", "diag", r"\|"))
         self.user_sigma = bool(re.search(r"(^|=|\s)\\sigma\s*\(\s*[a-z]\s*\)\s*=", joined))
@@ -216,6 +221,11 @@ class Env:
             self.parent[a] = b
         elif self.flexible(b):
             self.parent[b] = a
+        elif not (a.is_Symbol or a.is_Integer) or not (b.is_Symbol or b.is_Integer):
+            # r_A r_B against r_C r_D (Kronecker products): sizes that may well agree, but
+            # this reader does not solve for them — never a reason to say false
+            raise NotUnderstood(f"{why}: sizes {a} and {b} would have to agree, which is "
+                                "not worked out for products of sizes")
         else:
             raise ShapeConflict(why)
         raise Retry()
@@ -502,10 +512,32 @@ class Builder:
         return [differential_of_variable(self.atom(x[1])) for x in self.table.values()
                 if x[0] == "dvar" and x[1].name not in self.env.defined_names]
 
+    def kronecker(self, args):
+        """A ⊗ B: the Kronecker product of the products on each side (⊗ binds looser
+        than juxtaposition, as ⊙ does)."""
+        segments, current = [], []
+        for a in args:
+            if self.marker(a, "kronecker"):
+                segments.append(current)
+                current = []
+            else:
+                current.append(a)
+        segments.append(current)
+        if any(not seg for seg in segments):
+            raise NotUnderstood("⊗ needs a factor on each side")
+        factors = [self.mul(seg) for seg in segments]
+        for f in factors:
+            if not is_matrix(f):
+                raise NotUnderstood("⊗ is read between matrices",
+                                    hint="write A \\otimes B with A and B matrices")
+        return KroneckerProduct(*factors)
+
     def marker(self, t, kind):
         return isinstance(t, sp.Symbol) and self.table.get(t.name, ("",))[0] == kind
 
     def mul(self, args):
+        if any(self.marker(a, "kronecker") for a in args):
+            return self.kronecker(args)
         segments, current = [], []
         for a in args:
             if self.marker(a, "hadamard"):
@@ -529,7 +561,13 @@ class Builder:
                 if len(seg) == 1:
                     self.vector_name(seg[0])
             # (ŷ − y) ⊙ σ'(z) with every quantity read as one number (a unit, or names the
-            # definitions make numbers): entry by entry, ⊙ is the product
+            # definitions make numbers): entry by entry, ⊙ is the product — unless matrices
+            # are about, whose transposes a reading in numbers would not see
+            if self.env.matrix_text:
+                raise NotUnderstood("⊙ between quantities read as numbers, next to matrices: "
+                                    "which of them are vectors could not be inferred",
+                                    hint=r"write the vectors bold (\mathbf{z}) or with a "
+                                         "layer (z^l)")
             self.env.notes.add("⊙ between quantities read as numbers: their product (the "
                                "identity entry by entry)")
             return sp.Mul(*[self.product(seg) for seg in segments])
@@ -583,7 +621,8 @@ class Builder:
         if isinstance(f, sp.Mul) and len(f.args) == 2 and f.args[0].is_Number:
             f = f.args[1]
         if not (isinstance(f, sp.Symbol) and f.is_integer is not True
-                and re.fullmatch(r"[a-z](?:_\d+)?|[a-z]{2,}_\d+", f.name) and f.name != "e"
+                and re.fullmatch(r"[a-z](?:_\d+|_cjk[A-P]+|_[A-Za-z]{4,}|_(?:out|in|hid))?|"
+                                 r"[a-z]{2,}_\d+|(?:delta|sigma)_cjk[A-P]+", f.name) and f.name != "e"
                 and f.name not in self.env.scalar_names
                 and f.name not in self.env.vector_names):
             return False
@@ -754,6 +793,10 @@ class Builder:
         self.env.unify(a.shape[1], b.shape[1], why)
 
     def square(self, a, what):
+        if isinstance(a, KroneckerProduct):  # tr(A ⊗ B), (A ⊗ B)⁻¹: A and B square
+            for f in a.args:
+                self.square(f, what)
+            return
         self.env.unify(a.shape[0], a.shape[1], f"{what} needs a square matrix, "
                                                f"but {shape_text(a)} is not square")
 
@@ -899,6 +942,10 @@ class Builder:
                                 hint=r"write \frac{d}{dx}")
         if fname in ELEMENTWISE:
             return self.elementwise(fname, x)
+        if fname == "vec":  # vec(X): X's columns stacked (Matrix Cookbook §10.2.2)
+            if not is_matrix(x):
+                raise NotUnderstood("vec(…) is read of a matrix")
+            return Vec(x)
         if fname == "tr":
             if not is_matrix(x):
                 self.env.notes.add("the trace of a number is the number (a 1×1 matrix)")

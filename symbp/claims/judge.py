@@ -38,8 +38,8 @@ from ..nn.activations import ACTIVATIONS
 from ..nn.activations import sigma as SIGMA
 from ..notation.contexts import defines_of, get_context
 from ..notation.latex_in import (
-    GREEK, LAYER, NAMED_FUNCS, NATIVE_FUNCS, TRANSPOSE, LatexInputError, equals_signs,
-    read_claim)
+    GREEK, LAYER, NAMED_FUNCS, NATIVE_FUNCS, TRANSPOSE, LatexInputError, cjk_labels,
+    equals_signs, read_claim)
 from .build import Builder, Env, NotUnderstood, Retry, ShapeConflict, is_matrix, shape_text
 from .differential import DMatrix, DSymbol
 from .network_definitions import as_backprop, restates_network
@@ -159,6 +159,9 @@ def _atom_of(raw):
 
 def _atom_latex(a) -> str:
     name = a.name
+    if "_" in name:  # out_o1, z_cjk…: a labelled name, written z_{cjk…}
+        head, label = name.split("_", 1)
+        name = f"{head}_{{{label}}}"
     for macro, mark in _ACCENTS.items():
         if name.endswith(mark):  # ŷ → \hat{y}
             name = "\\%s{%s}" % (macro, name[:-len(mark)])
@@ -233,7 +236,17 @@ def _generic_name(f) -> str | None:
     return None
 
 
-def _generic_piece(y: str, fresh: list, free: list) -> str | None:
+def _defined_as_vector(y: str, defines: list) -> bool:
+    """z_{out} defined as W_{out} a + b (a capital's product): a vector, not a number."""
+    key = re.sub(r"\s+", "", y)
+    for d in defines:
+        lhs, _, rhs = d.partition("=")
+        if re.sub(r"\s+", "", lhs) == key and re.search(r"(?<![\\A-Za-z])[A-Z](?![a-z])", rhs):
+            return True
+    return False
+
+
+def _generic_piece(y: str, fresh: list, free: list, vector: bool = False) -> str | None:
     """A term with an arbitrary gradient at every point in ``y``: tr(GᵀY) + tr(Hᵀ(Y⊙Y))
     for a matrix or vector, γy + κy² for a number, Σ_m (γ_m w_m + κ_m w_m²) for an
     indexed family w_j."""
@@ -245,11 +258,11 @@ def _generic_piece(y: str, fresh: list, free: list) -> str | None:
         g, h = fresh.pop(0), fresh.pop(0)
         w = m.group(1)
         return (f"\\sum_{{m}} (\\{g}_{{m}} {w}_{{m}} + \\{h}_{{m}} {w}_{{m}}^2)")
-    if plain[0].isupper() or y.startswith("\\mathbf"):
+    if plain[0].isupper() or y.startswith("\\mathbf") or vector:
         if len(free) < 2:
             return None
         g, h = free.pop(0), free.pop(0)
-        if y.startswith("\\mathbf") and plain[0].islower():
+        if (y.startswith("\\mathbf") or vector) and plain[0].islower():
             g, h = "\\mathbf{%s}" % g.lower(), "\\mathbf{%s}" % h.lower()
         return f"\\mathrm{{tr}}({g}^T {y}) + \\mathrm{{tr}}({h}^T ({y} \\odot {y}))"
     if len(fresh) < 2:
@@ -405,7 +418,18 @@ def generic_functions(scanner, claim: str, defines: list, network: bool) -> list
     defined = defined_names(defines)
     variables: dict[str, set] = {}
     uses: dict[str, int] = {}
-    for entry in scanner.table.values():
+    entries, scanned = list(scanner.table.values()), []
+    written = {a.name for a in scanner.atoms}
+    for d in defines:  # δ_{out} = ∂E/∂z_{out} defined and δ_{out} used: its ∂E counts too
+        head = defined_names([d])
+        if not head & written or head & _GENERIC_NAMES:
+            continue
+        try:
+            entries += list(read_claim(d)[0].table.values())
+        except LatexInputError:
+            continue
+        scanned.append(d)
+    for entry in entries:
         if entry[0] == "deriv":
             f, x = _atom_of(entry[1]), _atom_of(entry[2])
             name = _generic_name(f)
@@ -432,14 +456,14 @@ def generic_functions(scanner, claim: str, defines: list, network: bool) -> list
             continue
         mentioned = uses.get(name, 0) + sum(len(re.findall(
             re.escape(name).replace("_", r"\s*_\s*\{?\s*") + r"(?![A-Za-z0-9])", d))
-            for d in defines)
+            for d in defines if d not in scanned and defined_names([d]) & written)
         if mentioned < 2:
             # ∂C/∂z_j = a_j − y_j: the writer means one particular C, not any C — only a
             # claim that relates L's derivatives to each other (∂L/∂W = Xᵀ ∂L/∂Y, df =
             # tr(…)) holds for every L
             continue
-        args = {x for x in xs if re.sub(r"\\mathbf\{(\w)\}", r"\1", x).split("^")[0]
-                in defined}
+        args = {x for x in xs if re.sub(r"_\w$", "", re.sub(r"[{}]", "", re.sub(
+            r"\\mathbf\{(\w)\}", r"\1", x).split("^")[0])) in defined}
         if len(args) != 1:
             # differentiated by one undefined variable only: by two (∂L/∂w and ∂L/∂a), the
             # writer chains them through definitions not given (a = σ(wx)), so L of two
@@ -448,7 +472,8 @@ def generic_functions(scanner, claim: str, defines: list, network: bool) -> list
                 {re.sub(r"\\mathbf\{(\w)\}", r"\1", x) for x in xs} & defined) else set()
         if not args:
             continue
-        pieces = [_generic_piece(y, fresh, free) for y in sorted(args)]
+        pieces = [_generic_piece(y, fresh, free, _defined_as_vector(y, defines))
+                  for y in sorted(args)]
         if None in pieces:
             continue
         out.append((name, ", ".join(sorted(args)), f"{name} = " + " + ".join(pieces)))
@@ -1127,8 +1152,8 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
     Definitions that restate the backprop network (Nielsen's or UFLDL's letters) give a
     second reading in ``--context backprop`` (:func:`network_definitions.as_backprop`)."""
     written = claim
-    claim = equals_signs(claim)
-    defines = [equals_signs(d) for d in defines]
+    claim = cjk_labels(equals_signs(claim))
+    defines = [cjk_labels(equals_signs(d)) for d in defines]
     claim, defines = _sigma_prime_matrix(claim, list(defines))
     claim, defines, assumes, over = _sum_over_parameters(claim, defines, list(assumes))
     claim, defines, sample = _sample_superscripts(claim, defines)
@@ -1170,7 +1195,44 @@ def _judge_readings(claim: str, contexts, defines, assumes, timeout) -> Judgemen
     return plain
 
 
+_APPROX = re.compile(r"\\approx(?![A-Za-z])|≈")
+
+
+def _approximately(claim: str, contexts, defines, assumes) -> Judgement | None:
+    """``0.7413 × 0.1868 × 0.5932 ≈ 0.0821`` (a worked example's arithmetic, rounded):
+    both sides numbers, equal to the precision written (within 10⁻⁴ relative, or half a
+    unit of the last digit written) is true; apart by more than 1 % is false; between, or
+    anything that is not two numbers, is not decided here (None)."""
+    sides = _APPROX.split(claim)
+    if len(sides) != 2 or "=" in claim:
+        return None
+    try:
+        problem = Problem(f"{sides[0]} = {sides[1]}", contexts, defines, assumes)
+        left, right = (sp.N(sp.sympify(v), 30) for v in problem.values[:2])
+    except Exception:  # noqa: BLE001 - not two numbers: read as usual (and refused)
+        return None
+    if not (left.is_number and right.is_number) or left.free_symbols or right.free_symbols:
+        return None
+    digits = re.findall(r"\d+\.(\d+)", sides[1])
+    unit = 0.5 * 10 ** -max((len(d) for d in digits), default=0)
+    gap, size = abs(left - right), max(abs(left), abs(right), 1e-300)
+    text = f"{sp.N(left, 12)} and {sp.N(right, 12)}"
+    if gap <= unit or gap / size <= 1e-4:
+        verdict, why = Verdict.TRUE, f"≈: {text} agree to the precision written"
+    elif gap / size > 1e-2:
+        verdict, why = Verdict.FALSE, f"≈: {text} differ by {sp.N(gap / size, 3)} (relative)"
+    else:
+        verdict, why = Verdict.UNDECIDED, (f"not decided: {text} differ by "
+                                           f"{sp.N(gap / size, 3)} (relative), more than "
+                                           "rounding explains but little")
+    return Judgement(claim, [Step(sides[0].strip(), sides[1].strip(), verdict, why)])
+
+
 def _judge_written(claim: str, contexts, defines, assumes, timeout) -> Judgement:
+    approx = _approximately(claim, contexts, defines, assumes) if _APPROX.search(claim) \
+        else None
+    if approx is not None:
+        return approx
     written = claim
     premise = _PREMISE.match(claim)
     if premise and _is_assumption(premise.group(1)):
@@ -1185,7 +1247,7 @@ def _judge_written(claim: str, contexts, defines, assumes, timeout) -> Judgement
     # the network at generic layers; with definitions, a^{(2)} is layer 2's own quantity
     claim, numbered = _numbered_layers(claim) if not defines and re.search(
         r"\\partial|\\nabla|\\delta", claim) else (claim, None)
-    claim, named = prime_of_group.rewrite(claim, defined_names(defines) | user_functions(defines))
+    claim, named = _prime_of_group(claim, defined_names(defines) | user_functions(defines))
     if named is not None:  # f'(z) = (\frac{1}{1+e^{-z}})' … : the first step names f
         defines = [*defines, named]
     claim, defines, assumes, layered = _layer_letters(claim, list(defines), list(assumes))
@@ -1250,6 +1312,17 @@ _BARE_GRADIENT = re.compile(r"\\nabla\s*(?!_|\s)([A-Za-z])(?![A-Za-z_(^])|\\nabl
 _NUMBERED_LAYER = re.compile(r"((?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?(?<![A-Za-z\\])\\?"
                              r"(?:a|z|b|W|w|delta|Theta|theta)\s*\}?\s*(?:_\s*(?:\{[^{}]*\}|\w)\s*)?)"
                              r"\^\s*\{\s*\(\s*(\d)\s*\)\s*\}")
+
+
+def _prime_of_group(claim: str, defined: set) -> tuple[str, str | None]:
+    """:func:`prime_of_group.rewrite` on each part between ⇒ / ∵ / ∴ (∵ tanh x = …,
+    ∴ (tanh x)' = 1 − tanh² x); the definition only from the first part."""
+    pieces = re.split(f"({_CONNECTIVE.pattern})", claim)
+    named = None
+    for i in range(0, len(pieces), 2):
+        pieces[i], made = prime_of_group.rewrite(pieces[i], defined)
+        named = named or (made if i == 0 else None)
+    return "".join(pieces), named
 
 
 def _numbered_layers(claim: str) -> tuple[str, int | None]:
@@ -1463,6 +1536,7 @@ def _judge_one(claim: str, contexts, defines, assumes, timeout,
                 st.reason += (" [· between two vectors read entrywise (⊙): as a dot product "
                               "the sides cannot be formed]")
             return entrywise
+    _layout_note(result, claim)
     if broadcast or result.verdict is not Verdict.FALSE:
         return result
     # false only where two index letters take the same value (s_j, s_y with j = y), unless
@@ -1499,6 +1573,26 @@ def _judge_one(claim: str, contexts, defines, assumes, timeout,
                             f"false if {', '.join(added)} is a vector, true if it is one "
                             "number added to every entry; the reading is in doubt")
     return result
+
+
+_TRANSPOSED_SHAPES = re.compile(r"different shapes: .*\(([^()×]+)×([^()×]+)\) and .*"
+                                r"\(([^()×]+)×([^()×]+)\)")
+
+
+def _layout_note(result: Judgement, claim: str) -> None:
+    """A derivative whose sides differ only by a transpose: say which layout was used and
+    that the claim's shape is the other one's (a gradient as a row is numerator layout)."""
+    if not re.search(r"\\partial|\\nabla|\\frac\s*\{\s*d", claim):
+        return
+    for st in result.steps:
+        m = _TRANSPOSED_SHAPES.search(st.reason) if st.verdict is Verdict.FALSE else None
+        if m and m.group(1) == m.group(4) and m.group(2) == m.group(3) \
+                and m.group(1) != m.group(2):
+            st.reason += (" [layout: the derivative of a number by a vector or matrix has the "
+                          "shape of the variable (denominator layout, as the course notes "
+                          "write it), a vector's by a vector is the Jacobian [∂f_i/∂x_j] "
+                          "(numerator layout); the other side has the transposed shape, "
+                          "which is the other layout's]")
 
 
 def _doubt_unless_false(result: Judgement, other: Judgement | None, why: str) -> None:

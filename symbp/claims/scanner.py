@@ -242,6 +242,9 @@ class Scanner:
         if name in ("to", "infty", "pi", "times", "partial"):
             out.append(f"\\{name} ")
             return end
+        if name == "otimes":  # the Kronecker product
+            out.append(r" \cdot " + self.new(("kronecker",)) + r" \cdot ")
+            return end
         if name in ("odot", "circ", "bullet"):  # UFLDL writes • for ⊙
             out.append(r" \cdot " + self.new(("hadamard",)) + r" \cdot ")
             return end
@@ -711,7 +714,7 @@ class Scanner:
 
 #: function names people type without a backslash (course notes write tr(AB), det X, diag(x))
 _PLAIN_FUNCTION_WORDS = re.compile(
-    r"(tr|Tr|trace|diag|det|softmax|sigmoid|ReLU|relu|exp|ln|log|tanh|max|min)"
+    r"(tr|Tr|trace|diag|det|softmax|sigmoid|ReLU|relu|exp|ln|log|tanh|max|min|vec)"
     r"(?![A-Za-z])")
 
 

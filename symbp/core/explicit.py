@@ -16,6 +16,7 @@ import random
 from collections.abc import Iterator
 
 import sympy as sp
+from sympy.matrices.expressions.kronecker import KroneckerProduct, kronecker_product
 from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
@@ -74,6 +75,12 @@ def explicit(e):
         u = sp.Dummy("u")
         body = sp.sympify(e.function(u)).doit()
         return explicit(e.expr).applyfunc(lambda v: body.xreplace({u: v}))
+    if isinstance(e, KroneckerProduct):
+        return sp.ImmutableMatrix(kronecker_product(*[explicit(a) for a in e.args]))
+    if type(e).__name__ == "Vec":  # vec(X) of symbp.claims.vec: X's columns stacked
+        inner = explicit(e.args[0])
+        return sp.ImmutableMatrix([inner[i, j] for j in range(inner.cols)
+                                   for i in range(inner.rows)])
     if isinstance(e, sp.DiagMatrix):
         v = list(explicit(e.args[0]))  # not sp.diag(*v): it asks Indexed entries for a shape
         return sp.ImmutableMatrix(len(v), len(v), lambda p, q: v[p] if p == q else 0)

@@ -177,11 +177,40 @@ def _strip_limits(e, t):
     return e.replace(lambda n: isinstance(n, sp.Limit), repl)
 
 
+def _concrete_functions(e):
+    """An undefined function f (a generic activation, f′ in UFLDL's δ) replaced by one
+    smooth function with coefficients fixed by its name: an identity for every f holds for
+    this one; its derivatives are then evaluated like any other."""
+    from sympy.core.function import AppliedUndef
+
+    if not isinstance(e, sp.Basic):
+        return e
+    calls = {c for c in e.atoms(AppliedUndef)} | {
+        c for d in e.atoms(sp.Derivative) for c in d.expr.atoms(AppliedUndef)}
+    if not calls:
+        return e
+    table = {}
+    for c in calls:
+        rng = random.Random(f"{c.func}/{len(c.args)}")
+        u = [sp.Dummy(f"u{i}") for i in range(len(c.args))]
+        body = sp.Rational(rng.randint(-9, 9), 7) + sum(
+            sp.Rational(rng.randint(1, 9), 5) * sp.sin(sp.Rational(rng.randint(3, 9), 7) * v
+                                                        + sp.Rational(rng.randint(0, 9), 11))
+            + sp.Rational(rng.randint(1, 9), 13) * v ** 2 for v in u)
+        if len(u) > 1:
+            body += sp.Rational(rng.randint(1, 9), 17) * u[0] * u[1]
+        table[c.func] = sp.Lambda(tuple(u), body)
+    return e.replace(lambda x: isinstance(x, AppliedUndef) and x.func in table,
+                     lambda x: table[x.func](*x.args)).doit()
+
+
 def numeric_witness(lhs, rhs, ctx: Context, *, rel: str = "=", points: int = 3,
                     seed: int = 0) -> Evidence:
     """Evaluate ``lhs rel rhs`` at random points of every concrete instance."""
     rng = random.Random(seed)
     expanded = [ctx.expand(sp.sympify(lhs)), ctx.expand(sp.sympify(rhs))]
+    if any(isinstance(e, sp.Basic) and e.has(sp.Derivative) for e in expanded):
+        expanded = [_concrete_functions(e) for e in expanded]
     sizes_syms = sorted(set().union(*(size_symbols(e, ctx) for e in expanded)),
                         key=lambda s: s.name)
     index_syms = sorted(set().union(*(free_indices(e, ctx) for e in expanded)),

@@ -15,6 +15,8 @@ UNDECIDED, never TRUE):
 
 from __future__ import annotations
 
+import itertools
+
 import sympy as sp
 from sympy.simplify.simplify import factor_sum
 
@@ -156,7 +158,7 @@ def _symbolic(lhs, rhs, ctx: Context, rel: str,
 
 
 def _general_form(L, R, ctx: Context) -> Evidence | None:
-    d = normalize(L - R, ctx)
+    d = first = normalize(L - R, ctx)
     if d == 0:
         return Evidence("symbolic", Verdict.TRUE, "difference reduces to 0 (general form)")
     d = sp.simplify(d)
@@ -166,7 +168,7 @@ def _general_form(L, R, ctx: Context) -> Evidence | None:
     if d.is_number and d.free_symbols == set() and d.is_zero is False:
         return Evidence("symbolic", Verdict.FALSE,
                         f"difference simplifies to the nonzero constant {d}")
-    for how, rewritten in _REWRITES:
+    for (how, rewritten), d in itertools.product(_REWRITES, (d, first)):
         if d.has(*how):
             e = rewritten(d)
             if e == 0:
@@ -188,7 +190,6 @@ def _by_cases(d):
     folded = sp.simplify(sp.piecewise_fold(d.rewrite(sp.Piecewise)))
     if not isinstance(folded, sp.Piecewise) or len(folded.free_symbols) != 1:
         return folded
-    x = next(iter(folded.free_symbols))
     covered = sp.S.EmptySet
     for value, cond in folded.args:
         try:
@@ -199,7 +200,7 @@ def _by_cases(d):
         covered = covered | where
         if sp.simplify(value) != 0 and not isinstance(where, (sp.FiniteSet, type(sp.S.EmptySet))):
             return folded
-    return sp.Integer(0) if x.is_real else folded
+    return sp.Integer(0)
 
 
 #: exact rewrites tried when plain simplification leaves a difference (each bounded by the

@@ -40,7 +40,8 @@ FUNC_GREEK = {"sigma", "phi", "varphi", "psi"}  # σ(x), φ(x): functions when a
 LETTER_FUNCS = {"f", "g", "h"}  # f(x), g(x), h(x): functions when applied
 NAMED_FUNCS = {"tr": "tr", "Tr": "tr", "trace": "tr", "diag": "diag", "softmax": "softmax",
                "sigmoid": "sigma", "det": "det", "ReLU": "relu", "relu": "relu",
-               "sign": "sign", "sgn": "sign", "softplus": "softplus", "step": "step"}
+               "sign": "sign", "sgn": "sign", "softplus": "softplus", "step": "step",
+               "vec": "vec"}
 NATIVE_FUNCS = {"ln": "ln", "log": "ln", "exp": "exp", "tanh": "tanh", "sinh": "sinh",
                 "cosh": "cosh", "sin": "sin", "cos": "cos", "max": "max", "min": "min",
                 "det": "det", "sqrt": "sqrt"}
@@ -57,7 +58,7 @@ PRIME_SUP = re.compile(r"\^\s*(?:\\prime|\{\s*(\\prime\s*|'\s*)+\})")  # σ^{\pr
 LAYER = re.compile(r"^\(?\s*([lL])\s*(?:([+-])\s*(\d+))?\s*\)?$")
 KNOWN_MACROS = set(GREEK) | set(NATIVE_FUNCS) | {
     "ne", "neq", "frac", "dfrac", "tfrac", "partial", "sum", "prod", "lim", "to", "infty", "cdot", "times",
-    "odot", "circ", "bullet", "mathbf", "boldsymbol", "bm", "vec", "mathrm", "operatorname", "text",
+    "odot", "circ", "bullet", "otimes", "mathbf", "boldsymbol", "bm", "vec", "mathrm", "operatorname", "text",
     "mathsf", "top", "intercal", "prime", "nabla", "pi", "rightarrow", "|", "{", "}", "ell",
     "rm", "mathit", "\\", "cdots", "ldots", "hat", "widehat", "tilde", "widetilde", "bar",
     "overline", "check", "breve", "dot", "ddot", "begin", "end", "vdots", "ddots", "cr"}
@@ -302,15 +303,14 @@ _CJK_SUB = re.compile(r"_\s*\{\s*(?:\\(?:text|mathrm)\s*\{\s*([\u3400-\u9fff\uf9
 
 def cjk_labels(text: str) -> str:
     """``\\delta_{输出层}``: a Chinese word as a subscript is a label.  Each distinct word
-    becomes an ASCII label (``cjkA``, ``cjkB``, …) so the rest of the reader sees a name."""
-    seen: dict[str, str] = {}
-
+    becomes an ASCII label (``cjk…``, its code points in letters) so the rest of the reader
+    sees a name."""
     def label(m):
+        # the same word gets the same label in every text (the claim and each definition
+        # are read separately): its code points spelled in letters
         word = m.group(1) or m.group(2)
-        if word not in seen:
-            n = len(seen)
-            seen[word] = "cjk" + "".join(chr(65 + int(d)) for d in str(n))
-        return "_{" + seen[word] + "}"
+        return "_{cjk" + "".join(chr(65 + int(d, 16)) for c in word
+                                 for d in f"{ord(c):04x}") + "}"
 
     return _CJK_SUB.sub(label, text)
 

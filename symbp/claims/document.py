@@ -429,7 +429,10 @@ def check_document(path: str, timeout: float = 4.0, jobs: int | None = None,
         here = order[id(chain)]
         latest: dict[str, str] = {}  # the family (a of a_j) → its latest definition before
         for n, (ln, _) in sorted(defined.items(), key=lambda kv: where[kv[0]]):
-            if where[n] < here and any(_mentions(s, n) for s in sides):
+            if where[n] < here and any(_mentions(s, n) for s in sides) and (
+                    not _numbered_entry(n) or any(_names_entry(s, n) for s in sides)):
+                # s_3 = 0.6652 (a worked example's entry) is not the family s_i's
+                # definition: it counts only where s_3 itself is written
                 latest[_family(n)] = n
         for n, (ln, _) in sorted(defined.items(), key=lambda kv: where[kv[0]]):
             # a name used before the document defines it (E differentiated, then given)
@@ -635,6 +638,19 @@ def _readable(text: str) -> bool:
     except InputError:
         return False
     return True
+
+
+_NUMBERED_ENTRY = re.compile(r"\\?([A-Za-z]+)_\{?(\d+)\}?")
+
+
+def _numbered_entry(name: str) -> bool:
+    """s_3, a_{12}: one numbered entry of a family written with letter indices elsewhere."""
+    return bool(_NUMBERED_ENTRY.fullmatch(name)) and not name[0].isupper()
+
+
+def _names_entry(text: str, name: str) -> bool:
+    m = _NUMBERED_ENTRY.fullmatch(name)
+    return bool(re.search(rf"(?<![A-Za-z\\]){m.group(1)}\s*_\s*\{{?\s*{m.group(2)}(?!\d)", text))
 
 
 def _family(name: str) -> str:

@@ -44,7 +44,7 @@ from .build import Builder, Env, NotUnderstood, Retry, ShapeConflict, is_matrix,
 from .differential import DMatrix, DSymbol
 from .network_definitions import as_backprop, restates_network
 from .scanner import Scanner, subscript_label
-from . import prime_of_group
+from . import prime_of_group, training_examples
 from .layer_letters import chained_weights, layer_families, renamer
 from .network import (Jacobian, MatrixGradient, NetCost, NetGradient, NetMatrix,
                       PatternVector, mentions_network)
@@ -1155,7 +1155,11 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
     claim = cjk_labels(equals_signs(claim))
     defines = [cjk_labels(equals_signs(d)) for d in defines]
     claim, defines = _sigma_prime_matrix(claim, list(defines))
+    examples = training_examples.rewrite(claim, defines)
+    if examples is not None:  # Ng's x^{(i)}_j, y^{(i)}, h_θ(x^{(i)})
+        claim, defines = examples
     claim, defines, assumes, over = _sum_over_parameters(claim, defines, list(assumes))
+    over = ([training_examples.NOTE] if examples is not None else []) + over
     claim, defines, sample = _sample_superscripts(claim, defines)
     over = over + sample
     claim, defines, named = _gradient_names(claim, list(defines))

@@ -418,17 +418,18 @@ def generic_functions(scanner, claim: str, defines: list, network: bool) -> list
     defined = defined_names(defines)
     variables: dict[str, set] = {}
     uses: dict[str, int] = {}
-    entries, scanned = list(scanner.table.values()), []
+    entries, scanned = list(scanner.table.values()), {}  # define → names it differentiates
     written = {a.name for a in scanner.atoms}
     for d in defines:  # δ_{out} = ∂E/∂z_{out} defined and δ_{out} used: its ∂E counts too
         head = defined_names([d])
         if not head & written or head & _GENERIC_NAMES:
             continue
         try:
-            entries += list(read_claim(d)[0].table.values())
+            table = list(read_claim(d)[0].table.values())
         except LatexInputError:
             continue
-        scanned.append(d)
+        entries += table
+        scanned[d] = [_generic_name(_atom_of(e[1])) for e in table if e[0] == "deriv"]
     for entry in entries:
         if entry[0] == "deriv":
             f, x = _atom_of(entry[1]), _atom_of(entry[2])
@@ -454,9 +455,11 @@ def generic_functions(scanner, claim: str, defines: list, network: bool) -> list
                                            and uses.get(name, 0) >= 2)) \
                 or name in defined or not xs or "?" in xs:
             continue
+        # the derivatives counted, and the other mentions in the definitions the claim uses
         mentioned = uses.get(name, 0) + sum(len(re.findall(
             re.escape(name).replace("_", r"\s*_\s*\{?\s*") + r"(?![A-Za-z0-9])", d))
-            for d in defines if d not in scanned and defined_names([d]) & written)
+            - scanned.get(d, []).count(name)
+            for d in defines if defined_names([d]) & written)
         if mentioned < 2:
             # ∂C/∂z_j = a_j − y_j: the writer means one particular C, not any C — only a
             # claim that relates L's derivatives to each other (∂L/∂W = Xᵀ ∂L/∂Y, df =

@@ -246,6 +246,12 @@ class Env:
         return capital and a.name not in self.scalar_names
 
 
+def _scaled(m) -> bool:
+    """A matrix product with a factor read as a number (θX): that factor may be a vector."""
+    return isinstance(m, sp.MatMul) and any(not is_matrix(a) and a.free_symbols
+                                            for a in m.args)
+
+
 def is_matrix(e) -> bool:
     return bool(getattr(e, "is_Matrix", False))
 
@@ -323,6 +329,9 @@ class Builder:
             if env.scalar_layers and a.name[0].islower() and not a.bold:
                 return env.scalar(name)  # the reading where a^L is one number
             return env.matrix(name, vector=not a.name[0].isupper())
+        if a.name == "I" and not a.layer and not a.bold and "I" not in env.defined_names \
+                and len(idx) == 2 and all(isinstance(i, sp.Symbol) for i in idx):
+            return sp.KroneckerDelta(*idx)  # I_{kj} (Bishop): the identity's entry, δ_kj
         if a.name == "delta" and len(idx) == 2:
             i, j = idx  # δ_ij: both indices run over the same range (y_i = δ_ij, y a column)
             if isinstance(i, sp.Symbol) and isinstance(j, sp.Symbol):
@@ -353,6 +362,12 @@ class Builder:
             return env.network.cost()
         if not a.bold and idx and a.name in env.bold_names and a.name not in env.family_vectors:
             a = Atom(a.name, True, a.layer, a.indices)  # z_i beside \mathbf{z}: its entry
+        if len(idx) == 1 and isinstance(idx[0], sp.Symbol) and a.name in ("E", "C", "J", "L") \
+                and not a.bold and a.name not in env.matrix_names \
+                and a.name not in env.bold_names:
+            # Bishop's E_n, L_i: the error of example n, one number of a family (not a
+            # column of a matrix E)
+            return sp.IndexedBase(sp.Symbol(a.name, real=True))[tuple(idx)]
         if idx and len(idx) <= 2 and all(isinstance(i, sp.Symbol) for i in idx) \
                 and env.is_matrix_name(Atom(a.name, a.bold)) \
                 and (a.name[0].isupper() or a.bold or a.name in env.vector_names) \
@@ -587,7 +602,16 @@ class Builder:
         parts = []
         for seg in segments:
             if not any(is_matrix(f) for f in seg):
-                raise ShapeConflict("⊙ of a scalar is not defined")
+                # σ'(z) ⊙ … with z read as a number: z is a vector after all; else the reader,
+                # not the claim, failed (a number ⊙ a vector is read by nobody as "false")
+                for f in seg:
+                    for name in sorted(getattr(f, "free_symbols", ()), key=str):
+                        if self.vector_name(name, probe=True):
+                            self.vector_name(name)
+                raise NotUnderstood("⊙ between a vector and a quantity read as a number: "
+                                    "which names are vectors could not be inferred",
+                                    hint=r"write the vectors bold (\mathbf{z}) or with a "
+                                         "layer (z^l)")
             parts.append(self.product(seg))
         if any(len(seg) > 1 for seg in segments):
             self.env.notes.add("⊙ read as applying to the whole product on each side, "
@@ -614,15 +638,18 @@ class Builder:
             return None
 
     def vector_name(self, f, probe: bool = False) -> bool:
-        """``f`` is a plain lowercase Latin name that was read as a scalar but is used as a
-        vector (multiplied on the right of a matrix, added to a vector, in a norm, in diag
-        or ⊙): mark it a vector and rebuild (:class:`Retry`).  Greek letters, indices,
-        sizes, e and names a definition makes scalar stay scalars."""
+        """``f`` is a plain lowercase Latin name (or θ, β, μ, ω, φ, ψ, ξ: parameters that
+        CS229 and GBC write as vectors) that was read as a scalar but is used as a vector
+        (multiplied on the right of a matrix, added to a vector, in a norm, in diag or ⊙):
+        mark it a vector and rebuild (:class:`Retry`).  Other Greek letters (η, λ, α),
+        indices, sizes, e and names a definition makes scalar stay scalars."""
         if isinstance(f, sp.Mul) and len(f.args) == 2 and f.args[0].is_Number:
             f = f.args[1]
         if not (isinstance(f, sp.Symbol) and f.is_integer is not True
                 and re.fullmatch(r"[a-z](?:_\d+|_cjk[A-P]+|_[A-Za-z]{4,}|_(?:out|in|hid))?|"
-                                 r"[a-z]{2,}_\d+|(?:delta|sigma)_cjk[A-P]+", f.name) and f.name != "e"
+                                 r"[a-z]{2,}_\d+|(?:delta|sigma)_cjk[A-P]+|"
+                                 r"(?:theta|beta|mu|omega|phi|psi|xi)(?:_\d+)?", f.name)
+                and f.name != "e"
                 and f.name not in self.env.scalar_names
                 and f.name not in self.env.vector_names):
             return False
@@ -770,6 +797,15 @@ class Builder:
                 self.scalar_name(m)  # C = C_0 + λ/2n Σ w²: the capital C_0 is a number
             if len(scalars) == 1 and all(m.shape[1] != 1 for m in mats):
                 self.row_name(scalars[0])  # XW + b (CS231n): b is a row on every row
+            if any(getattr(t, "free_symbols", None) for t in scalars) or any(
+                    not m.free_symbols <= {d for d in m.shape if isinstance(d, sp.Symbol)}
+                    and _scaled(m) for m in mats):
+                # y + θX, with θ or y read as numbers: the reading failed, not the claim
+                raise NotUnderstood(f"a quantity read as a number is added to "
+                                    f"{shape_text(mats[0])}: which names are vectors could "
+                                    "not be inferred",
+                                    hint=r"write vectors bold (\mathbf{y}) or use them as "
+                                         "vectors elsewhere (y^T, \|y\|)")
             raise ShapeConflict(f"a scalar is added to {shape_text(mats[0])}")
         rows = [m for m in mats if isinstance(m, sp.MatrixSymbol) and m.shape[0] == 1
                 and m.name in self.env.row_vectors]

@@ -231,8 +231,9 @@ def _generic_name(f) -> str | None:
         return None
     if not f.indices:
         return f.name
-    if f.name[0].isupper() and len(f.indices) == 1 and f.indices[0].isdigit():
-        return f"{f.name}_{f.indices[0]}"
+    if f.name[0].isupper() and len(f.indices) == 1 and (
+            f.indices[0].isdigit() or f.name in ("E", "C", "J", "L")):
+        return f"{f.name}_{f.indices[0]}"  # C_0; Bishop's E_n, the error of example n
     return None
 
 
@@ -376,6 +377,12 @@ def _gradient_names(claim: str, defines: list) -> tuple[str, list, list]:
     return claim, kept, notes
 
 
+def _letters_used(text: str) -> set:
+    """The capitals of the names a text uses, lowercase ones too (h beside H: the fresh
+    coefficient of a vector is written \\mathbf{h}, so neither may be taken)."""
+    return {c.upper() for c in re.findall(r"[A-Za-z]", re.sub(r"\\[A-Za-z]+", " ", text))}
+
+
 def stated_dependence(claim: str, defines: list) -> tuple[list, list]:
     """``L = f(Y)`` with f named nowhere else says only that L is *some* scalar function
     of Y (CS231n's upstream loss): it becomes L = tr(GᵀY) + tr(Hᵀ(Y⊙Y)) with arbitrary
@@ -384,7 +391,7 @@ def stated_dependence(claim: str, defines: list) -> tuple[list, list]:
     out, notes = [], []
     functions = user_functions(defines) | defined_names(defines)
     text_all = claim + " ".join(defines)
-    free = [c for c in _COEFFICIENTS if c not in set(re.findall(r"[A-Z]", text_all))]
+    free = [c for c in _COEFFICIENTS if c not in _letters_used(text_all)]
     fresh = [g for g in _GREEK_COEFFICIENTS if "\\" + g not in text_all]
     for d in defines:
         m = _FUNCTION_OF.fullmatch(d)
@@ -436,7 +443,8 @@ def generic_functions(scanner, claim: str, defines: list, network: bool) -> list
             name = _generic_name(f)
             uses[name] = uses.get(name, 0) + 1
             if name is None or x is None or x.layer or len(x.indices) > 1 or (
-                    x.indices and not x.indices[0].isalpha()):
+                    x.indices and not x.indices[0].isalpha()
+                    and not (x.indices[0].isdigit() and x.name[0].isupper())):
                 variables.setdefault(name or getattr(f, "name", ""), set()).add("?")
                 continue
             variables.setdefault(name, set()).add(
@@ -445,15 +453,14 @@ def generic_functions(scanner, claim: str, defines: list, network: bool) -> list
             variables.setdefault(entry[1].name, set())
             uses[entry[1].name] = uses.get(entry[1].name, 0) + 1
     text_all = claim + " ".join(defines)
-    used = set(re.findall(r"[A-Z]", text_all))
-    free = [c for c in _COEFFICIENTS if c not in used]
+    free = [c for c in _COEFFICIENTS if c not in _letters_used(text_all)]
     fresh = [g for g in _GREEK_COEFFICIENTS if "\\" + g not in text_all]
     out = []
     for name, xs in variables.items():
         base = name.split("_")[0]
         if not (base in _GENERIC_NAMES or (re.fullmatch(r"[a-zA-Z]", name)
                                            and uses.get(name, 0) >= 2)) \
-                or name in defined or not xs or "?" in xs:
+                or name in defined or not xs:
             continue
         # the derivatives counted, and the other mentions in the definitions the claim uses
         mentioned = uses.get(name, 0) + sum(len(re.findall(
@@ -465,8 +472,10 @@ def generic_functions(scanner, claim: str, defines: list, network: bool) -> list
             # claim that relates L's derivatives to each other (∂L/∂W = Xᵀ ∂L/∂Y, df =
             # tr(…)) holds for every L
             continue
-        args = {x for x in xs if re.sub(r"_\w$", "", re.sub(r"[{}]", "", re.sub(
+        args = {x for x in xs - {"?"} if re.sub(r"_\w$", "", re.sub(r"[{}]", "", re.sub(
             r"\\mathbf\{(\w)\}", r"\1", x).split("^")[0])) in defined}
+        if "?" in xs and len(args) != 1:
+            continue  # ∂E/∂w_{ji} with nothing defined to route it through: not read
         if len(args) != 1:
             # differentiated by one undefined variable only: by two (∂L/∂w and ∂L/∂a), the
             # writer chains them through definitions not given (a = σ(wx)), so L of two
@@ -597,6 +606,12 @@ def _assumption(lhs, rhs, text) -> Assumption:
         if isinstance(lhs, sp.MatMul) and len(lhs.args) == 2 and ones and len(vectors) == 1 \
                 and lhs.args[1] == vectors[0]:
             return vector_sums_to_one(vectors[0])  # 1ᵀy = 1: the entries of y sum to one
+    if isinstance(lhs, (sp.Symbol, sp.Indexed)) and not is_matrix(rhs) \
+            and getattr(rhs, "is_number", False) and rhs.is_real is not False:
+        # w = 2, z_2 = \ln 3 (a worked example's values): derivatives are taken at a free
+        # point first, then the point is moved there (the values are not definitions)
+        exact = sp.nsimplify(rhs, rational=True) if rhs.has(sp.Float) else rhs  # 0.8 = 4/5
+        return restriction(lhs, exact, text)
     for m, other in ((lhs, rhs), (rhs, lhs)):
         if isinstance(m, sp.MatrixSymbol) and other == m.T:
             # B = Bᵀ: B is symmetric; everywhere read as its symmetric part (B + Bᵀ)/2
@@ -802,6 +817,12 @@ class Problem:
                     and rhs.shape != (1, 1) and lhs.name in self.env.scalar_names:
                 self.env.scalar_names.discard(lhs.name)  # Y = XW: Y is a matrix after all
                 raise Retry()
+            if kind == "define" and isinstance(lhs, sp.Symbol) and is_matrix(rhs) \
+                    and rhs.shape[1] == 1 and rhs.shape != (1, 1) \
+                    and lhs.name[0].islower() and lhs.name not in self.env.vector_names:
+                # δ_{out} = ∂L/∂z_{out} with z_{out} a vector: δ_{out} is one too
+                self.env.vector_names.add(lhs.name)
+                raise Retry()
             if kind == "define" and isinstance(lhs, NetMatrix) and lhs.qty == "delta" \
                     and isinstance(rhs, NetGradient) and rhs.args[1].qty == "z" \
                     and rhs.args[1].offset == lhs.offset and self._is_cost(rhs.args[0]):
@@ -874,7 +895,11 @@ class Problem:
     def check_derivatives(self):
         """∂C/∂z_j with C not defined would be 0 (C a free symbol): refuse instead."""
         heads = {d.head() for d in self.definitions}
-        for v in self.values:
+        # the claim's sides, and the definitions (δ_j = ∂E_n/∂a_j with E_n undefined would
+        # make δ_j 0, and any claim about δ vacuous)
+        for v in [*self.values, *(d.rhs for d in self.definitions)]:
+            if not isinstance(v, sp.Basic):
+                continue
             for node in sp.preorder_traversal(v):
                 if isinstance(node, MatrixGradient):
                     f = node.args[0]  # ∂L/∂W with L a bare, undefined name would be 0
@@ -1086,7 +1111,11 @@ _LEADING_CONDITION = re.compile(
 _WHERE = re.compile(r"(?:,|，|\\q?quad|\\[,;]|~|\s)*\\text\s*\{\s*(?:其中|这里|where|with|here)\s*[,，:：]?\s*\}"
                     r"\s*([^=]+=[^=]+?)\s*[.,;。]?\s*$")
 #: prose after an equation: \quad \text{(BP1)}, \text{（链式法则）}
-_TRAILING_LABEL = re.compile(r"(?:\\q?quad|\\[,;]|~|\s)*\\text\s*\{[^{}=]*\}\s*[.,;。]?\s*$")
+_TRAILING_LABEL = re.compile(r"(?:\\q?quad|\\[,;]|~|\s)*\\text\s*\{[^{}=]*\}"
+                             r"(?:[^{}=\\]{0,12}\\text\s*\{[^{}=]*\})*\s*[.,;。]?\s*$")
+#: words that may restrict a formula (a case, a range, a side): 当 … 时, 若, for, x > 0, 负半轴
+_RESTRICTING = re.compile(r"当|若|如果|时|对于|仅|只|除|对角|半轴|区间|正|负|情况|if|when|for|only|"
+                          r"unless|case|diagonal|[<>=≠≤≥]|\\[gl]eq?|\\neq?", re.I)
 
 
 #: an assumption that excludes one point: x ≠ 0, |w| ≠ 1, \mathbf{x} \ne \mathbf{0}
@@ -1116,9 +1145,10 @@ def _strip_prose(part: str, conditions: list, unread: list, wheres: list) -> str
         part = part[:m.start()]
     m = _TRAILING_LABEL.search(part)
     if m and "=" in part[:m.start()]:
-        words = re.search(r"\{([^{}]*)\}", m.group(0)).group(1).strip()
-        if not re.fullmatch(r"[(（]?\s*[A-Za-z]{0,4}\s*\d+[a-z]?\s*[)）]?", words):
-            unread.append(words)  # (BP1) is a tag; other words may state a condition
+        words = " ".join(w.strip() for w in re.findall(r"\{([^{}]*)\}", m.group(0)))
+        if _RESTRICTING.search(words) and not re.fullmatch(
+                r"[(（]?\s*[A-Za-z]{0,4}\s*\d+[a-z]?\s*[)）]?", words):
+            unread.append(words)  # (BP1) is a tag, （交叉熵损失） a name; 当 x > 0 时 a condition
         part = part[:m.start()]
     return part
 
@@ -1749,9 +1779,12 @@ def _rounded(lt, rt, lhs, rhs, ctx) -> Step | None:
     if not places or is_matrix(lhs) or is_matrix(rhs):
         return None
     try:
-        if sp.sympify(lhs).free_symbols or sp.sympify(rhs).free_symbols:
+        # at the values the assumptions give (w = 2, x = 0.3) when they make it a number
+        diff = ctx.rewrite(ctx.expand(sp.sympify(lhs) - sp.sympify(rhs)).doit())
+        diff = diff.doit() if isinstance(diff, sp.Basic) else diff
+        if getattr(diff, "free_symbols", None) or is_matrix(diff):
             return None
-        gap = abs(float(sp.N(ctx.expand(lhs - rhs).doit(), 30)))
+        gap = abs(float(sp.N(diff, 30)))
     except Exception:  # noqa: BLE001 - not a plain number: leave it to the witnesses
         return None
     d = max(places)

@@ -266,7 +266,9 @@ def restriction(old: sp.Basic, new: sp.Basic, text: str) -> Assumption:
         value = new.subs(sizes).subs(point)  # sizes: also the index values (s_j − s_y)
         if value.free_symbols:
             return values
-        values[target] = type(values[target])(float(value))
+        import mpmath
+
+        values[target] = mpmath.mpf(str(sp.N(value, 60)))  # ln 3 to 60 digits, not a float
         return values
 
     return Assumption(text, text, rewrite, constrain, name="restriction")

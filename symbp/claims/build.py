@@ -401,6 +401,10 @@ class Builder:
         if a.name in env.row_vectors and not a.bold:
             return sp.MatrixSymbol(a.name, 1, env.find(
                 sp.Symbol(f"c_{{{a.name}}}", integer=True, positive=True)))
+        if a.bold and "\\mathbf{%s}" % a.name in env.row_vectors and not a.layer:
+            name = "\\mathbf{%s}" % a.name  # O = XW + b (d2l): the bias a row on every row
+            return sp.MatrixSymbol(name, 1, env.find(
+                sp.Symbol(f"c_{{{name}}}", integer=True, positive=True)))
         if env.is_matrix_name(a):
             vector = a.name[0].islower() and a.name not in env.matrix_names
             return env.matrix(("\\mathbf{%s}" % a.name) if a.bold else a.name, vector=vector)
@@ -807,6 +811,16 @@ class Builder:
                                     hint=r"write vectors bold (\mathbf{y}) or use them as "
                                          "vectors elsewhere (y^T, \|y\|)")
             raise ShapeConflict(f"a scalar is added to {shape_text(mats[0])}")
+        columns = [m for m in mats if isinstance(m, sp.MatrixSymbol) and m.shape[1] == 1
+                   and m.name.startswith("\\mathbf{") and m.name[8:9].islower()
+                   and "^" not in m.name and m.name not in self.env.row_vectors]
+        if len(columns) == 1 and len(mats) == 2 and any(
+                isinstance(m, sp.MatMul) and m.shape[1] != 1 for m in mats) \
+                and self.env.flexible(self.env.find(columns[0].shape[0])):
+            # \mathbf{X}\mathbf{W} + \mathbf{b}: b, written bold, is the row added to every
+            # row (d2l), not a column
+            self.env.row_vectors.add(columns[0].name)
+            raise Retry()
         rows = [m for m in mats if isinstance(m, sp.MatrixSymbol) and m.shape[0] == 1
                 and m.name in self.env.row_vectors]
         full = [m for m in mats if m not in rows]
@@ -1002,6 +1016,15 @@ class Builder:
 
     def softmax(self, x, index):
         i = sp.Dummy("i", integer=True)
+        if is_matrix(x) and index is None and isinstance(x, (sp.MatrixSymbol, sp.MatAdd,
+                                                             sp.MatMul)) \
+                and isinstance(self.env.find(x.shape[1]), sp.Symbol) and x.shape[0] != 1:
+            # softmax(O) of a batch (d2l, CS231n): the softmax of each row
+            from ..core.matrixcalc import RowSoftmax
+
+            self.env.notes.add("softmax of a matrix read row by row (rows layout: one "
+                               "example per row)")
+            return RowSoftmax(x)
         if is_matrix(x) and x.shape[1] == 1:  # softmax(\mathbf{z}): the vector e^{z}/Σ e^{z}
             e = self.elementwise("exp", x)
             v = e * (1 / (sp.OneMatrix(1, x.shape[0]) * e)[0, 0])

@@ -237,6 +237,13 @@ def _generic_name(f) -> str | None:
     return None
 
 
+def _variable_keys(x: str) -> set:
+    """The names a variable's text may be defined under: z_{cjk…} as z_cjk…, a_{j} and
+    H_{ij} as a and H (their families), \\mathbf{z} as z."""
+    key = re.sub(r"[{}]", "", re.sub(r"\\mathbf\{(\w)\}", r"\1", x).split("^")[0])
+    return {key, re.sub(r"_\w{1,2}$", "", key)}
+
+
 def _defined_as_vector(y: str, defines: list) -> bool:
     """z_{out} defined as W_{out} a + b (a capital's product): a vector, not a number."""
     key = re.sub(r"\s+", "", y)
@@ -252,6 +259,15 @@ def _generic_piece(y: str, fresh: list, free: list, vector: bool = False) -> str
     for a matrix or vector, γy + κy² for a number, Σ_m (γ_m w_m + κ_m w_m²) for an
     indexed family w_j."""
     plain = re.sub(r"\\mathbf\{(\w)\}", r"\1", y)
+    two = re.fullmatch(r"([a-zA-Z])_\{([a-zA-Z])([a-zA-Z])\}", y)
+    if two and two.group(1).isupper():
+        return None  # H_{ij}, entries of a matrix whose sizes the sums would have to match
+    if two:  # h_{ij} a family of two indices: Σ_p Σ_q (γ_{pq} h_{pq} + κ_{pq} h_{pq}²)
+        if len(fresh) < 2:
+            return None
+        g, h = fresh.pop(0), fresh.pop(0)
+        w = two.group(1)
+        return (f"\\sum_{{p}} \\sum_{{s}} (\\{g}_{{ps}} {w}_{{ps}} + \\{h}_{{ps}} {w}_{{ps}}^2)")
     m = re.fullmatch(r"([a-zA-Z])_\{?([a-zA-Z])\}?", y)
     if m:
         if len(fresh) < 2:
@@ -272,8 +288,10 @@ def _generic_piece(y: str, fresh: list, free: list, vector: bool = False) -> str
     return f"\\{g} {y} + \\{h} {y}^2"
 
 
-_FUNCTION_OF = re.compile(r"\s*(\\?[A-Za-z]+(?:_\{?\w+\}?)?)\s*=\s*([a-z]|\\ell)\s*\(\s*"
-                          r"((?:\\mathbf\s*\{\s*[A-Za-z]\s*\}|[A-Za-z])(?:_\{?\w\}?)?)\s*\)\s*")
+_ARG = (r"(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*[A-Za-z]\s*\}|[A-Za-z])(?:_\{?\w\}?)?"
+        r"(?:'{1,2}|\^\s*\{\s*'{1,2}\s*\})?")
+_FUNCTION_OF = re.compile(rf"\s*(\\?[A-Za-z]+(?:_\{{?\w+\}}?)?)\s*=\s*([a-z]|\\ell)\s*\(\s*"
+                          rf"({_ARG}(?:\s*,\s*{_ARG})*)\s*\)\s*")
 
 
 _SIGMA_PRIME_MATRIX = re.compile(r"\\Sigma\s*(?:'|\^\s*\{?\s*\\prime\s*\}?)\s*\(")
@@ -399,7 +417,11 @@ def stated_dependence(claim: str, defines: list) -> tuple[list, list]:
         piece = None
         if m and f not in functions and f not in ("e", "d") and not re.search(
                 rf"(?<![A-Za-z\\]){re.escape(m.group(2))}\s*(?:'|\()", claim):
-            piece = _generic_piece(m.group(3).replace(" ", ""), fresh, free)
+            # L = l(\mathbf{o}, y): a generic function of each argument, added (its gradient
+            # by each is arbitrary at a point, which is all a first-derivative claim uses)
+            pieces = [_generic_piece(a.strip().replace(" ", ""), fresh, free)
+                      for a in m.group(3).split(",")]
+            piece = None if None in pieces else " + ".join(pieces)
         if piece is None:
             out.append(d)
             continue
@@ -442,13 +464,14 @@ def generic_functions(scanner, claim: str, defines: list, network: bool) -> list
             f, x = _atom_of(entry[1]), _atom_of(entry[2])
             name = _generic_name(f)
             uses[name] = uses.get(name, 0) + 1
-            if name is None or x is None or x.layer or len(x.indices) > 1 or (
+            if name is None or x is None or x.layer or len(x.indices) > 2 or (
                     x.indices and not x.indices[0].isalpha()
-                    and not (x.indices[0].isdigit() and x.name[0].isupper())):
+                    and not (x.indices[0].isdigit() and x.name[0].isupper())) or (
+                    len(x.indices) == 2 and not "".join(x.indices).isalpha()):
                 variables.setdefault(name or getattr(f, "name", ""), set()).add("?")
                 continue
             variables.setdefault(name, set()).add(
-                _atom_latex(x) + (f"_{{{x.indices[0]}}}" if x.indices else ""))
+                _atom_latex(x) + (f"_{{{''.join(x.indices)}}}" if x.indices else ""))
         elif entry[0] == "dvar":
             variables.setdefault(entry[1].name, set())
             uses[entry[1].name] = uses.get(entry[1].name, 0) + 1
@@ -472,8 +495,7 @@ def generic_functions(scanner, claim: str, defines: list, network: bool) -> list
             # claim that relates L's derivatives to each other (∂L/∂W = Xᵀ ∂L/∂Y, df =
             # tr(…)) holds for every L
             continue
-        args = {x for x in xs - {"?"} if re.sub(r"_\w$", "", re.sub(r"[{}]", "", re.sub(
-            r"\\mathbf\{(\w)\}", r"\1", x).split("^")[0])) in defined}
+        args = {x for x in xs - {"?"} if _variable_keys(x) & defined}
         if "?" in xs and len(args) != 1:
             continue  # ∂E/∂w_{ji} with nothing defined to route it through: not read
         if len(args) != 1:
@@ -600,6 +622,12 @@ def _assumption(lhs, rhs, text) -> Assumption:
         if isinstance(f, MatrixElement) and isinstance(f.parent, sp.MatrixSymbol) \
                 and f.j == 0 and f.i == var - 1 and lo == 1:
             return vector_sums_to_one(f.parent)  # Σ_k y_k = 1 with y a vector
+        if isinstance(f, MatrixElement) and isinstance(f.parent, sp.MatrixSymbol) \
+                and f.j == var - 1 and lo == 1 and f.parent.shape[1] != 1 \
+                and not f.i.has(var):
+            from ..core.matrixcalc import rows_sum_to_one
+
+            return rows_sum_to_one(f.parent)  # Σ_j Y_ij = 1: every row of Y (one-hot rows)
     if rhs == 1 and is_matrix(lhs) and lhs.shape == (1, 1):
         ones = [a for a in sp.preorder_traversal(lhs) if isinstance(a, sp.OneMatrix)]
         vectors = [a for a in lhs.atoms(sp.MatrixSymbol) if a.shape[1] == 1]

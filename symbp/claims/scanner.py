@@ -234,6 +234,14 @@ class Scanner:
             return operand_end
         if name in ("sum", "prod", "lim", "log"):
             return self.limits(s, end, base, out, name)
+        if name == "partial" and s[skip_space(s, end):skip_space(s, end) + 1] == "_":
+            # ∂_{o_j} l(…) (d2l): the partial derivative by o_j, an operator like ∇_x
+            sub, k = self.brace_arg(s, skip_space(s, end) + 1, base)
+            var = self.parse(sub, base + end)
+            operand_end = self.operand_end(s, k, base)
+            operand = self.parse(s[k:operand_end], base + k)
+            out.append(self.new(("deriv", operand, var, 1)))
+            return operand_end
         if name == "partial" and skip_space(s, end) < len(s):
             return self.differential(s, end, base, out, i)  # Cookbook: ∂(X⁻¹) = −X⁻¹(∂X)X⁻¹
         if name == "cdot":  # a product, or the dot product of two columns (see Builder.dot)
@@ -531,7 +539,15 @@ class Scanner:
             k = skip_space(s, j + len(word))
             if s[k:k + 1] in ("(", "["):
                 return self.match_close(s, k) + 1
+            if word in ("tr", "Tr", "trace"):  # ∇_A tr ABAᵀC (CS229): the trace of the term
+                return term_end(s, k, "+-=")
             return self.primary_end(s, k, base)
+        m = re.match(r"\\(?:operatorname|mathrm)\s*\{\s*(tr|Tr|trace)\s*\}", s[j:])
+        if m:  # ∇_A \operatorname{tr} AB: the trace of the rest of the term
+            k = skip_space(s, j + m.end())
+            if s[k:k + 1] in ("(", "["):
+                return self.match_close(s, k) + 1
+            return term_end(s, k, "+-=")
         if s[j] in "([{":
             k = self.match_close(s, j) + 1
             if k <= 0:
@@ -636,12 +652,16 @@ class Scanner:
             k += star.end()
         sub, sup, k = self.scripts(s, k, base)
         t = skip_space(s, k)
-        if sup is None and not sub and s[t:t + 1] == "(" and name[0].isupper():
+        if sup is None and not sub and s[t:t + 1] == "(" and (
+                name[0].isupper() or name in ("l", "ell", "loss")):
             close = self.match_close(s, t)
-            parts = top_level_split(s[t + 1:close], ",") if close > 0 else None
-            if parts and all(_ARGUMENT_NAME.fullmatch(p) for p in parts):
-                # J(\mathbf{W}, \mathbf{b}, \mathbf{x}, \mathbf{y}): the cost J, its
-                # parameters listed
+            inner = s[t + 1:close] if close > 0 else ""
+            parts = top_level_split(inner, ",") or ([inner] if re.fullmatch(
+                r"\s*\\(?:mathbf|boldsymbol|bm|theta|vec)\b.*", inner) else None)
+            if parts and all(_ARGUMENT_NAME.fullmatch(p) for p in parts) and (
+                    name[0].isupper() or any("\\" in p for p in parts)):
+                # J(\mathbf{W}, \mathbf{b}), L(\mathbf{w}), J(\theta), l(\mathbf{y},
+                # \hat{\mathbf{y}}): the quantity, its parameters listed
                 k = close + 1
         layer = None
         power = None
@@ -691,7 +711,8 @@ class Scanner:
                 pos += len(p) + 1
             k = j + 1
         elif fname in ("tr", "det", "diag", "softmax"):
-            j = self.primary_end(s, t, base)
+            # tr AB (CS229) is the trace of the product; det X, diag x take one operand
+            j = term_end(s, t, "+-=") if fname == "tr" else self.primary_end(s, t, base)
             args = [self.parse(s[t:j], base + t)]
             k = j
         else:
@@ -724,7 +745,9 @@ DECORATIONS = {"hat": "\u0302", "widehat": "\u0302", "tilde": "\u0303",
                "check": "\u030c", "breve": "\u0306", "dot": "\u0307", "ddot": "\u0308"}
 
 
-_ARGUMENT_NAME = re.compile(r"\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+)"
+_ARGUMENT_NAME = re.compile(r"\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+|"
+                            r"\\(?:hat|tilde|bar)\s*\{\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\w\s*\}|"
+                            r"\\?\w+)\s*\})"
                             r"(?:\s*[_^]\s*(?:\{[^{}]*\}|\w))*\s*")
 #: words that are one name in course notes even without a subscript (net = wx + b)
 _NAME_WORD = re.compile(r"(?:net|loss|cost|out|err|error|pred|logit|logits|score|hidden)"

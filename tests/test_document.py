@@ -147,8 +147,16 @@ def test_the_document_budget_gives_a_partial_report(tmp_path, capsys):
 HELDOUT = Path(__file__).with_name("notes_heldout")
 
 
+#: the three notes that take longest (1–3 minutes each on two cores): checked with
+#: ``-m slow`` so that the default suite stays near its time budget; the other six run always
+HEAVY_NOTES = {"softmax-ce-vector-zh-3.md", "bp-sigmoid-mse-2layer-zh.md",
+               "sigmoid-mse-bp-zh-3.md"}
+
+
 @pytest.mark.notes
-@pytest.mark.parametrize("note", sorted(p.name for p in HELDOUT.glob("*.md")))
+@pytest.mark.parametrize("note", [
+    pytest.param(p.name, marks=pytest.mark.slow) if p.name in HEAVY_NOTES else p.name
+    for p in sorted(HELDOUT.glob("*.md"))])
 def test_heldout_notes_false_only_at_their_real_slips(note):
     import yaml
 

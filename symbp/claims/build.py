@@ -809,7 +809,7 @@ class Builder:
                                     f"{shape_text(mats[0])}: which names are vectors could "
                                     "not be inferred",
                                     hint=r"write vectors bold (\mathbf{y}) or use them as "
-                                         "vectors elsewhere (y^T, \|y\|)")
+                                         r"vectors elsewhere (y^T, \|y\|)")
             raise ShapeConflict(f"a scalar is added to {shape_text(mats[0])}")
         columns = [m for m in mats if isinstance(m, sp.MatrixSymbol) and m.shape[1] == 1
                    and m.name.startswith("\\mathbf{") and m.name[8:9].islower()

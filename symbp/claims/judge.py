@@ -336,8 +336,9 @@ def _sum_over_parameters(claim: str, defines: list, assumes: list) -> tuple[str,
             if d in summed else d for d in defines]
         claim = bare.sub(f"{w}_{{{p}}}", claim)
         assumes = [bare.sub(f"{w}_{{{p}}}", a) for a in assumes]
-        return claim, defines, assumes, [f"Σ_{w} over all the weights: read as Σ_{k} {w}_{k}, "
-                                         f"the claim's {w} as one of them, {w}_{p}"]
+        note = (f"Σ_{w} over all the weights: read as Σ_{k} {w}_{k}, the claim's {w} as one "
+                f"of them, {w}_{p}")
+        return claim, defines, assumes, [note]
     return claim, defines, assumes, []
 
 
@@ -364,9 +365,9 @@ def _sample_superscripts(claim: str, defines: list) -> tuple[str, list, list]:
             lambda m: m.group(1) if (m.group(2) or m.group(3)) in letters else m.group(0), text)
 
     k = ", ".join(sorted(letters))
-    return drop(claim), [drop(d) for d in defines], [
-        f"the superscript {k} on y_j^{k} names the example (as in 周志华's notation), not a "
-        "power: every quantity is for that one example"]
+    note = (f"the superscript {k} on y_j^{k} names the example (as in 周志华's notation), "
+            "not a power: every quantity is for that one example")
+    return drop(claim), [drop(d) for d in defines], [note]
 
 
 _GRADIENT_NAME = re.compile(r"\s*(d\s*(?:\\mathbf\s*\{\s*[A-Za-z]\s*\}|[A-Za-z])(?:_\{?\w\}?)?)"

@@ -168,13 +168,14 @@ def _general_form(L, R, ctx: Context) -> Evidence | None:
     if d.is_number and d.free_symbols == set() and d.is_zero is False:
         return Evidence("symbolic", Verdict.FALSE,
                         f"difference simplifies to the nonzero constant {d}")
-    for (how, rewritten), d in itertools.product(_REWRITES, (d, first)):
-        if d.has(*how):
-            e = rewritten(d)
+    for (how, rewritten), diff in itertools.product(_REWRITES, (d, first)):
+        if diff.has(*how):
+            e = rewritten(diff)
             if e == 0:
                 return Evidence("symbolic", Verdict.TRUE,
                                 "difference simplifies to 0 after rewriting "
-                                f"{', '.join(f.__name__ for f in how if d.has(f))} (general form)")
+                                f"{', '.join(f.__name__ for f in how if diff.has(f))} "
+                                "(general form)")
     return None
 
 

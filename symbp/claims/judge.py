@@ -1220,8 +1220,12 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
     examples = training_examples.rewrite(claim, defines)
     if examples is not None:  # Ng's x^{(i)}_j, y^{(i)}, h_θ(x^{(i)})
         claim, defines = examples
+    single = training_examples.one_example(claim, defines) if examples is None else None
+    if single is not None:  # d2l's l^{(i)}, x^{(i)} of one example i
+        claim, defines, single_note = single
     claim, defines, assumes, over = _sum_over_parameters(claim, defines, list(assumes))
-    over = ([training_examples.NOTE] if examples is not None else []) + over
+    over = ([training_examples.NOTE] if examples is not None else []) + (
+        [single_note] if single is not None else []) + over
     claim, defines, sample = _sample_superscripts(claim, defines)
     over = over + sample
     claim, defines, named = _gradient_names(claim, list(defines))

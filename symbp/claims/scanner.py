@@ -443,11 +443,31 @@ class Scanner:
             hi, k = self.brace_arg(s, t2 + 1, base)
             out.append(f"\\{name}_{{{self.flatten(var, base + t)}={self.flatten(lo, base + t)}}}"
                        f"^{{{self.flatten(hi, base + t2)}}} ")
-            return k
+            return self.whole_summand(s, k, base, out, var.strip(), name)
         if not re.fullmatch(r"\s*[a-zA-Z]\s*", sub):
             self.error("a sum index must be one letter", base + t)
         out.append(f"\\{name}_{{{self.flatten(sub, base + t)}=1}}^{{\\variable{{SIZE}}}} ")
-        return k
+        return self.whole_summand(s, k, base, out, sub.strip(), name)
+
+    def whole_summand(self, s: str, k: int, base: int, out: list[str], var: str,
+                      name: str) -> int:
+        """``\\sum_{i=1}^{m} y_i \\log h_i + (1 - y_i)\\log(1 - h_i)`` (CS229): a term after
+        the sum that uses its index i cannot stand outside it (i would mean nothing there),
+        so the sum runs over the rest of the expression, as its writer means."""
+        if name != "sum":
+            return k
+        end = term_end(s, k, "+-=")
+        rest = s[end:]
+        if end >= len(s) or not re.match(r"\s*[+-]", rest):
+            return k
+        indices = re.findall(r"_\s*\{([^{}]*)\}|_\s*([a-zA-Z])|\^\s*\{\s*\(\s*([a-z])\s*\)\s*\}",
+                             rest)
+        if not any(var in (a or b or c) and not re.search(r"\\", a or "") for a, b, c in indices):
+            return k
+        if re.search(rf"\\sum\s*_\s*\{{?\s*{var}(?![A-Za-z])", rest):
+            return k  # a second sum over the same letter: its own
+        out.append(self.parse_group(s[k:], base + k))
+        return len(s)
 
     def fraction(self, s: str, k: int, base: int, out: list[str]) -> int:
         num, k1 = self.brace_arg(s, k, base)

@@ -52,15 +52,42 @@ def rewrite(claim: str, defines: list) -> tuple[str, list] | None:
 
     def restate(text: str) -> str:
         text = _CALL.sub(call, text)
+        text = re.sub(r"(?<![A-Za-z\\])([a-z])\s*_\s*(?:\{\s*([a-z])\s*\}|([a-z]))\s*\^\s*"
+                      r"\{\s*\(\s*([a-z])\s*\)\s*\}", lambda m: f"{m.group(1)}_{{{m.group(4)}"
+                      f"{m.group(2) or m.group(3)}}}", text)  # x_j^{(i)} → x_{ij}
         text = re.sub(r"(?<![A-Za-z\\])([a-z])\s*\^\s*\{\s*\(\s*([a-z])\s*\)\s*\}\s*_\s*"
                       r"(?:\{\s*([a-z])\s*\}|([a-z]))", lambda m: f"{m.group(1)}_{{{m.group(2)}"
                       f"{m.group(3) or m.group(4)}}}", text)  # x^{(i)}_j → x_{ij}
         text = re.sub(r"(?<![A-Za-z\\])([a-z])\s*\^\s*\{\s*\(\s*([a-z])\s*\)\s*\}",
                       r"\1_{\2}", text)  # y^{(i)} → y_i
-        return re.sub(rf"(?<![A-Za-z\\])J\s*\(\s*{_THETA}\s*\)", "J", text)
+        return re.sub(rf"(?<![A-Za-z\\])(J|\\ell|l)\s*\(\s*{_THETA}\s*\)", r"\1", text)
 
     others = [restate(d) for d in defines if d is not hypothesis.string]
     out = restate(claim)
     if re.search(r"h\s*_\s*(?:\{\s*\\theta|\\theta)", out + " ".join(others)):
         return None  # a call not in the form h_θ(x^{(i)}): left to the reader to refuse
     return out, others
+
+
+_EXAMPLE_SUPERSCRIPT = re.compile(r"\^\s*\{\s*\(\s*([a-km-z])\s*\)\s*\}")
+
+
+def one_example(claim: str, defines: list) -> tuple[str, list, str] | None:
+    """d2l's l^{(i)} = ½(wᵀx^{(i)} + b − y^{(i)})²: a superscript (i) that no sum runs over
+    names the one example every quantity belongs to; it is dropped (l, x, y of that
+    example).  None when there is none, or when a sum runs over its letter (then the
+    quantities of different examples meet, and :func:`rewrite` must read them)."""
+    texts = [claim, *defines]
+    letters = {m.group(1) for t in texts for m in _EXAMPLE_SUPERSCRIPT.finditer(t)}
+    summed = {m.group(1) for t in texts
+              for m in re.finditer(r"\\(?:sum|prod)\s*_\s*\{?\s*([a-z])", t)}
+    if len(letters) != 1 or letters & summed:
+        return None
+    (i,) = letters
+
+    def drop(text: str) -> str:
+        return _EXAMPLE_SUPERSCRIPT.sub(lambda m: "" if m.group(1) == i else m.group(0), text)
+
+    return drop(claim), [drop(d) for d in defines], (
+        f"the superscript ({i}) names one training example, the same for every quantity: "
+        "read without it")

@@ -177,6 +177,14 @@ def _strip_limits(e, t):
     return e.replace(lambda n: isinstance(n, sp.Limit), repl)
 
 
+def _undefined_derivative(e) -> bool:
+    """A derivative of an undefined function (f′ of UFLDL's δ), which mpmath cannot
+    evaluate."""
+    from sympy.core.function import AppliedUndef
+
+    return any(d.expr.atoms(AppliedUndef) for d in e.atoms(sp.Derivative))
+
+
 def _concrete_functions(e):
     """An undefined function f (a generic activation, f′ in UFLDL's δ) replaced by one
     smooth function with coefficients fixed by its name: an identity for every f holds for
@@ -200,8 +208,16 @@ def _concrete_functions(e):
         if len(u) > 1:
             body += sp.Rational(rng.randint(1, 9), 17) * u[0] * u[1]
         table[c.func] = sp.Lambda(tuple(u), body)
+    def concrete(x):
+        return x.xreplace({c: table[c.func](*c.args) for c in x.atoms(AppliedUndef)
+                           if c.func in table})
+
+    # only the derivatives of those functions are evaluated (doit on the whole expression
+    # would also try to evaluate every Sum symbolically)
+    e = e.replace(lambda x: isinstance(x, sp.Derivative) and x.expr.has(*table),
+                  lambda x: concrete(x).doit(deep=False))
     return e.replace(lambda x: isinstance(x, AppliedUndef) and x.func in table,
-                     lambda x: table[x.func](*x.args)).doit()
+                     lambda x: table[x.func](*x.args))
 
 
 def numeric_witness(lhs, rhs, ctx: Context, *, rel: str = "=", points: int = 3,
@@ -209,7 +225,7 @@ def numeric_witness(lhs, rhs, ctx: Context, *, rel: str = "=", points: int = 3,
     """Evaluate ``lhs rel rhs`` at random points of every concrete instance."""
     rng = random.Random(seed)
     expanded = [ctx.expand(sp.sympify(lhs)), ctx.expand(sp.sympify(rhs))]
-    if any(isinstance(e, sp.Basic) and e.has(sp.Derivative) for e in expanded):
+    if any(isinstance(e, sp.Basic) and _undefined_derivative(e) for e in expanded):
         expanded = [_concrete_functions(e) for e in expanded]
     sizes_syms = sorted(set().union(*(size_symbols(e, ctx) for e in expanded)),
                         key=lambda s: s.name)

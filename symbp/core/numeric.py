@@ -222,11 +222,19 @@ def _concrete_functions(e):
 
 def numeric_witness(lhs, rhs, ctx: Context, *, rel: str = "=", points: int = 3,
                     seed: int = 0) -> Evidence:
-    """Evaluate ``lhs rel rhs`` at random points of every concrete instance."""
-    rng = random.Random(seed)
+    """Evaluate ``lhs rel rhs`` at random points of every concrete instance; when a
+    derivative of an undefined function cannot be evaluated, once more with that function
+    made a fixed smooth one (:func:`_concrete_functions`)."""
     expanded = [ctx.expand(sp.sympify(lhs)), ctx.expand(sp.sympify(rhs))]
-    if any(isinstance(e, sp.Basic) and _undefined_derivative(e) for e in expanded):
-        expanded = [_concrete_functions(e) for e in expanded]
+    found = _numeric(expanded, ctx, rel, points, seed)
+    if found.verdict is Verdict.UNDECIDED and "could not" in found.detail and any(
+            isinstance(e, sp.Basic) and _undefined_derivative(e) for e in expanded):
+        return _numeric([_concrete_functions(e) for e in expanded], ctx, rel, points, seed)
+    return found
+
+
+def _numeric(expanded, ctx: Context, rel: str, points: int, seed: int) -> Evidence:
+    rng = random.Random(seed)
     sizes_syms = sorted(set().union(*(size_symbols(e, ctx) for e in expanded)),
                         key=lambda s: s.name)
     index_syms = sorted(set().union(*(free_indices(e, ctx) for e in expanded)),

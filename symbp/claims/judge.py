@@ -1077,7 +1077,8 @@ class Problem:
                                      f"{big} > {small}"))
         signs.extend(self.inequalities)
         return Context(defs, list(self.assumptions) + list(self.index_relations) + signs,
-                       dict(self.domains), ranges, sizes, thorough_sizes=True)
+                       dict(self.domains), ranges, sizes, thorough_sizes=True,
+                       sizes_inferred=True)
 
 
 def _summed_positions(exprs) -> dict:

@@ -289,6 +289,9 @@ class Context:
     # user claims: the numeric witness also tries larger sizes and every pair of sizes
     # unequal at least once (see explicit.numeric_size_assignments)
     thorough_sizes: bool = False
+    # sizes inferred by the claim reader (not given by a derivation): a shape that fails
+    # only once definitions are expanded is the reader's gap, not a finding
+    sizes_inferred: bool = False
 
     def expand(self, expr: sp.Basic, max_rounds: int = 12) -> sp.Basic:
         """Expand every definition until nothing changes (definitions may nest).

@@ -63,10 +63,11 @@ def _definition_for(v, ctx):
 
 
 def _without(ctx, d):
-    from .context import Context
+    from dataclasses import replace
 
-    return Context([x for x in ctx.definitions if x is not d], list(ctx.assumptions),
-                   dict(ctx.domains), dict(ctx.index_ranges), dict(ctx.sizes))
+    return replace(ctx, definitions=[x for x in ctx.definitions if x is not d],
+                   assumptions=list(ctx.assumptions), domains=dict(ctx.domains),
+                   index_ranges=dict(ctx.index_ranges), sizes=dict(ctx.sizes))
 
 
 def _held_scalar(deriv: sp.Derivative, ctx):

@@ -226,14 +226,19 @@ def numeric_witness(lhs, rhs, ctx: Context, *, rel: str = "=", points: int = 3,
     derivative of an undefined function cannot be evaluated, once more with that function
     made a fixed smooth one (:func:`_concrete_functions`)."""
     expanded = [ctx.expand(sp.sympify(lhs)), ctx.expand(sp.sympify(rhs))]
-    found = _numeric(expanded, ctx, rel, points, seed)
+    # a definition's sizes may not have been tied to the claim's (see the shape error below)
+    defined = ctx.sizes_inferred and any(e != sp.sympify(side)
+                                         for e, side in zip(expanded, (lhs, rhs)))
+    found = _numeric(expanded, ctx, rel, points, seed, defined)
     if found.verdict is Verdict.UNDECIDED and "could not" in found.detail and any(
             isinstance(e, sp.Basic) and _undefined_derivative(e) for e in expanded):
-        return _numeric([_concrete_functions(e) for e in expanded], ctx, rel, points, seed)
+        return _numeric([_concrete_functions(e) for e in expanded], ctx, rel, points, seed,
+                        defined)
     return found
 
 
-def _numeric(expanded, ctx: Context, rel: str, points: int, seed: int) -> Evidence:
+def _numeric(expanded, ctx: Context, rel: str, points: int, seed: int,
+             defined: bool) -> Evidence:
     rng = random.Random(seed)
     sizes_syms = sorted(set().union(*(size_symbols(e, ctx) for e in expanded)),
                         key=lambda s: s.name)
@@ -250,8 +255,7 @@ def _numeric(expanded, ctx: Context, rel: str, points: int, seed: int) -> Eviden
                 L = instantiate(expanded[0], ctx, sizes, indices, rewrite=False)
                 R = instantiate(expanded[1], ctx, sizes, indices, rewrite=False)
             except Exception as exc:  # a shape that does not conform is a finding
-                if _is_shape_error(exc) and any(
-                        ctx.expand(sp.sympify(side)) != sp.sympify(side) for side in (lhs, rhs)):
+                if _is_shape_error(exc) and defined:
                     # a definition's sizes were not tied to the claim's: the reading, not
                     # the claim, cannot be formed at these sizes
                     return Evidence("numeric", Verdict.UNDECIDED,

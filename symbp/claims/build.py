@@ -534,14 +534,7 @@ class Builder:
     def kronecker(self, args):
         """A ⊗ B: the Kronecker product of the products on each side (⊗ binds looser
         than juxtaposition, as ⊙ does)."""
-        segments, current = [], []
-        for a in args:
-            if self.marker(a, "kronecker"):
-                segments.append(current)
-                current = []
-            else:
-                current.append(a)
-        segments.append(current)
+        segments = self.split_at(args, "kronecker")
         if any(not seg for seg in segments):
             raise NotUnderstood("⊗ needs a factor on each side")
         factors = [self.mul(seg) for seg in segments]
@@ -550,6 +543,18 @@ class Builder:
                 raise NotUnderstood("⊗ is read between matrices",
                                     hint="write A \\otimes B with A and B matrices")
         return KroneckerProduct(*factors)
+
+    def split_at(self, items, kind) -> list[list]:
+        """``items`` cut at the placeholders of ``kind`` (⊗, ·): the runs between them."""
+        runs, current = [], []
+        for a in items:
+            if self.marker(a, kind):
+                runs.append(current)
+                current = []
+            else:
+                current.append(a)
+        runs.append(current)
+        return runs
 
     def marker(self, t, kind):
         return isinstance(t, sp.Symbol) and self.table.get(t.name, ("",))[0] == kind
@@ -726,14 +731,7 @@ class Builder:
         """The product of the factors; a ``\\cdot`` between two columns (∇C · Δv) is their
         dot product uᵀv (entrywise with ``env.cdot_entrywise``), elsewhere a product."""
         if any(self.marker(f, "dot") for f in factors):
-            groups, current = [], []
-            for f in factors:
-                if self.marker(f, "dot"):
-                    groups.append(current)
-                    current = []
-                else:
-                    current.append(f)
-            groups.append(current)
+            groups = self.split_at(factors, "dot")
             if any(not g for g in groups):
                 raise NotUnderstood("\\cdot needs a factor on each side")
             out = self.product(groups[0])

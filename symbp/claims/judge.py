@@ -1300,9 +1300,12 @@ def _approximately(claim: str, contexts, defines, assumes) -> Judgement | None:
 
 
 def _judge_written(claim: str, contexts, defines, assumes, timeout) -> Judgement:
-    approx = _approximately(claim, contexts, defines, assumes) if _APPROX.search(claim) \
-        else None
-    if approx is not None:
+    if _APPROX.search(claim):
+        approx = _approximately(claim, contexts, defines, assumes)
+        if approx is None:
+            raise LatexInputError("≈ is read only between two numbers (a worked example's "
+                                  "arithmetic, checked to the precision written)",
+                                  hint="write '=' for an identity")
         return approx
     written = claim
     premise = _PREMISE.match(claim)

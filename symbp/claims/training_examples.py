@@ -84,6 +84,11 @@ def one_example(claim: str, defines: list) -> tuple[str, list, str] | None:
     if len(letters) != 1 or letters & summed:
         return None
     (i,) = letters
+    joined = " ".join(texts)
+    if re.search(rf"\^\s*\{{\s*\(\s*{i}\s*[+-]", joined) or re.search(
+            rf"(?:[A-Z]|\\mathbf\s*\{{\s*[A-Z]\s*\}}|\\boldsymbol\s*\{{\s*[A-Z]\s*\}})"
+            rf"\s*\^\s*\{{\s*\(\s*{i}\s*\)", joined):
+        return None  # h^{(k-1)}, W^{(k)}: GBC's layers, not an example
 
     def drop(text: str) -> str:
         return _EXAMPLE_SUPERSCRIPT.sub(lambda m: "" if m.group(1) == i else m.group(0), text)

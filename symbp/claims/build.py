@@ -82,7 +82,7 @@ def _index(name: str):
 
 
 def layer_offset(text: str) -> tuple[str, int]:
-    m = re.fullmatch(r"([lL])([+-]\d+)?", text)
+    m = re.fullmatch(r"([A-Za-z])([+-]\d+)?", text)
     return m.group(1), int(m.group(2) or 0)
 
 

@@ -10,7 +10,7 @@ the reason; nothing here ever turns doubt into TRUE.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sympy as sp
@@ -45,7 +45,7 @@ from .differential import DMatrix, DSymbol
 from .network_definitions import as_backprop, restates_network
 from .scanner import Scanner, subscript_label
 from . import prime_of_group, training_examples
-from .layer_letters import chained_weights, layer_families, renamer
+from .layer_letters import chained_weights, defined_through_itself, layer_families, renamer
 from .network import (Jacobian, MatrixGradient, NetCost, NetGradient, NetMatrix,
                       PatternVector, mentions_network)
 from .training_sums import NOTE as TRAINING_NOTE
@@ -165,9 +165,13 @@ def _atom_latex(a) -> str:
     for macro, mark in _ACCENTS.items():
         if name.endswith(mark):  # ŷ → \hat{y}
             name = "\\%s{%s}" % (macro, name[:-len(mark)])
+    if re.fullmatch(r"[A-Za-z]{2,}", name) and name not in GREEK:
+        name = "\\mathrm{%s}" % name  # net_j, Bishop's a_k renamed aK_k: one name
+    elif name in GREEK:
+        name = "\\" + name
     text = ("\\mathbf{%s}" % name) if a.bold else name
-    if a.layer:
-        text += "^{%s}" % a.layer
+    if a.layer:  # z^{l-1} is the layer l − 1; a^{(k)}, a^{(2)}: labels in parentheses
+        text += ("^{%s}" if LAYER.match(a.layer) else "^{(%s)}") % a.layer
     return text
 
 
@@ -176,7 +180,7 @@ _GENERIC_NAMES = set("LfJECg") | {"ell"}
 _COEFFICIENTS = "GHKMNPQRSUV"
 _GREEK_COEFFICIENTS = ("gamma", "kappa", "mu", "nu", "xi", "rho", "tau", "phi", "psi",
                        "omega", "eta", "zeta")
-_DEFINED_NAME = re.compile(r"\s*(?:\\(mathbf|boldsymbol|bm|hat|tilde|bar)\s*\{\s*)?\\?([A-Za-z]+)\s*\}?"
+_DEFINED_NAME = re.compile(r"\s*(?:\\(mathbf|boldsymbol|bm|hat|tilde|bar|mathrm)\s*\{\s*)?\\?([A-Za-z]+)\s*\}?"
                            r"(?:\s*_\s*\{?\s*(\d|\w+|\\mathbf\s*\{\s*\w\s*\})\s*\}?)?\s*(?:=|\(|_|\^)")
 
 
@@ -216,8 +220,13 @@ def defined_names(defines) -> set:
             sup = re.match(r"\s*\^\s*(?:\{([^{}]*)\}|([A-Za-z]))\s*=", d[m.end() - 1:])
             layer = sup and LAYER.match((sup.group(1) or sup.group(2)).strip())
             numbered = sup and re.fullmatch(r"\(\s*(\d+)\s*\)", (sup.group(1) or "").strip())
+            lettered = sup and re.fullmatch(r"\(\s*([A-Za-z])\s*(?:([+-])\s*(\d+)\s*)?\)",
+                                            (sup.group(1) or "").strip())
             if numbered:  # \mathbf{z}^{(2)} = …: the name of layer 2's vector
                 out.add(f"{m.group(2)}^{{({numbered.group(1)})}}")
+            elif lettered and not layer:  # \mathbf{a}^{(k)} = …: GBC's layer k
+                out.add(f"{m.group(2)}^{{{lettered.group(1)}"
+                        f"{lettered.group(2) + lettered.group(3) if lettered.group(2) else ''}}}")
             if layer:
                 out.add(f"{m.group(2)}^{{{layer.group(1)}"
                         f"{layer.group(2) + layer.group(3) if layer.group(2) else ''}}}")
@@ -240,8 +249,21 @@ def _generic_name(f) -> str | None:
 def _variable_keys(x: str) -> set:
     """The names a variable's text may be defined under: z_{cjk…} as z_cjk…, a_{j} and
     H_{ij} as a and H (their families), \\mathbf{z} as z."""
-    key = re.sub(r"[{}]", "", re.sub(r"\\mathbf\{(\w)\}", r"\1", x).split("^")[0])
+    plain = re.sub(r"\\(?:mathbf|mathrm)\{(\w+)\}", r"\1", x)
+    if "^" in plain:  # h^{(k-1)}: that layer's name (h^{(k)} = f(a^{(k)}) does not define it)
+        name, layer = plain.split("^", 1)
+        layer = re.sub(r"[{}()\s]", "", layer)
+        return {f"{name}^{{{layer}}}", f"{name}^{{({layer})}}"}
+    key = re.sub(r"[{}]", "", plain)
     return {key, re.sub(r"_\w{1,2}$", "", key)}
+
+
+def _uses(definition: str, x: str) -> bool:
+    r"""Whether a definition's right side mentions the variable ``x`` (as _atom_latex
+    writes it: \mathbf{a}^{(k)}, z_{j})."""
+    rhs = definition.partition("=")[2]
+    plain = lambda t: re.sub(r"\\(?:mathbf|boldsymbol|bm)\s*\{\s*(\w)\s*\}|\s+", r"\1", t)
+    return plain(x) in plain(rhs)
 
 
 def _defined_as_vector(y: str, defines: list) -> bool:
@@ -268,7 +290,7 @@ def _generic_piece(y: str, fresh: list, free: list, vector: bool = False) -> str
         g, h = fresh.pop(0), fresh.pop(0)
         w = two.group(1)
         return (f"\\sum_{{p}} \\sum_{{s}} (\\{g}_{{ps}} {w}_{{ps}} + \\{h}_{{ps}} {w}_{{ps}}^2)")
-    m = re.fullmatch(r"([a-zA-Z])_\{?([a-zA-Z])\}?", y)
+    m = re.fullmatch(r"([a-zA-Z]|\\mathrm\{[A-Za-z]+\})_\{?([a-zA-Z])\}?", y)
     if m:
         if len(fresh) < 2:
             return None
@@ -452,7 +474,8 @@ def generic_functions(scanner, claim: str, defines: list, network: bool) -> list
     written = {a.name for a in scanner.atoms}
     for d in defines:  # δ_{out} = ∂E/∂z_{out} defined and δ_{out} used: its ∂E counts too
         head = defined_names([d])
-        if not head & written or head & _GENERIC_NAMES:
+        if not head & written or (head & _GENERIC_NAMES and not re.match(
+                r"\s*\\(?:mathbf|boldsymbol|bm)\b", d)):  # \mathbf{g} = ∇_a J is no function
             continue
         try:
             table = list(read_claim(d)[0].table.values())
@@ -465,7 +488,7 @@ def generic_functions(scanner, claim: str, defines: list, network: bool) -> list
             f, x = _atom_of(entry[1]), _atom_of(entry[2])
             name = _generic_name(f)
             uses[name] = uses.get(name, 0) + 1
-            if name is None or x is None or x.layer or len(x.indices) > 2 or (
+            if name is None or x is None or len(x.indices) > 2 or (
                     x.indices and not x.indices[0].isalpha()
                     and not (x.indices[0].isdigit() and x.name[0].isupper())) or (
                     len(x.indices) == 2 and not "".join(x.indices).isalpha()):
@@ -497,6 +520,10 @@ def generic_functions(scanner, claim: str, defines: list, network: bool) -> list
             # tr(…)) holds for every L
             continue
         args = {x for x in xs - {"?"} if _variable_keys(x) & defined}
+        if len(args) > 1:  # ∂J/∂a^{(k)} and ∂J/∂h^{(k)} with h^{(k)} = f(a^{(k)}): J of the top one
+            args = {x for x in args if not any(
+                _uses(d, x) for d in defines for y in args - {x}
+                if _variable_keys(y) & defined_names([d]))} or args
         if "?" in xs and len(args) != 1:
             continue  # ∂E/∂w_{ji} with nothing defined to route it through: not read
         if len(args) != 1:
@@ -1037,6 +1064,11 @@ class Problem:
 
         self.values = [v.replace(defined_matrix_var, matrix_fix) if isinstance(v, sp.Basic)
                        else v for v in self.values]
+        # and in the definitions (GBC's g = ∇_{a^{(k)}} J with a^{(k)} = b + W h defined)
+        self.definitions = [
+            replace(d, rhs=d.rhs.replace(defined_matrix_var, matrix_fix))
+            if isinstance(d.rhs, sp.Basic) and d.rhs.has(MatrixGradient) else d
+            for d in self.definitions]
 
     def context(self) -> Context:
         defs = list(self.definitions)
@@ -1232,11 +1264,66 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
     claim, defines, named = _gradient_names(claim, list(defines))
     defines, stated = stated_dependence(claim, list(defines))
     stated = named + over + stated
-    result = _judge_readings(claim, contexts, defines, assumes, timeout)
+    result = _judge_stars(claim, contexts, defines, assumes, timeout)
     for st in result.steps:
         st.reason += "".join(f" [{n}]" for n in stated)
     result.claim = written
     return result
+
+
+def _bare_star(claim: str, m) -> bool:
+    """A * between factors (not the optimum w^*, w^{*}, nor \\*)."""
+    return not re.search(r"(?:\^|\{|\\)\s*$", claim[:m.start()])
+
+
+def _bare_stars(claim: str) -> bool:
+    return any(_bare_star(claim, m) for m in re.finditer(r"\*", claim))
+
+
+def _judge_stars(claim: str, contexts, defines, assumes, timeout) -> Judgement:
+    """``a * b``: a product in most texts, the entrywise product in Ng's notes and NumPy
+    (dZ = dA * g'(Z)).  Both readings are judged; the one that can be formed is taken, and
+    when both can and their verdicts differ the claim is undecided, never false."""
+    if not _bare_stars(claim):
+        return _judge_readings(claim, contexts, defines, assumes, timeout)
+
+    def reading(op: str):
+        text = re.sub(r"\*", lambda m: op if _bare_star(claim, m) else m.group(0), claim)
+        try:
+            return _judge_readings(text, contexts, defines, assumes, timeout), None
+        except InputError as err:
+            return None, err
+
+    entrywise, e_err = reading(r" \odot ")
+    product, p_err = reading(r" \times ")
+    usable = [(r, why) for r, why in ((entrywise, "entrywise (⊙, as in Ng's notes and NumPy)"),
+                                      (product, "a product"))
+              if r is not None and not _shape_false(r)]
+    if not usable:
+        if product is not None or entrywise is not None:
+            return product if product is not None else entrywise
+        raise p_err if e_err is None or "⊙" in str(e_err) else e_err
+    if len(usable) == 1:
+        result, why = usable[0]
+        for st in result.steps:
+            st.reason += f" [* read as {why}: the other reading cannot be formed]"
+        result.claim = claim
+        return result
+    (first, _), (second, _) = usable
+    if first.verdict is second.verdict:
+        for st in first.steps:
+            st.reason += " [* read as entrywise (⊙) and as a product: the same verdict]"
+        first.claim = claim
+        return first
+    _doubt_unless_false(first, second, "* as entrywise (⊙) and * as a product give "
+                                       "different verdicts; write \\odot or a product")
+    _doubt_unless_false(second, first, "* as entrywise (⊙) and * as a product give "
+                                       "different verdicts; write \\odot or a product")
+    weaker = first if first.verdict is not Verdict.TRUE else second
+    if weaker.verdict is Verdict.TRUE:
+        weaker = second
+    weaker.claim = claim
+    return weaker
 
 
 def _judge_readings(claim: str, contexts, defines, assumes, timeout) -> Judgement:
@@ -1484,7 +1571,8 @@ def _layer_letters(claim: str, defines: list, assumes: list):
             lhs, rhs = d.split("=", 1)
             firsts.setdefault(re.sub(r"\s+", "", lhs), rhs)
     texts = [claim, *defines, *assumes]
-    if not (layer_families(firsts) and chained_weights(texts)):
+    if not (layer_families(firsts) and chained_weights(texts)) \
+            and not defined_through_itself(firsts):
         return claim, defines, assumes, False
     rename = renamer(texts)
     return rename(claim), [rename(d) for d in defines], [rename(a) for a in assumes], True

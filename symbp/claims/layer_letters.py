@@ -70,6 +70,31 @@ def layer_families(definitions: dict[str, str]) -> bool:
     return False
 
 
+def defined_through_itself(definitions: dict[str, str]) -> bool:
+    """Whether a family is defined, through the definitions, by itself under another letter:
+    Bishop's a_k = Σ_j w_{kj} z_j with z_j = h(a_j) (PRML 5.48–5.49).  Read as one family,
+    a would be defined circularly; the letters name layers (a_j hidden, a_k output)."""
+    forms: dict[str, list[tuple[str, str]]] = {}
+    for name, rhs in definitions.items():
+        m = SUBSCRIPTED.fullmatch(name.strip())
+        if m:
+            family, letters = _parts(m)
+            if len(letters) == 1 and _is_name(family):
+                forms.setdefault(family, []).append((letters, rhs))
+    for family, defs in forms.items():
+        for letter, rhs in defs:
+            seen, todo = set(), [rhs]
+            while todo:
+                for m in SUBSCRIPTED.finditer(todo.pop()):
+                    other, letters = _parts(m)
+                    if other == family and len(letters) == 1 and letters != letter:
+                        return True
+                    if other in forms and other not in seen:
+                        seen.add(other)
+                        todo.extend(r for _, r in forms[other])
+    return False
+
+
 def patterns(texts) -> dict[str, set[str]]:
     """Family → the subscript letter patterns it is written with across ``texts``."""
     out: dict[str, set[str]] = {}

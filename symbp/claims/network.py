@@ -353,7 +353,12 @@ class Jacobian(DerivativeMatrix):
         if len(self.args) < 3:
             return m
         at = explicit(self.args[2])
-        return m.xreplace({X[i, j]: at[i, j] for i in range(X.rows) for j in range(X.cols)})
+        point = {X[i, j]: at[i, j] for i in range(X.rows) for j in range(X.cols)}
+        if m.has(sp.Derivative):
+            # φ′(x∘) of an undefined φ is Derivative(φ(x∘), x∘): at x = Wv it must become
+            # Subs(…, x∘, Wv), not a derivative by an expression (what xreplace would give)
+            return m.subs(point, simultaneous=True)
+        return m.xreplace(point)
 
 
 class PatternVector(sp.MatrixExpr):

@@ -74,6 +74,9 @@ def explicit(e):
         # that is an expression (∂/∂(w·a + b)) until the derivative is evaluated
         u = sp.Dummy("u")
         body = sp.sympify(e.function(u)).doit()
+        if body.has(sp.Derivative):  # φ′ of an undefined φ stays a derivative: at an
+            # entry that is an expression it must be Subs(φ′(u), u, entry) (subs makes it)
+            return explicit(e.expr).applyfunc(lambda v: body.subs(u, v))
         return explicit(e.expr).applyfunc(lambda v: body.xreplace({u: v}))
     if isinstance(e, KroneckerProduct):
         return sp.ImmutableMatrix(kronecker_product(*[explicit(a) for a in e.args]))

@@ -182,7 +182,11 @@ def _undefined_derivative(e) -> bool:
     evaluate."""
     from sympy.core.function import AppliedUndef
 
-    return any(d.expr.atoms(AppliedUndef) for d in e.atoms(sp.Derivative))
+    # also an undefined φ applied entrywise (Lambda(t, φ(t))) whose derivative is only
+    # formed when a gradient is written out
+    return any(d.expr.atoms(AppliedUndef) for d in e.atoms(sp.Derivative)) or any(
+        lam.atoms(AppliedUndef) for lam in e.atoms(sp.Lambda)) or any(
+        not hasattr(c, "_imp_") for c in e.atoms(AppliedUndef))
 
 
 def _concrete_functions(e):
@@ -230,7 +234,8 @@ def numeric_witness(lhs, rhs, ctx: Context, *, rel: str = "=", points: int = 3,
     defined = ctx.sizes_inferred and any(e != sp.sympify(side)
                                          for e, side in zip(expanded, (lhs, rhs)))
     found = _numeric(expanded, ctx, rel, points, seed, defined)
-    if found.verdict is Verdict.UNDECIDED and "could not" in found.detail and any(
+    if found.verdict is Verdict.UNDECIDED and (
+            "could not" in found.detail or "no sample point" in found.detail) and any(
             isinstance(e, sp.Basic) and _undefined_derivative(e) for e in expanded):
         return _numeric([_concrete_functions(e) for e in expanded], ctx, rel, points, seed,
                         defined)

@@ -233,6 +233,15 @@ def _indicator_of(inner: str) -> str | None:
     return None
 
 
+#: a layer or example label in brackets, then a transpose, in one superscript:
+#: W^{[2]T}, A^{[l-1]T}, h^{(k-1)\top}, x^{(i)\mathsf{T}}
+_LABEL_TRANSPOSED = re.compile(
+    r"\^\s*\{\s*[(\[]\s*(\d+|[A-Za-z]\s*(?:[+-]\s*\d+\s*)?)[)\]]\s*(?:T|\\top|\\intercal|"
+    r"\\mathsf\s*\{\s*T\s*\}|\\mathrm\s*\{\s*T\s*\})\s*\}")
+#: Andrew Ng's layer in square brackets: a^{[2]}, W^{[l]}, A^{[l-1]}
+_NG_LAYER = re.compile(r"\^\s*\{\s*\[\s*(\d+|[A-Za-z]\s*(?:[+-]\s*\d+\s*)?)\]\s*\}")
+
+
 _EQUALS_SIGNS = re.compile(
     r"\\(?:equiv|triangleq|coloneqq|doteq)(?![A-Za-z])|:=|\\(?:overset|stackrel)\s*\{\s*"
     r"(?:\\text|\\mathrm)?\s*\{?\s*(?:def|\\triangle)\s*\}?\s*\}\s*\{\s*=\s*\}")
@@ -266,9 +275,10 @@ def normalize(text: str) -> str:
     text = re.sub(r"\\(?:boldsymbol|mathbf|bm)\s*\{\s*\\(sigma|phi|tanh)\s*\}(?=\s*(?:'|\^|\())",
                   r"\\\1", text)
     text = equals_signs(text)
-    # Andrew Ng's a^{[2]}, W^{[2]T}: layer 2 (as a^{(2)}), transposed
-    text = re.sub(r"\^\s*\{\s*\[\s*(\d)\s*\]\s*(T|\\top)\s*\}", r"^{(\1)}^{T}", text)
-    text = re.sub(r"\^\s*\{\s*\[\s*(\d)\s*\]\s*\}", r"^{(\1)}", text)
+    # Andrew Ng's a^{[2]}, W^{[l]}, A^{[l-1]T}; GBC's h^{(k-1)\top}: the layer in brackets
+    # (as a^{(2)}, a^{(l)}), transposed when a T follows it inside the superscript
+    text = _LABEL_TRANSPOSED.sub(lambda m: "^{(%s)}^{T}" % re.sub(r"\s+", "", m.group(1)), text)
+    text = _NG_LAYER.sub(lambda m: "^{(%s)}" % re.sub(r"\s+", "", m.group(1)), text)
     # UFLDL's a^{(n_l)}: the output layer n_l is L (a^{(n_l - 1)} is L-1)
     text = re.sub(r"\^\s*\{\s*\(?\s*n_\s*\{?\s*l\s*\}?\s*(?:-\s*(\d+)\s*)?\)?\s*\}",
                   lambda m: "^{L%s}" % (f"-{m.group(1)}" if m.group(1) else ""), text)

@@ -543,3 +543,21 @@ def test_dw_names_a_gradient_when_dy_is_defined_so():
     assert r.verdict is Verdict.TRUE
     assert "read as gradients of L" in r.reason
     assert r.claim == "dW = X^T dY"  # reported as written
+
+
+def test_star_is_read_both_ways():
+    """`*` is entrywise in Ng's notes and NumPy, a product elsewhere: the reading that can
+    be formed is taken; two readings that can both be formed and disagree are undecided."""
+    entrywise = judge(r"\mathbf{u} * \mathbf{v} = \mathbf{v} \odot \mathbf{u}", timeout=TIMEOUT)
+    assert entrywise.verdict is Verdict.TRUE and "entrywise" in entrywise.steps[0].reason
+    assert judge(r"2 * x = x + x", timeout=TIMEOUT).verdict is Verdict.TRUE
+    both = judge(r"A * B = B * A", timeout=TIMEOUT)  # ⊙ commutes, the matrix product not
+    assert both.verdict is Verdict.UNDECIDED and "different verdicts" in both.steps[0].reason
+    assert judge(r"x^* = x^*", timeout=TIMEOUT).verdict is Verdict.TRUE  # the optimum, no product
+
+
+def test_layer_labels_in_parentheses_are_not_powers():
+    """GBC's W^{(k)}, h^{(k-1)\\top}; Ng's W^{[l]T}: labels (and a transpose), not powers."""
+    assert judge(r"A^{(k)\top} B = (B^T A^{(k)})^T", timeout=TIMEOUT).verdict is Verdict.TRUE
+    assert judge(r"A^{[l]T} B = (B^T A^{[l]})^T", timeout=TIMEOUT).verdict is Verdict.TRUE
+    assert judge(r"A^{(k)\top} B = B^T A^{(k)}", timeout=TIMEOUT).verdict is Verdict.FALSE

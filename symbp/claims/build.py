@@ -48,7 +48,8 @@ SCALAR_CAPITALS = {"L", "N", "T"}
 SIZE_KEY = placeholder_name("SIZE")
 ELEMENTWISE = {"tanh": sp.tanh, "exp": sp.exp, "ln": sp.log, "sinh": sp.sinh, "cosh": sp.cosh,
                "sin": sp.sin, "cos": sp.cos, "sqrt": sp.sqrt, "sign": sp.sign,
-               "relu": lambda x: sp.Max(0, x), "step": sp.Heaviside,  # 𝟙(x > 0)
+               "relu": lambda x: sp.Max(0, x), "step": lambda x: sp.Heaviside(x, 0),  # 𝟙(x > 0)
+               "stepge": lambda x: sp.Heaviside(x, 1),  # 𝟙(x ≥ 0)
                "softplus": lambda x: sp.log(1 + sp.exp(x))}  # ζ(x) = ln(1 + eˣ), Goodfellow 3.31
 GENERIC = {"f", "g", "h", "phi", "varphi", "psi"}
 
@@ -229,6 +230,26 @@ class Env:
         else:
             raise ShapeConflict(why)
         raise Retry()
+
+    def declare(self, names: list[str], rows: str | None, cols: str | None) -> None:
+        """Sizes the writer gave (X ∈ ℝ^{n×d}): X's rows are n and its columns d for every
+        reading, so a claim that needs other sizes cannot be formed (and says which)."""
+        def dim(text: str):
+            if text.isdigit():
+                return sp.Integer(int(text))
+            self.size_names.add(text)
+            return self.size(text)
+        for name in names:
+            if cols is None:  # c ∈ ℝ: a number
+                self.scalar_names.add(name)
+                continue
+            (self.vector_names if cols == "1" and rows != "1" else self.matrix_names).add(name)
+            if rows == "1" and cols != "1":  # b ∈ ℝ^{1×q}: a row, added to every row (d2l)
+                self.row_vectors.update({name, "\\mathbf{%s}" % name})
+            for full in (name, "\\mathbf{%s}" % name):
+                self.parent[sp.Symbol(f"r_{{{full}}}", integer=True, positive=True)] = dim(rows)
+                if cols != "1":
+                    self.parent[sp.Symbol(f"c_{{{full}}}", integer=True, positive=True)] = dim(cols)
 
     def matrix(self, name: str, vector: bool):
         rows = self.find(sp.Symbol(f"r_{{{name}}}", integer=True, positive=True))

@@ -424,6 +424,55 @@ def _letters_used(text: str) -> set:
     return {c.upper() for c in re.findall(r"[A-Za-z]", re.sub(r"\\[A-Za-z]+", " ", text))}
 
 
+_CALLIGRAPHIC = re.compile(r"\\mathcal\s*\{\s*([A-Za-z])\s*\}|\\mathcal\s+([A-Za-z])")
+
+
+def calligraphic(claim: str, defines: list) -> tuple[str, list]:
+    """Ng's and d2l's loss \mathcal{L}: the name L (when no plain L is written as well;
+    then it stays unread)."""
+    texts = [claim, *defines]
+    letters = {m.group(1) or m.group(2) for t in texts for m in _CALLIGRAPHIC.finditer(t)}
+    for letter in letters:
+        plain = re.compile(rf"(?<![A-Za-z\\{{]){letter}(?![A-Za-z])")
+        if any(plain.search(_CALLIGRAPHIC.sub(" ", t)) for t in texts):
+            continue
+        texts = [_CALLIGRAPHIC.sub(lambda m: letter if (m.group(1) or m.group(2)) == letter
+                                   else m.group(0), t) for t in texts]
+    return texts[0], texts[1:]
+
+
+_PARAMETER_LIST = re.compile(
+    r"\s*((?:\\operatorname|\\mathrm)\s*\{\s*[A-Za-z]{2,}\s*\}|[A-Z]|\\ell)\s*\(([^()=]+)\)\s*=")
+#: f(\mathbf{x}) = ½ xᵀAx − bᵀx: a lowercase name of a function of a bold vector
+_VECTOR_FUNCTION = re.compile(r"\s*([a-z])\s*\((\s*\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}"
+                              r"(?:\s*,\s*\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\})*\s*)\)\s*=")
+_ARGUMENT = re.compile(r"\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+)"
+                       r"(?:\s*[_^]\s*(?:\{[^{}]*\}|\w))*\s*")
+
+
+def parameter_lists(claim: str, defines: list) -> tuple[str, list]:
+    """``R(W) = Σ_k Σ_l W_kl²``, ``L(a, y) = −(y ln a + …)``, ``\operatorname{LSE}(\mathbf{x})
+    = ln Σ_i exp(x_i)``, ``ℓ(z) = …``: a quantity with its parameters listed, not a function
+    to apply to other arguments — when every other place writes it bare or with the same
+    arguments (never with a prime or other arguments), it is read as that name throughout.
+    (In a claim alone, A(B) stays the product of two matrices.)"""
+    for d in list(defines):
+        m = _PARAMETER_LIST.match(d) or _VECTOR_FUNCTION.match(d)
+        if not m or not all(_ARGUMENT.fullmatch(a) for a in m.group(2).split(",")):
+            continue
+        head = re.escape(m.group(1)).replace(r"\ ", r"\s*")
+        args = r"\s*,\s*".join(re.escape(a.strip()).replace(r"\ ", r"\s*")
+                                for a in m.group(2).split(","))
+        call = re.compile(rf"(?<![A-Za-z\\]){head}(?![A-Za-z])\s*\(\s*{args}\s*\)")
+        other = re.compile(rf"(?<![A-Za-z\\]){head}(?![A-Za-z])\s*(?:'|\^\s*\{{?\s*\\prime|\()")
+        texts = [claim, *defines]
+        if any(other.search(call.sub(" ", t)) for t in texts):
+            continue  # f'(x) or f(2x) written: a function after all
+        name = re.sub(r"\\operatorname", r"\\mathrm", m.group(1))
+        claim, *defines = [call.sub(lambda _: " " + name + " ", t) for t in texts]
+    return claim, defines
+
+
 def stated_dependence(claim: str, defines: list) -> tuple[list, list]:
     """``L = f(Y)`` with f named nowhere else says only that L is *some* scalar function
     of Y (CS231n's upstream loss): it becomes L = tr(GᵀY) + tr(Hᵀ(Y⊙Y)) with arbitrary
@@ -605,6 +654,31 @@ def name_order(text: str):
     return (m.group(1), m.group(3)) if bigger else (m.group(3), m.group(1))
 
 
+_DECLARED_NAME = r"(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+)"
+_DECLARED = re.compile(rf"\s*({_DECLARED_NAME}(?:\s*,\s*{_DECLARED_NAME})*)\s*\\in\s*"
+                       r"\\mathbb\s*\{?\s*R\s*\}?\s*(?:\^\s*(?:\{([^{}]*)\}|(\w)))?\s*[.,;]?\s*")
+_SIZE = re.compile(r"\s*(\d+|[A-Za-z])\s*")
+
+
+def size_declaration(text: str):
+    """``X \\in \\mathbb{R}^{n \\times d}``, ``A, B \\in \\mathbb{R}^{n\\times n}``,
+    ``\\mathbf{x} \\in \\mathbb{R}^n``, ``c \\in \\mathbb{R}``: (names, rows, cols) with
+    sizes as written (a letter or a number); cols None for a number, 1 for a column."""
+    m = _DECLARED.fullmatch(text)
+    if not m:
+        return None
+    names = [re.sub(r"\\(?:mathbf|boldsymbol|bm)\s*\{\s*(\\?[A-Za-z]+)\s*\}", r"\1", n.strip())
+             .lstrip("\\") for n in m.group(1).split(",")]
+    power = m.group(2) if m.group(2) is not None else m.group(3)
+    if power is None:
+        return names, None, None
+    dims = re.split(r"\\times|×", power)
+    if len(dims) > 2 or not all(_SIZE.fullmatch(d) for d in dims):
+        return None
+    rows = dims[0].strip()
+    return names, rows, dims[1].strip() if len(dims) == 2 else "1"
+
+
 def domain_assumption(text: str):
     """``x > 0``, ``0 < x``, ``a \\ge 0``, ``\\hat{y} \\in (0, 1)``: (name, sampling
     interval) — the numeric witness samples only there (the symbolic witness is not told, so
@@ -709,8 +783,13 @@ class Problem:
         self.orders = []  # (x, y) for x > y
         self.inequalities = []  # s_j − s_y + Δ > 0: Δ = s_y − s_j + ε, ε > 0 (restrictions)
         self.inequality_sign: dict[str, str] = {}
+        declared = []
         for kind, texts in (("define", self.defines), ("assume", self.assumes)):
             for t in texts:
+                sizes = size_declaration(t) if kind == "assume" else None
+                if sizes is not None:  # X \in \mathbb{R}^{n \times d}: the sizes written
+                    declared.append(sizes)
+                    continue
                 relation = index_relation(t) if kind == "assume" else None
                 if relation is not None:  # k \ne j, i = j: a restriction of index values
                     self.index_relations.append(relation)
@@ -780,6 +859,8 @@ class Problem:
                        scalar_layers=scalar_layers, broadcast_names=broadcast,
                        written_only=written_only, cdot_entrywise=cdot_entrywise,
                        defined_names=defined_names(self.defines))
+        for names, rows, cols in declared:
+            self.env.declare(names, rows, cols)
         self.conflict: tuple[int, str] | None = None
         self.values = self._build()
 
@@ -947,6 +1028,26 @@ class Problem:
         if self.env.network is not None:
             dims |= set(self.env.network.sizes.values())
         return {str(d): 2 + i for i, d in enumerate(sorted(dims, key=str))}
+
+    def check_whole_families(self):
+        """P_{ij} = e^{S_ij}/Σ_k e^{S_ik} defined entry by entry and P written whole in the
+        claim (∂L/∂W = Xᵀ(P − Y)/N): the whole P is not linked to its entries, so reading it
+        as another quantity would judge a claim about something else — refuse instead."""
+        families = {str(d.lhs.base.label) for d in self.definitions
+                    if isinstance(d.lhs, sp.Indexed)}
+        wholes = {_name(d.lhs) for d in self.definitions
+                  if isinstance(d.lhs, (sp.Symbol, sp.MatrixSymbol))}
+        for v in self.values:
+            if not isinstance(v, sp.Basic):
+                continue
+            for x in v.atoms(sp.Symbol, sp.MatrixSymbol):
+                name = _name(x)
+                if name in families and name not in wholes:
+                    raise NotUnderstood(
+                        f"{name} is defined entry by entry but written whole in the claim: "
+                        f"the whole {name} is not read as the matrix or vector of those entries",
+                        hint=f"write the claim entry by entry ({name}_{{ij}}), or define "
+                             f"{name} itself")
 
     def check_derivatives(self):
         """∂C/∂z_j with C not defined would be 0 (C a free symbol): refuse instead."""
@@ -1182,9 +1283,15 @@ _RESTRICTING = re.compile(r"当|若|如果|时|对于|仅|只|除|对角|半轴|
 
 #: an assumption that excludes one point: x ≠ 0, |w| ≠ 1, \mathbf{x} \ne \mathbf{0}
 _EXCLUDED_POINT = re.compile(r"\s*[^=<>]+?\s*(?:\\neq?(?![A-Za-z])|\u2260)\s*(?:-?\d+(?:\.\d+)?|"
-                             r"\\mathbf\s*\{\s*0\s*\}|\\boldsymbol\s*\{\s*0\s*\}|\\vec\s*\{?\s*0\s*\}?)\s*")
+                             r"\\mathbf\s*\{\s*0\s*\}|\\boldsymbol\s*\{\s*0\s*\}|\\vec\s*\{?\s*0\s*\}?)\s*"
+                             # A ≠ Aᵀ: not symmetric, which a random matrix is not (measure zero)
+                             r"|\s*((?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?[A-Z]\s*\}?)\s*"
+                             r"(?:\\neq?(?![A-Za-z])|\u2260)\s*(?:\1|\(\s*\1\s*\))\s*\^\s*"
+                             r"(?:T|\\top|\{\s*(?:T|\\top|\\mathsf\s*\{\s*T\s*\})\s*\})\s*")
 #: det X > 0, |X| > 0
-_POSITIVE_DET = re.compile(r"\s*(?:\\det\s*\(?\s*([A-Z])\s*\)?|\|\s*([A-Z])\s*\|)\s*>\s*0\s*")
+_POSITIVE_DET = re.compile(r"\s*(?:\\det\s*\(?\s*((?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?[A-Z]\s*\}?)"
+                           r"\s*\)?|\|\s*((?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?[A-Z]\s*\}?)\s*\|)"
+                           r"\s*>\s*0\s*")
 
 
 def _strip_prose(part: str, conditions: list, unread: list, wheres: list) -> str:
@@ -1249,6 +1356,7 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
     written = claim
     claim = cjk_labels(equals_signs(claim))
     defines = [cjk_labels(equals_signs(d)) for d in defines]
+    claim, defines = calligraphic(claim, defines)
     claim, defines = _sigma_prime_matrix(claim, list(defines))
     examples = training_examples.rewrite(claim, defines)
     if examples is not None:  # Ng's x^{(i)}_j, y^{(i)}, h_θ(x^{(i)})
@@ -1262,13 +1370,67 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
     claim, defines, sample = _sample_superscripts(claim, defines)
     over = over + sample
     claim, defines, named = _gradient_names(claim, list(defines))
+    claim = nabla_of_applied(claim)  # ∇f(\mathbf{x}): by x, before f(\mathbf{x}) is read as f
+    claim, defines = parameter_lists(claim, defines)
     defines, stated = stated_dependence(claim, list(defines))
     stated = named + over + stated
-    result = _judge_stars(claim, contexts, defines, assumes, timeout)
+    result = _judge_values(claim, contexts, defines, assumes, timeout)
     for st in result.steps:
         st.reason += "".join(f" [{n}]" for n in stated)
     result.claim = written
     return result
+
+
+_FINITE_SET = re.compile(r"\s*(\\?[A-Za-z]+(?:_\{?\w+\}?)?)\s*\\in\s*\\\{\s*"
+                         r"(-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)*)\s*\\\}\s*[.,;]?\s*")
+
+
+def _judge_values(claim: str, contexts, defines, assumes, timeout) -> Judgement:
+    """``y \\in \\{0, 1\\}``: the claim is checked once for each value (as a definition
+    y = 0, then y = 1): true when it holds for every value, false (saying for which) when
+    it fails for one."""
+    cases = [(a, _FINITE_SET.fullmatch(a)) for a in assumes]
+    finite = [(a, m) for a, m in cases if m]
+    if not finite:
+        return _judge_stars(claim, contexts, defines, assumes, timeout)
+    text, m = finite[0]
+    rest = [a for a in assumes if a is not text]
+    name, values = m.group(1), [v.strip() for v in m.group(2).split(",")]
+    results = [(v, _judge_values(claim, contexts, [*defines, f"{name} = {v}"], rest, timeout))
+               for v in values]
+    for v, r in results:
+        if r.verdict is Verdict.FALSE:
+            for st in r.steps:
+                st.reason += f" [for {name} = {v}, one of the values {text.strip()} allows]"
+            r.claim = claim
+            return r
+    weakest = next((r for _, r in results if r.verdict is not Verdict.TRUE), results[0][1])
+    for st in weakest.steps:
+        st.reason += f" [checked for each value of {name}: {', '.join(values)}]"
+    weakest.claim = claim
+    return weakest
+
+
+_NABLA_OF_APPLIED = re.compile(
+    r"\\nabla\s*(\^\s*\{?\s*2\s*\}?)?\s*(?:_\s*(\{[^{}]*\}|\\[A-Za-z]+|\w))?\s*"
+    r"(\\?[A-Za-z]+|\\mathcal\s*\{\s*[A-Z]\s*\})\s*\(\s*("
+    r"(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+))\s*\)")
+
+
+def nabla_of_applied(claim: str) -> str:
+    """``\\nabla f(\\mathbf{x})``: the gradient by the argument written, ∇_x f(x);
+    ``\\nabla^2 f(\\mathbf{x})``, ``\\nabla^2_\\theta J(\\theta)``: the Hessian, read as the
+    Jacobian of the gradient (symmetric, so the same in either layout)."""
+    def one(m):
+        power, sub, name, arg = m.groups()
+        by = sub.strip("{}") if sub else arg
+        if sub and re.sub(r"\s+", "", by) != re.sub(r"\s+", "", arg) and not power:
+            return m.group(0)  # ∇_W L(x): by another variable than the argument
+        gradient = rf"\nabla_{{{by}}} {name}({arg})"
+        if power:
+            return rf"\frac{{\partial}}{{\partial {by}}}\left({gradient}\right)"
+        return gradient
+    return _NABLA_OF_APPLIED.sub(one, claim)
 
 
 def _bare_star(claim: str, m) -> bool:
@@ -1801,6 +1963,7 @@ def _judge_problem(claim: str, contexts, defines, assumes, timeout,
                               hint="see `symbp verify --help` for the notation") from None
     if problem.conflict is None:
         try:
+            problem.check_whole_families()
             problem.check_derivatives()
             problem.resolve_defined_variables()
         except (InputError, ImportError, NameError):

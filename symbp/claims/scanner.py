@@ -887,6 +887,9 @@ def split_indices(sub: str) -> tuple[str, ...] | None:
     nested = re.fullmatch(r"([a-zA-Z])_\{?([a-zA-Z])\}?", sub)
     if nested:  # f_{y_i} (CS231n): the entry of f at the index y_i, itself a variable
         return (f"{nested.group(1)}_{nested.group(2)}",)
+    row = re.fullmatch(r"([a-zA-Z])([a-zA-Z])_\{?([a-zA-Z])\}?", sub)
+    if row and row.group(1) == row.group(3):  # P_{i y_i}: row i, the column y_i
+        return (row.group(1), f"{row.group(2)}_{row.group(3)}")
     return None
 
 

@@ -40,7 +40,7 @@ FUNC_GREEK = {"sigma", "phi", "varphi", "psi"}  # σ(x), φ(x): functions when a
 LETTER_FUNCS = {"f", "g", "h"}  # f(x), g(x), h(x): functions when applied
 NAMED_FUNCS = {"tr": "tr", "Tr": "tr", "trace": "tr", "diag": "diag", "softmax": "softmax",
                "sigmoid": "sigma", "det": "det", "ReLU": "relu", "relu": "relu",
-               "sign": "sign", "sgn": "sign", "softplus": "softplus", "step": "step",
+               "sign": "sign", "sgn": "sign", "softplus": "softplus", "step": "step", "stepge": "stepge",
                "vec": "vec"}
 NATIVE_FUNCS = {"ln": "ln", "log": "ln", "exp": "exp", "tanh": "tanh", "sinh": "sinh",
                 "cosh": "cosh", "sin": "sin", "cos": "cos", "max": "max", "min": "min",
@@ -223,10 +223,12 @@ def _indicator_of(inner: str) -> str | None:
     cmp = re.fullmatch(r"(.+?)\s*(>|<|\\gt(?![A-Za-z])|\\lt(?![A-Za-z])|\\geq?(?![A-Za-z])|"
                        r"\\leq?(?![A-Za-z]))\s*(.+)", inner)
     eq = re.fullmatch(r"([a-zA-Z](?:_\{?[a-zA-Z]\}?)?)\s*=\s*([a-zA-Z](?:_\{?[a-zA-Z]\}?)?)", inner)
-    if cmp:  # u ≥ v and u > v differ at one point, which random samples never hit
+    if cmp:  # u > v is 0 where u = v, u ≥ v is 1 there (𝟙(h > 0) with h = max(0, ·) is 0
+        # at h = 0, which a sample hits whenever the pre-activation is negative)
         u, op, v = cmp.groups()
         diff = f"({u}) - ({v})" if op in _GREATER else f"({v}) - ({u})"
-        return r"\mathrm{step}(%s)" % (diff if v.strip() != "0" or op not in _GREATER else u)
+        step = "stepge" if op.startswith(("\\ge", "\\le")) else "step"
+        return r"\mathrm{%s}(%s)" % (step, diff if v.strip() != "0" or op not in _GREATER else u)
     if eq:
         return r"\delta_{%s,%s}" % (eq.group(1).replace("{", "").replace("}", ""),
                                     eq.group(2).replace("{", "").replace("}", ""))

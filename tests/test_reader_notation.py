@@ -561,3 +561,24 @@ def test_layer_labels_in_parentheses_are_not_powers():
     assert judge(r"A^{(k)\top} B = (B^T A^{(k)})^T", timeout=TIMEOUT).verdict is Verdict.TRUE
     assert judge(r"A^{[l]T} B = (B^T A^{[l]})^T", timeout=TIMEOUT).verdict is Verdict.TRUE
     assert judge(r"A^{(k)\top} B = B^T A^{(k)}", timeout=TIMEOUT).verdict is Verdict.FALSE
+
+
+def test_a_family_defined_entry_by_entry_but_written_whole_is_not_read():
+    """CS231n's P_{ij} = softmax row entries and Y_{ij} = 𝟙(j = y_i), then ∂L/∂W = Xᵀ(P − Y)/N:
+    the whole P and Y are not linked to their entries, so the claim is not read (it was
+    judged false, about unrelated numbers P and Y)."""
+    defines = [r"S = XW", r"P_{ij} = \frac{e^{S_{ij}}}{\sum_k e^{S_{ik}}}",
+               r"L = -\frac{1}{N}\sum_{i=1}^{N}\log P_{i y_i}", r"Y_{ij} = \mathbb{1}(j = y_i)"]
+    with pytest.raises(InputError, match="entry by entry"):
+        judge(r"\frac{\partial L}{\partial W} = \frac{1}{N}X^T(P - Y)", (), defines, [],
+              timeout=TIMEOUT)
+
+
+def test_a_strict_indicator_is_zero_at_zero():
+    """𝟙(h > 0) with h = max(0, ·): h is 0 wherever the pre-activation is negative, where the
+    indicator is 0 (a step taking ½ there made a true claim false)."""
+    defines = [r"h = \max(0, W_1 x + b_1)", r"L = \frac{1}{2}\|h\|^2"]
+    claim = r"\frac{\partial L}{\partial b_1} = \frac{\partial L}{\partial h} \circ \mathbb{1}(h > 0)"
+    assert judge(claim, (), defines, [], timeout=10).verdict is Verdict.TRUE
+    wrong = claim.replace("h > 0", "h < 0")
+    assert judge(wrong, (), defines, [], timeout=10).verdict is Verdict.FALSE

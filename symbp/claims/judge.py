@@ -143,7 +143,9 @@ def _restates_builtin(lhs, rhs) -> bool:
             or not lhs.free_symbols <= rhs.free_symbols | lhs.free_symbols:
         return False
     try:
-        return sp.simplify(sp.piecewise_fold((lhs - rhs).rewrite(sp.Piecewise))) == 0
+        d = lhs - rhs
+        return sp.simplify(sp.piecewise_fold(d.rewrite(sp.Piecewise))) == 0 or \
+            sp.simplify(d.rewrite(sp.exp)) == 0  # tanh x = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ)
     except Exception:  # noqa: BLE001 - cannot tell: not a restatement
         return False
 
@@ -181,7 +183,8 @@ _COEFFICIENTS = "GHKMNPQRSUV"
 _GREEK_COEFFICIENTS = ("gamma", "kappa", "mu", "nu", "xi", "rho", "tau", "phi", "psi",
                        "omega", "eta", "zeta")
 _DEFINED_NAME = re.compile(r"\s*(?:\\(mathbf|boldsymbol|bm|hat|tilde|bar|mathrm)\s*\{\s*)?\\?([A-Za-z]+)\s*\}?"
-                           r"(?:\s*_\s*\{?\s*(\d|\w+|\\mathbf\s*\{\s*\w\s*\})\s*\}?)?\s*(?:=|\(|_|\^)")
+                           r"(?:\s*_\s*\{?\s*(\d|\w+|\\mathbf\s*\{\s*\w\s*\}|\\[A-Za-z]+)\s*\}?)?\s*"
+                           r"(?:=|\(|_|\^)")
 
 
 _FUNCTION_DEFINITION = re.compile(
@@ -424,6 +427,31 @@ def _letters_used(text: str) -> set:
     return {c.upper() for c in re.findall(r"[A-Za-z]", re.sub(r"\\[A-Za-z]+", " ", text))}
 
 
+#: a generic function's name with a layer label, applied: f_l(z), g^{[l]}(Z), g^{[l]\prime}(Z)
+_LABELLED_FUNCTION = re.compile(
+    r"(?<![A-Za-z\\])([fg]|\\phi|\\varphi|\\psi)\s*(?:_\s*(\{\s*[lLk]\s*\}|[lLk])|\^\s*\{\s*([\[(]\s*"
+    r"[lLk]\s*[\])])\s*(\\prime|')?\s*\})(?=\s*(?:'|\^\s*\{?\s*\\prime\s*\}?)*\s*\()")
+
+
+def labelled_functions(claim: str, defines: list) -> tuple[str, list]:
+    """UFLDL's and 邱锡鹏's f_l(z^{(l)}), Ng's g^{[l]}(Z^{[l]}) and g^{[l]\prime}: the layer's
+    activation, a generic function.  When every text labels that function the same way
+    (one layer's activation), the label is dropped: f_l′(z) is f′(z).  With two labels
+    (f_l and f_{l+1}) they are different functions, and nothing is rewritten."""
+    texts = [claim, *defines]
+    labels: dict[str, set] = {}
+    for t in texts:
+        for m in _LABELLED_FUNCTION.finditer(t):
+            labels.setdefault(m.group(1), set()).add(re.sub(r"\s+", "", m.group(2) or m.group(3)))
+    single = {f for f, ls in labels.items() if len(ls) == 1}
+
+    def plain(m):
+        if m.group(1) not in single:
+            return m.group(0)
+        return m.group(1) + ("'" if m.group(4) else "")
+    return _LABELLED_FUNCTION.sub(plain, claim), [_LABELLED_FUNCTION.sub(plain, d) for d in defines]
+
+
 _CALLIGRAPHIC = re.compile(r"\\mathcal\s*\{\s*([A-Za-z])\s*\}|\\mathcal\s+([A-Za-z])")
 
 
@@ -442,7 +470,8 @@ def calligraphic(claim: str, defines: list) -> tuple[str, list]:
 
 
 _PARAMETER_LIST = re.compile(
-    r"\s*((?:\\operatorname|\\mathrm)\s*\{\s*[A-Za-z]{2,}\s*\}|[A-Z]|\\ell)\s*\(([^()=]+)\)\s*=")
+    r"\s*((?:\\operatorname|\\mathrm)\s*\{\s*[A-Za-z]{2,}\s*\}|[A-Z](?:_\s*(?:\\[A-Za-z]+|\{\s*\\[A-Za-z]+"
+    r"\s*\}))?|\\ell)\s*\(([^()=]+)\)\s*=")
 #: f(\mathbf{x}) = ½ xᵀAx − bᵀx: a lowercase name of a function of a bold vector
 _VECTOR_FUNCTION = re.compile(r"\s*([a-z])\s*\((\s*\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}"
                               r"(?:\s*,\s*\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\})*\s*)\)\s*=")
@@ -458,8 +487,10 @@ def parameter_lists(claim: str, defines: list) -> tuple[str, list]:
     (In a claim alone, A(B) stays the product of two matrices.)"""
     for d in list(defines):
         m = _PARAMETER_LIST.match(d) or _VECTOR_FUNCTION.match(d)
-        if not m or not all(_ARGUMENT.fullmatch(a) for a in m.group(2).split(",")):
-            continue
+        if not m or not all(_ARGUMENT.fullmatch(a) for a in m.group(2).split(",")) or \
+                re.sub(r"\\(?:operatorname|mathrm)\s*\{\s*|\s*\}", "", m.group(1)).lstrip("\\") in (
+                    *NAMED_FUNCS, *NATIVE_FUNCS, *GREEK, "softmax", "sigmoid"):
+            continue  # \mathrm{ReLU}(z) = max(0, z): a function symbp knows, restated
         head = re.escape(m.group(1)).replace(r"\ ", r"\s*")
         args = r"\s*,\s*".join(re.escape(a.strip()).replace(r"\ ", r"\s*")
                                 for a in m.group(2).split(","))
@@ -1040,7 +1071,8 @@ class Problem:
         for v in self.values:
             if not isinstance(v, sp.Basic):
                 continue
-            for x in v.atoms(sp.Symbol, sp.MatrixSymbol):
+            labels = {x.base.label for x in v.atoms(sp.Indexed)}
+            for x in v.atoms(sp.Symbol, sp.MatrixSymbol) - labels:
                 name = _name(x)
                 if name in families and name not in wholes:
                     raise NotUnderstood(
@@ -1258,9 +1290,10 @@ _EQ_NUMBER_AFTER = re.compile(r"(?:(?:\\q?quad|\\[,;]|~)\s*\(\s*\d+(?:\.\d+)*\s*
 #: ∵ Σ_j y_j = 1 ∴ …: a premise that is an assumption (a sum to one, an inequality)
 _PREMISE = re.compile(r"^\s*\\because\s*(.+?)(?:\s|\\q?quad|\\[,;]|,)*\\therefore\s*(.+)$",
                       re.S)
-_CONDITION = re.compile(r"(?:,|\\quad|\\qquad|\\;|\\,|\s)*(?:\\text\s*\{\s*(?:for|if|when|where)"
-                        r"\s*\}\s*(.+?)|\\q?quad\s*\(\s*([a-zA-Z]\s*(?:\\neq?|=)\s*[a-zA-Z])\s*\))"
-                        r"\s*[.,;]?\s*$")
+_CONDITION = re.compile(r"(?:,|，|\\quad|\\qquad|\\;|\\,|\s)*(?:\\text\s*\{\s*(?:for|if|when|where|"
+                        r"当|若|如果|对于)\s*\}\s*(.+?)(?:\\text\s*\{\s*(?:时|的时候)\s*\})?"
+                        r"|\\q?quad\s*\(\s*([a-zA-Z]\s*(?:\\neq?|=)\s*[a-zA-Z])\s*\))"
+                        r"\s*[.,;。]?\s*$")
 
 
 #: prose before an equation: \text{输出层误差：}, \text{Output error:} (a label, not math)
@@ -1335,7 +1368,9 @@ def split_claims(claim: str, unread: list | None = None,
         part = _EQ_NUMBER_AFTER.sub("", _EQ_NUMBER.sub("", _strip_prose(part, conditions, unread, wheres)))
         part = part.strip()
         m = _CONDITION.search(part)
-        if m and index_relation(m.group(1) or m.group(2)) is not None:
+        if m and (index_relation(m.group(1) or m.group(2)) is not None
+                  or domain_assumption(m.group(1) or m.group(2)) is not None):
+            # j ≠ k, or x > 0 (当 x > 0: where the formula is stated)
             conditions.append(m.group(1) or m.group(2))
             part = part[:m.start()].strip()
         if part and (part != claim or "=" in part):
@@ -1370,6 +1405,7 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
     claim, defines, sample = _sample_superscripts(claim, defines)
     over = over + sample
     claim, defines, named = _gradient_names(claim, list(defines))
+    claim, defines = labelled_functions(claim, defines)
     claim = nabla_of_applied(claim)  # ∇f(\mathbf{x}): by x, before f(\mathbf{x}) is read as f
     claim, defines = parameter_lists(claim, defines)
     defines, stated = stated_dependence(claim, list(defines))

@@ -43,7 +43,7 @@ def _canonical(text: str) -> str | None:
     t = re.sub(r"\^([lL])", r"^{\1}", t)  # z^l as z^{l}: the label's braces are its own
     t = re.sub(r"J\([^()]*\)", "J", t)  # J(\mathbf{W}, \mathbf{b}, \mathbf{x}, \mathbf{y})
     t = re.sub(r"\\partial[CE](?![A-Za-z])", r"\\partialJ", t)  # δ^l = ∂C/∂z^l: any cost letter
-    t = re.sub(r"_\{?[a-z]\}?", "", t)  # a^l_j = σ(z^l_j): the entrywise form
+    t = re.sub(r"_(?:\{[a-z]\}|[a-z])", "", t)  # a^l_j = σ(z^l_j): the entrywise form
     labels = [(m.group(1), int((m.group(2) or "+") + (m.group(3) or "0")))
               for m in _LAYER.finditer(t)]
     if len({letter for letter, _ in labels}) > 1:
@@ -106,8 +106,10 @@ def as_backprop(claim: str, defines) -> NetworkReading | None:
 
     texts = [as_sigma(d) for d in defines]
     network, shifted, costs, rest = [], False, [], []
-    for d in texts:
+    for d, original in zip(texts, defines):
         form = _canonical(d)
+        if act is not None and original is act.string:
+            continue  # f(x) = 1/(1 + e^{−x}): what σ is in the network
         if form in _FORMS:
             network.append(d)
         elif form == _SHIFTED_FORM:

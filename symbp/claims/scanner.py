@@ -698,6 +698,9 @@ class Scanner:
                 # GBC's W^{(k)}, h^{(k-1)}: a label in parentheses (the layer k), not a
                 # power — unless a sum runs over the letter (Σ_i x^{(i)}: the example i)
                 layer = re.sub(r"\s+", "", sup.strip()[1:-1])
+            elif name in GREEK and re.fullmatch(r"\s*(?:o|h|out|hidden|output)\s*", sup):
+                # Mitchell's and Chinese notes' \delta^o_k, \delta^h_j: output / hidden, a label
+                name = f"{name}_{sup.strip()}"
             else:
                 power = sup
         indices: tuple[str, ...] = ()
@@ -866,6 +869,9 @@ def subscript_label(name: str, sub: str | None) -> str | None:
     m = re.fullmatch(r"\s*\\(?:mathbf|boldsymbol|bm)\s*\{\s*([A-Za-z])\s*\}\s*", sub)
     if m:  # D_{\mathbf{x}} = diag(x): a matrix named after a vector
         return "bold" + m.group(1)
+    m = re.fullmatch(r"\s*\\([A-Za-z]+)\s*", sub)
+    if m and m.group(1) in GREEK and name[:1].isupper():  # d2l's L_λ: the penalised loss
+        return m.group(1)
     m = _UNIT_LABEL.fullmatch(sub)
     if m and name.isalpha() and (len(name) > 1 and name not in GREEK
                                  or name in GREEK and m.group(1)[0] in "oh"):

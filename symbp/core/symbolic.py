@@ -85,9 +85,23 @@ def _from_one(x):
     return sp.Sum(x.function, (var, 1, hi)) - sp.Add(*head)
 
 
+def _steps(e):
+    """A step's value at its jump does not count (the rule of :func:`_by_cases`: ReLU′ and
+    𝟙(x > 0) agree except at 0): H(x, v) is H(x); and 𝟙(max(0, p) > 0) is 𝟙(p > 0)."""
+    if not e.has(sp.Heaviside):
+        return e
+
+    def plain(h):
+        x = h.args[0]
+        if isinstance(x, sp.Max) and len(x.args) == 2 and 0 in x.args:
+            x = x.args[0] if x.args[1] == 0 else x.args[1]
+        return sp.Heaviside(x)
+    return e.replace(lambda h: isinstance(h, sp.Heaviside), plain)
+
+
 def normalize(e, ctx: Context):
     """One round of sum-aware normalisation (see module docstring, step 1)."""
-    e = sp.expand(e.doit())
+    e = sp.expand(_steps(e.doit()))
     e = discharge_index_ranges(e, ctx)
     e = e.replace(_starts_late, _from_one)
     e = e.replace(lambda x: isinstance(x, sp.Sum), lambda x: factor_sum(x))
@@ -312,6 +326,7 @@ def _reduce_entry(x):
     """One entry of a difference, reduced: a rational function of the symbolic entries
     (inverses are adjugate/determinant) by cancelling over a common denominator, which is
     exact and far faster than ``simplify`` on 3×3 inverses; anything else by simplify."""
+    x = _steps(x)
     if atomized_zero(x):
         return 0
     try:

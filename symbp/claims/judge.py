@@ -434,7 +434,7 @@ _LABELLED_FUNCTION = re.compile(
 
 
 def labelled_functions(claim: str, defines: list) -> tuple[str, list]:
-    """UFLDL's and 邱锡鹏's f_l(z^{(l)}), Ng's g^{[l]}(Z^{[l]}) and g^{[l]\prime}: the layer's
+    r"""UFLDL's and 邱锡鹏's f_l(z^{(l)}), Ng's g^{[l]}(Z^{[l]}) and g^{[l]\prime}: the layer's
     activation, a generic function.  When every text labels that function the same way
     (one layer's activation), the label is dropped: f_l′(z) is f′(z).  With two labels
     (f_l and f_{l+1}) they are different functions, and nothing is rewritten."""
@@ -456,7 +456,7 @@ _CALLIGRAPHIC = re.compile(r"\\mathcal\s*\{\s*([A-Za-z])\s*\}|\\mathcal\s+([A-Za
 
 
 def calligraphic(claim: str, defines: list) -> tuple[str, list]:
-    """Ng's and d2l's loss \mathcal{L}: the name L (when no plain L is written as well;
+    r"""Ng's and d2l's loss \mathcal{L}: the name L (when no plain L is written as well;
     then it stays unread)."""
     texts = [claim, *defines]
     letters = {m.group(1) or m.group(2) for t in texts for m in _CALLIGRAPHIC.finditer(t)}
@@ -480,7 +480,7 @@ _ARGUMENT = re.compile(r"\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*
 
 
 def parameter_lists(claim: str, defines: list) -> tuple[str, list]:
-    """``R(W) = Σ_k Σ_l W_kl²``, ``L(a, y) = −(y ln a + …)``, ``\operatorname{LSE}(\mathbf{x})
+    r"""``R(W) = Σ_k Σ_l W_kl²``, ``L(a, y) = −(y ln a + …)``, ``\operatorname{LSE}(\mathbf{x})
     = ln Σ_i exp(x_i)``, ``ℓ(z) = …``: a quantity with its parameters listed, not a function
     to apply to other arguments — when every other place writes it bare or with the same
     arguments (never with a prime or other arguments), it is read as that name throughout.
@@ -1422,7 +1422,7 @@ _FINITE_SET = re.compile(r"\s*(\\?[A-Za-z]+(?:_\{?\w+\}?)?)\s*\\in\s*\\\{\s*"
 
 
 def _judge_values(claim: str, contexts, defines, assumes, timeout) -> Judgement:
-    """``y \\in \\{0, 1\\}``: the claim is checked once for each value (as a definition
+    r"""``y \\in \\{0, 1\\}``: the claim is checked once for each value (as a definition
     y = 0, then y = 1): true when it holds for every value, false (saying for which) when
     it fails for one."""
     cases = [(a, _FINITE_SET.fullmatch(a)) for a in assumes]
@@ -1454,7 +1454,7 @@ _NABLA_OF_APPLIED = re.compile(
 
 
 def nabla_of_applied(claim: str) -> str:
-    """``\\nabla f(\\mathbf{x})``: the gradient by the argument written, ∇_x f(x);
+    r"""``\\nabla f(\\mathbf{x})``: the gradient by the argument written, ∇_x f(x);
     ``\\nabla^2 f(\\mathbf{x})``, ``\\nabla^2_\\theta J(\\theta)``: the Hessian, read as the
     Jacobian of the gradient (symmetric, so the same in either layout)."""
     def one(m):

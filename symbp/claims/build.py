@@ -118,7 +118,7 @@ class Env:
     def __init__(self, texts: list[str], atoms: list[Atom], *, matrix_mode=False,
                  network=False, matrix_names=(), scalar_names=(), defined_names=(),
                  scalar_layers=False, broadcast_names=(), functions=(), labelled=(),
-                 written_only=False, cdot_entrywise=False):
+                 written_only=False, cdot_entrywise=False, layout=None):
         joined = " ".join(texts)
         self.size_names = set(re.findall(r"\\(?:sum|prod)_\{[^{}]*\}\s*\^\s*\{?\s*([a-zA-Z])",
                                          joined))
@@ -180,6 +180,8 @@ class Env:
         self.matrix_mode = matrix_mode
         self.matrix_names = set(matrix_names)
         self.parent: dict = {}
+        self.declared_ones = False  # a size 1 declared by the writer (b ∈ ℝ^{1×q})
+        self.layout = layout  # "numerator" / "denominator" when the writer names one
         self.index_bounds: dict = {}
         self.network = None
         layered = [a for a in atoms if a.layer and a.name in NET_FAMILIES
@@ -216,7 +218,10 @@ class Env:
         a, b = self.find(d1), self.find(d2)
         if a == b:
             return
-        if a == 1 or b == 1:
+        if (a == 1 or b == 1) and not (self.declared_ones and (self.flexible(a)
+                                                               or self.flexible(b))):
+            # an inferred size is not made 1 (that would be a degenerate reading) — unless
+            # the writer declared a row or a single output (W^{[2]} ∈ ℝ^{1×n_1}, Y ∈ ℝ^{1×m})
             raise ShapeConflict(why + " (it would need a matrix to be a single row/column)")
         if self.flexible(a):
             self.parent[a] = b
@@ -234,6 +239,8 @@ class Env:
     def declare(self, names: list[str], rows: str | None, cols: str | None) -> None:
         """Sizes the writer gave (X ∈ ℝ^{n×d}): X's rows are n and its columns d for every
         reading, so a claim that needs other sizes cannot be formed (and says which)."""
+        if "1" in (rows, cols) and not (cols == "1" and rows != "1"):
+            self.declared_ones = True
         def dim(text: str):
             if text.isdigit():
                 return sp.Integer(int(text))
@@ -264,7 +271,10 @@ class Env:
             return False
         plain = a.name.rstrip("\u0302\u0303\u0304\u030c\u0306\u0307\u0308\u2032")
         capital = len(plain) == 1 and plain.isupper() and plain not in SCALAR_CAPITALS
-        return capital and a.name not in self.scalar_names
+        # W_{输出层}, W_{out}, W_{hidden}: a layer's matrix with a label (not E_{total}, C_0)
+        labelled = bool(re.fullmatch(r"[A-Z]_(?:cjk[A-P]+|out|in|hid|hidden|output|input)", plain)) \
+            and plain[0] not in SCALAR_CAPITALS
+        return (capital or labelled) and a.name not in self.scalar_names
 
 
 def _scaled(m) -> bool:
@@ -742,6 +752,8 @@ class Builder:
     def scalar_name(self, m) -> None:
         """A capital read as a matrix (C_0, A) that is added to a number is a number:
         mark it a scalar and rebuild (:class:`Retry`) — unless its shape was fixed."""
+        if isinstance(m, sp.MatMul) and len(m.args) == 2 and m.args[0].is_Number:
+            m = m.args[1]  # −M in f_{y_i} − M
         if isinstance(m, sp.MatrixSymbol) and re.fullmatch(r"[A-Z](?:_\d+)?", m.name) \
                 and all(self.env.flexible(self.env.find(d)) for d in m.shape) \
                 and m.name not in self.env.scalar_names:
@@ -1067,6 +1079,21 @@ class Builder:
         return sp.exp(base[j]) / sp.Sum(sp.exp(base[i]), (i, 1, n))
 
     def derivative(self, f, x, order):
+        """∂f/∂x in the layout the notes use (the gradient shaped like x, the Jacobian
+        [∂f_i/∂x_j]), or in the one the writer names after the formula (``\\text{(分母布局)}``,
+        denominator layout: Jacobians transposed; numerator layout: gradients transposed)."""
+        d = self._derivative(f, x, order)
+        gradient = isinstance(d, MatrixGradient) or (isinstance(d, NetGradient)
+                                                     and not isinstance(d, NetJacobian))
+        jacobian = isinstance(d, (Jacobian, NetJacobian)) and not isinstance(d, MatrixGradient)
+        if (self.env.layout == "numerator" and gradient) or (
+                self.env.layout == "denominator" and jacobian):
+            self.env.notes.discard(JACOBIAN_NOTE)
+            self.env.notes.add(f"{self.env.layout} layout, as the words after the formula say")
+            return d.T
+        return d
+
+    def _derivative(self, f, x, order):
         net = self.env.network
         if net is not None and (mentions_network(f) or mentions_network(x)):
             if order != 1:
@@ -1096,6 +1123,14 @@ class Builder:
                     f"{sp.sstr(x)} is not a quantity of the network, so how C depends on it "
                     "is unknown", hint="differentiate by a layer quantity such as z^l_j, "
                                        "a^L, w^l_{jk}, W^l or b^l")
+        if isinstance(x, sp.Transpose) and isinstance(x.arg, sp.MatrixSymbol) \
+                and x.arg.shape[1] == 1 and order == 1:
+            # ∂f/∂xᵀ (explicit numerator layout): the Jacobian [∂f_i/∂x_j] of a vector f, the
+            # gradient as a row for a number f
+            d = self._derivative(f, x.arg, order)
+            self.env.notes.add("∂f/∂xᵀ, a derivative by a row: numerator layout (the Jacobian "
+                               "[∂f_i/∂x_j] of a vector, the gradient as a row of a number)")
+            return d.T if isinstance(d, MatrixGradient) or not isinstance(d, Jacobian) else d
         if is_matrix(f) and f.shape == (1, 1):
             f = f[0, 0]
         if isinstance(f, sp.MatrixSymbol) and f != x and f.shape[1] == 1 \

@@ -269,6 +269,15 @@ def _uses(definition: str, x: str) -> bool:
     return plain(x) in plain(rhs)
 
 
+def _normed(y: str, texts) -> bool:
+    """A plain lowercase name inside a norm (‖w‖₂², J = J_0 + λ/2‖w‖²) or transposed: a vector."""
+    if not re.fullmatch(r"[a-z]", y):
+        return False
+    name = rf"(?<![A-Za-z\\]){y}(?![A-Za-z_])"
+    return any(re.search(rf"\\\|\s*{name}\s*\\\||{name}\s*\^\s*\{{?\s*(?:T|\\top)\b", t)
+               for t in texts)
+
+
 def _defined_as_vector(y: str, defines: list) -> bool:
     """z_{out} defined as W_{out} a + b (a capital's product): a vector, not a number."""
     key = re.sub(r"\s+", "", y)
@@ -427,6 +436,21 @@ def _letters_used(text: str) -> set:
     return {c.upper() for c in re.findall(r"[A-Za-z]", re.sub(r"\\[A-Za-z]+", " ", text))}
 
 
+_INVERSE = re.compile(r"\s*(\\[A-Za-z]+|[a-z]|\\(?:mathrm|operatorname)\s*\{\s*[A-Za-z]+\s*\})\s*\^\s*\{\s*-\s*1\s*\}"
+                      r"\s*\(\s*([a-z])\s*\)\s*=\s*([^=]+)")
+
+
+def inverse_function(claim: str) -> tuple[str, str | None]:
+    r"""``\sigma^{-1}(x) = \lograc{x}{1 - x}``: the inverse function, read as σ(log(x/(1−x))) = x
+    (the same statement for a function that is one-to-one, as σ, ζ, tanh are)."""
+    m = _INVERSE.fullmatch(claim)
+    if not m:
+        return claim, None
+    f, x, rhs = m.groups()
+    return (rf"{f}\left({rhs.strip()}\right) = {x}",
+            f"{f}^{{-1}}({x}) = g({x}) read as {f}(g({x})) = {x}")
+
+
 #: a generic function's name with a layer label, applied: f_l(z), g^{[l]}(Z), g^{[l]\prime}(Z)
 _LABELLED_FUNCTION = re.compile(
     r"(?<![A-Za-z\\])([fg]|\\phi|\\varphi|\\psi)\s*(?:_\s*(\{\s*[lLk]\s*\}|[lLk])|\^\s*\{\s*([\[(]\s*"
@@ -501,6 +525,10 @@ def parameter_lists(claim: str, defines: list) -> tuple[str, list]:
             continue  # f'(x) or f(2x) written: a function after all
         name = re.sub(r"\\operatorname", r"\\mathrm", m.group(1))
         claim, *defines = [call.sub(lambda _: " " + name + " ", t) for t in texts]
+        # J(w) = J_0(w) + λ/2 ‖w‖²: the other capitals with the same parameters, too
+        same = re.compile(rf"(?<![A-Za-z\\])([A-Z]_\s*(?:\{{\s*\w+\s*\}}|\w))\s*\(\s*{args}\s*\)")
+        claim, *defines = [same.sub(lambda k: " " + k.group(1) + " ", t)
+                           for t in [claim, *defines]]
     return claim, defines
 
 
@@ -583,8 +611,13 @@ def generic_functions(scanner, claim: str, defines: list, network: bool) -> list
     free = [c for c in _COEFFICIENTS if c not in _letters_used(text_all)]
     fresh = [g for g in _GREEK_COEFFICIENTS if "\\" + g not in text_all]
     out = []
+    # E_k = ½ Σ_j (ŷ_j^k − y_j^k)² defined (周志华): the family E_k is defined, not generic
+    families = {m.group(1) for d in defines
+                if (m := re.match(r"\s*([A-Z])\s*_\s*\{?\s*[a-z]\s*\}?\s*=", d))}
     for name, xs in variables.items():
         base = name.split("_")[0]
+        if "_" in name and base in families and not name.split("_")[1].isdigit():
+            continue
         if not (base in _GENERIC_NAMES or (re.fullmatch(r"[a-zA-Z]", name)
                                            and uses.get(name, 0) >= 2)) \
                 or name in defined or not xs:
@@ -614,7 +647,8 @@ def generic_functions(scanner, claim: str, defines: list, network: bool) -> list
                 {re.sub(r"\\mathbf\{(\w)\}", r"\1", x) for x in xs} & defined) else set()
         if not args:
             continue
-        pieces = [_generic_piece(y, fresh, free, _defined_as_vector(y, defines))
+        pieces = [_generic_piece(y, fresh, free, _defined_as_vector(y, defines)
+                                 or _normed(y, [claim, *defines]))
                   for y in sorted(args)]
         if None in pieces:
             continue
@@ -685,10 +719,11 @@ def name_order(text: str):
     return (m.group(1), m.group(3)) if bigger else (m.group(3), m.group(1))
 
 
-_DECLARED_NAME = r"(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+)"
+_DECLARED_NAME = (r"(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+)"
+                  r"(?:\s*\^\s*\{\s*[\[(]\s*\d+\s*[\])]\s*\})?")  # W^{[1]}: Ng's layer 1
 _DECLARED = re.compile(rf"\s*({_DECLARED_NAME}(?:\s*,\s*{_DECLARED_NAME})*)\s*\\in\s*"
                        r"\\mathbb\s*\{?\s*R\s*\}?\s*(?:\^\s*(?:\{([^{}]*)\}|(\w)))?\s*[.,;]?\s*")
-_SIZE = re.compile(r"\s*(\d+|[A-Za-z])\s*")
+_SIZE = re.compile(r"\s*(\d+|[A-Za-z](?:_\s*(?:\{\s*\w+\s*\}|\w))?)\s*")  # n, 3, n_1, n_{0}
 
 
 def size_declaration(text: str):
@@ -698,16 +733,17 @@ def size_declaration(text: str):
     m = _DECLARED.fullmatch(text)
     if not m:
         return None
-    names = [re.sub(r"\\(?:mathbf|boldsymbol|bm)\s*\{\s*(\\?[A-Za-z]+)\s*\}", r"\1", n.strip())
-             .lstrip("\\") for n in m.group(1).split(",")]
+    names = [re.sub(r"\s*\^\s*\{\s*[\[(]\s*(\d+)\s*[\])]\s*\}", r"^{(\1)}", re.sub(
+        r"\\(?:mathbf|boldsymbol|bm)\s*\{\s*(\\?[A-Za-z]+)\s*\}", r"\1", n.strip())).lstrip("\\")
+             for n in m.group(1).split(",")]
     power = m.group(2) if m.group(2) is not None else m.group(3)
     if power is None:
         return names, None, None
     dims = re.split(r"\\times|×", power)
     if len(dims) > 2 or not all(_SIZE.fullmatch(d) for d in dims):
         return None
-    rows = dims[0].strip()
-    return names, rows, dims[1].strip() if len(dims) == 2 else "1"
+    dims = [re.sub(r"[{}\s]", "", d) for d in dims]  # n_{1} as n_1
+    return names, dims[0], dims[1] if len(dims) == 2 else "1"
 
 
 def domain_assumption(text: str):
@@ -804,7 +840,9 @@ class Problem:
         self.domains = {k: v for c in named for k, v in c.domains.items()}
         self.functions = user_functions(self.defines)
         self.plain_names = frozenset(m.group(1) for d in self.defines
-                                     if (m := re.match(r"\s*([fgh])\s*=", d)))
+                                     if (m := re.match(r"\s*([fgh])\s*=", d))) | frozenset(
+            m.group(1) + "\u2032" for d in self.defines
+            if (m := re.match(r"\s*([A-Za-z])\s*'\s*=", d)))  # y' = σ(z): a name
         self.scanner, self.sides = read_claim(claim, self.functions, self.plain_names)
         self.generic = generic_functions(self.scanner, claim, self.defines,
                                          network=any(c.network for c in named))
@@ -814,9 +852,13 @@ class Problem:
         self.orders = []  # (x, y) for x > y
         self.inequalities = []  # s_j − s_y + Δ > 0: Δ = s_y − s_j + ε, ε > 0 (restrictions)
         self.inequality_sign: dict[str, str] = {}
-        declared = []
+        declared, layout = [], None
         for kind, texts in (("define", self.defines), ("assume", self.assumes)):
             for t in texts:
+                mark = _LAYOUT_MARK.fullmatch(t) if kind == "assume" else None
+                if mark:  # \text{(分母布局)} after the formula: the layout the writer uses
+                    layout = mark.group(1)
+                    continue
                 sizes = size_declaration(t) if kind == "assume" else None
                 if sizes is not None:  # X \in \mathbb{R}^{n \times d}: the sizes written
                     declared.append(sizes)
@@ -889,7 +931,7 @@ class Problem:
                                  if (m := re.match(r"\s*([a-z]+)\s*_\s*\{?\s*\d\s*\}?\s*=", d))},
                        scalar_layers=scalar_layers, broadcast_names=broadcast,
                        written_only=written_only, cdot_entrywise=cdot_entrywise,
-                       defined_names=defined_names(self.defines))
+                       defined_names=defined_names(self.defines), layout=layout)
         for names, rows, cols in declared:
             self.env.declare(names, rows, cols)
         self.conflict: tuple[int, str] | None = None
@@ -1283,10 +1325,17 @@ def _bound_by_position(index, exprs, summed: dict):
 _CONNECTIVE = re.compile(r"\\(?:Rightarrow|Longrightarrow|rightarrow|longrightarrow|implies|"
                          r"because|therefore|iff|"
                          r"Leftrightarrow)(?![a-zA-Z])")
-_EQ_NUMBER = re.compile(r"^\s*\(\s*\d+(?:\.\d+)*\s*\)\s*")
+#: an equation number: (4), (2.3), (2-3), (3a)
+_EQ_LABEL = r"\(\s*\d+(?:\s*[.\-–—]\s*\d+)*\s*[a-z]?\s*\)"
+_EQ_NUMBER = re.compile(rf"^\s*{_EQ_LABEL}\s*")
 #: an equation number after the equation: \qquad (4), \tag{4}
-_EQ_NUMBER_AFTER = re.compile(r"(?:(?:\\q?quad|\\[,;]|~)\s*\(\s*\d+(?:\.\d+)*\s*\)|"
+_EQ_NUMBER_AFTER = re.compile(rf"(?:(?:\\q?quad|\\[,;]|~)\s*{_EQ_LABEL}|"
                               r"\\tag\*?\s*\{[^{}]*\})\s*[.,;]?\s*$")
+#: the layout named in words after a formula
+_LAYOUT_WORDS = re.compile(r"(numerator)\s+layout|(分子布局)|denominator\s+layout|分母布局", re.I)
+_LAYOUT_MARK = re.compile(r"\\layout\{(numerator|denominator)\}")
+#: a bracket after wide spacing at the end: \qquad (BP1), \quad (2-3a), \quad (x > 0)
+_TRAILING_GROUP = re.compile(r"(?:\\q?quad|~)\s*\(([^()=]*)\)\s*[.,;]?\s*$")
 #: ∵ Σ_j y_j = 1 ∴ …: a premise that is an assumption (a sum to one, an inequality)
 _PREMISE = re.compile(r"^\s*\\because\s*(.+?)(?:\s|\\q?quad|\\[,;]|,)*\\therefore\s*(.+)$",
                       re.S)
@@ -1308,7 +1357,10 @@ _WHERE = re.compile(r"(?:,|，|\\q?quad|\\[,;]|~|\s)*\\text\s*\{\s*(?:其中|这
                     r"\s*([^=]+=[^=]+?)\s*[.,;。]?\s*$")
 #: prose after an equation: \quad \text{(BP1)}, \text{（链式法则）}
 _TRAILING_LABEL = re.compile(r"(?:\\q?quad|\\[,;]|~|\s)*\\text\s*\{[^{}=]*\}"
-                             r"(?:[^{}=\\]{0,12}\\text\s*\{[^{}=]*\})*\s*[.,;。]?\s*$")
+                             # words with a little math between them: \text{（}\eta\text{ 为学习率）},
+                             # \text{其中 } \delta^{l} \text{ 为第 } l \text{ 层的误差项}
+                             r"(?:(?:[^{}=\\]|\\[A-Za-z]+|\{[^{}=]*\}){0,16}\\text\s*\{[^{}=]*\})*"
+                             r"\s*[.,;。]?\s*$")
 #: words that may restrict a formula (a case, a range, a side): 当 … 时, 若, for, x > 0, 负半轴
 _RESTRICTING = re.compile(r"当|若|如果|时|对于|仅|只|除|对角|半轴|区间|正|负|情况|if|when|for|only|"
                           r"unless|case|diagonal|[<>=≠≤≥]|\\[gl]eq?|\\neq?", re.I)
@@ -1348,6 +1400,11 @@ def _strip_prose(part: str, conditions: list, unread: list, wheres: list) -> str
     m = _TRAILING_LABEL.search(part)
     if m and "=" in part[:m.start()]:
         words = " ".join(w.strip() for w in re.findall(r"\{([^{}]*)\}", m.group(0)))
+        layout = _LAYOUT_WORDS.search(words)
+        if layout:  # (numerator layout), （分母布局）: the layout, an assumption of the claim
+            conditions.append(r"\layout{%s}" % ("numerator" if layout.group(1) or
+                                                 layout.group(2) else "denominator"))
+            return part[:m.start()]
         if _RESTRICTING.search(words) and not re.fullmatch(
                 r"[(（]?\s*[A-Za-z]{0,4}\s*\d+[a-z]?\s*[)）]?", words):
             unread.append(words)  # (BP1) is a tag, （交叉熵损失） a name; 当 x > 0 时 a condition
@@ -1368,6 +1425,12 @@ def split_claims(claim: str, unread: list | None = None,
         part = _EQ_NUMBER_AFTER.sub("", _EQ_NUMBER.sub("", _strip_prose(part, conditions, unread, wheres)))
         part = part.strip()
         m = _CONDITION.search(part)
+        group = None if m else _TRAILING_GROUP.search(part)
+        if group and "=" in part[:group.start()]:
+            # \qquad (BP1), \quad (x > 0): spacing then a bracket is a label, never a factor
+            if _RESTRICTING.search(group.group(1)):
+                unread.append(group.group(1).strip())
+            part = part[:group.start()].strip()
         if m and (index_relation(m.group(1) or m.group(2)) is not None
                   or domain_assumption(m.group(1) or m.group(2)) is not None):
             # j ≠ k, or x > 0 (当 x > 0: where the formula is stated)
@@ -1406,6 +1469,9 @@ def judge(claim: str, contexts=(), defines=(), assumes=(),
     over = over + sample
     claim, defines, named = _gradient_names(claim, list(defines))
     claim, defines = labelled_functions(claim, defines)
+    claim, inverse = inverse_function(claim)
+    if inverse:
+        over = over + [inverse]
     claim = nabla_of_applied(claim)  # ∇f(\mathbf{x}): by x, before f(\mathbf{x}) is read as f
     claim, defines = parameter_lists(claim, defines)
     defines, stated = stated_dependence(claim, list(defines))

@@ -651,7 +651,8 @@ class Scanner:
             return self.function(s, end, base, out, name, i)
         if name == "sigma" and not (s[t:t + 1] in ("^", "_")):
             self.error(r"\sigma must be applied with parentheses, as in \sigma(z)", base + i)
-        if (name in FUNC_GREEK or name in LETTER_FUNCS) and name not in self.names:
+        if (name in FUNC_GREEK or name in LETTER_FUNCS or name in self.functions) \
+                and name not in self.names:  # \zeta^{-1}(x) of a defined ζ too: not ζ⁻¹·x
             sub, _, after = self.scripts(s, end, base)
             numbered = sub is not None and re.fullmatch(r"\s*(?:\d|cjk[A-Za-z]+|[A-Za-z]{2,})\s*",
                                                          sub)
@@ -663,8 +664,10 @@ class Scanner:
 
     def atom(self, s, k, base, out, name, bold, start) -> int:
         t = skip_space(s, k)
-        if s[t:t + 1] == "'" and s[skip_space(s, t + 1):skip_space(s, t + 1) + 1] != "(":
-            primes, k = prime_count(s, t)  # y', x'': names of their own
+        if s[t:t + 1] == "'" and (s[skip_space(s, t + 1):skip_space(s, t + 1) + 1] != "("
+                                  or name + "\u2032" in self.names):
+            # y', x'': names of their own (y'(1 − y') too, when y' = σ(z) is defined)
+            primes, k = prime_count(s, t)
             name += "\u2032" * primes
         star = re.match(r"\s*\^\s*(?:\*|\{\s*\*\s*\}|\\ast\b|\{\s*\\ast\s*\})", s[k:])
         if star:  # w^*, the optimum: a name of its own
@@ -874,7 +877,8 @@ def subscript_label(name: str, sub: str | None) -> str | None:
         return m.group(1)
     m = _UNIT_LABEL.fullmatch(sub)
     if m and name.isalpha() and (len(name) > 1 and name not in GREEK
-                                 or name in GREEK and m.group(1)[0] in "oh"):
+                                 or (name in GREEK or name.isupper()) and m.group(1)[0] in "oh"):
+        # out_{o1}, \delta_{o1}, Mazur's E_{o1}: the unit's label
         return m.group(1)
     return None
 

@@ -277,6 +277,8 @@ def normalize(text: str) -> str:
     text = re.sub(r"\\(?:boldsymbol|mathbf|bm)\s*\{\s*\\(sigma|phi|tanh)\s*\}(?=\s*(?:'|\^|\())",
                   r"\\\1", text)
     text = equals_signs(text)
+    # \text{out}_{o1}, \text{target}_{o1} (Mazur's worked example typed in text mode): a name
+    text = re.sub(r"\\text\s*\{\s*([A-Za-z]{2,})\s*\}(?=\s*_)", r"\\mathrm{\1}", text)
     # Andrew Ng's a^{[2]}, W^{[l]}, A^{[l-1]T}; GBC's h^{(k-1)\top}: the layer in brackets
     # (as a^{(2)}, a^{(l)}), transposed when a T follows it inside the superscript
     text = _LABEL_TRANSPOSED.sub(lambda m: "^{(%s)}^{T}" % re.sub(r"\s+", "", m.group(1)), text)

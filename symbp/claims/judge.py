@@ -855,6 +855,8 @@ class Problem:
         declared, layout = [], None
         for kind, texts in (("define", self.defines), ("assume", self.assumes)):
             for t in texts:
+                if kind == "assume" and _INDEX_RANGE.fullmatch(t):
+                    continue  # 1 ≤ k ≤ l: the range of a layer or index label, nothing to sample
                 mark = _LAYOUT_MARK.fullmatch(t) if kind == "assume" else None
                 if mark:  # \text{(分母布局)} after the formula: the layout the writer uses
                     layout = mark.group(1)
@@ -1088,6 +1090,10 @@ class Problem:
         elif scal == 0:
             scal = sp.ZeroMatrix(*mat.shape)
         else:
+            if isinstance(scal, sp.Symbol) and mat.shape[1] == 1:
+                # δ^{(输出)} = (a − y) ∘ …: a lone name equal to a column is that column (the
+                # = unifies shapes) — read so and rebuilt, never false for the reading's sake
+                Builder(self.env, {}).vector_name(scal)
             self.conflict = (i, f"one side is {shape_text(mat)} and the other is a scalar")
         return (mat, scal) if is_matrix(left) else (scal, mat)
 
@@ -1331,6 +1337,9 @@ _EQ_NUMBER = re.compile(rf"^\s*{_EQ_LABEL}\s*")
 #: an equation number after the equation: \qquad (4), \tag{4}
 _EQ_NUMBER_AFTER = re.compile(rf"(?:(?:\\q?quad|\\[,;]|~)\s*{_EQ_LABEL}|"
                               r"\\tag\*?\s*\{[^{}]*\})\s*[.,;]?\s*$")
+#: a range of an index or layer label: 1 \le k \le l, 2 \le l < L
+_INDEX_RANGE = re.compile(r"\s*(?:\d+|[A-Za-z])\s*(?:\\le(?:q)?|<)\s*[a-z]\s*(?:\\le(?:q)?|<)\s*"
+                          r"(?:\d+|[A-Za-z](?:\s*-\s*1)?)\s*")
 #: the layout named in words after a formula
 _LAYOUT_WORDS = re.compile(r"(numerator)\s+layout|(分子布局)|denominator\s+layout|分母布局", re.I)
 _LAYOUT_MARK = re.compile(r"\\layout\{(numerator|denominator)\}")
@@ -1356,7 +1365,8 @@ _LEADING_CONDITION = re.compile(
 _WHERE = re.compile(r"(?:,|，|\\q?quad|\\[,;]|~|\s)*\\text\s*\{\s*(?:其中|这里|where|with|here)\s*[,，:：]?\s*\}"
                     r"\s*([^=]+=[^=]+?)\s*[.,;。]?\s*$")
 #: prose after an equation: \quad \text{(BP1)}, \text{（链式法则）}
-_TRAILING_LABEL = re.compile(r"(?:\\q?quad|\\[,;]|~|\s)*\\text\s*\{[^{}=]*\}"
+_TRAILING_LABEL = re.compile(r"(?:\\q?quad|\\[,;]|~|\s)*\\text\s*\{(?!\s*(?:当|若|如果|对于|for|if|when)"
+                             r"\s*\}\s*[^{}]*?(?:[<>]|\\[gl]eq?|\\neq?))[^{}=]*\}"
                              # words with a little math between them: \text{（}\eta\text{ 为学习率）},
                              # \text{其中 } \delta^{l} \text{ 为第 } l \text{ 层的误差项}
                              r"(?:(?:[^{}=\\]|\\[A-Za-z]+|\{[^{}=]*\}){0,16}\\text\s*\{[^{}=]*\})*"
@@ -1397,8 +1407,8 @@ def _strip_prose(part: str, conditions: list, unread: list, wheres: list) -> str
     if m and "=" in part[:m.start()]:
         wheres.append(m.group(1).strip())
         part = part[:m.start()]
-    m = _TRAILING_LABEL.search(part)
-    if m and "=" in part[:m.start()]:
+    m = None if _CONDITION.search(part) else _TRAILING_LABEL.search(part)
+    if m and "=" in part[:m.start()]:  # (当 … 时 is a condition, read by split_claims)
         words = " ".join(w.strip() for w in re.findall(r"\{([^{}]*)\}", m.group(0)))
         layout = _LAYOUT_WORDS.search(words)
         if layout:  # (numerator layout), （分母布局）: the layout, an assumption of the claim
@@ -1425,6 +1435,12 @@ def split_claims(claim: str, unread: list | None = None,
         part = _EQ_NUMBER_AFTER.sub("", _EQ_NUMBER.sub("", _strip_prose(part, conditions, unread, wheres)))
         part = part.strip()
         m = _CONDITION.search(part)
+        if m and "=" in part[:m.start()] and index_relation(m.group(1) or m.group(2)) is None \
+                and domain_assumption(m.group(1) or m.group(2)) is None:
+            # 当 l < L 时: a condition not read (so a false verdict stays in doubt)
+            unread.append((m.group(1) or m.group(2)).strip())
+            part = part[:m.start()].strip()
+            m = None
         group = None if m else _TRAILING_GROUP.search(part)
         if group and "=" in part[:group.start()]:
             # \qquad (BP1), \quad (x > 0): spacing then a bracket is a label, never a factor
@@ -1515,7 +1531,7 @@ def _judge_values(claim: str, contexts, defines, assumes, timeout) -> Judgement:
 
 _NABLA_OF_APPLIED = re.compile(
     r"\\nabla\s*(\^\s*\{?\s*2\s*\}?)?\s*(?:_\s*(\{[^{}]*\}|\\[A-Za-z]+|\w))?\s*"
-    r"(\\?[A-Za-z]+|\\mathcal\s*\{\s*[A-Z]\s*\})\s*\(\s*("
+    r"(\\?[A-Za-z]+(?:_\s*(?:\{\s*\w+\s*\}|\w))?|\\mathcal\s*\{\s*[A-Z]\s*\})\s*\(\s*("
     r"(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+))\s*\)")
 
 
@@ -1652,7 +1668,27 @@ def _approximately(claim: str, contexts, defines, assumes) -> Judgement | None:
     return Judgement(claim, [Step(sides[0].strip(), sides[1].strip(), verdict, why)])
 
 
+def _rounded_values(claim: str) -> bool:
+    """Every ≈ is followed by arithmetic of written numbers only (0.5933, (0.7514 − 0.01) ×
+    0.7514): a worked example's rounded value, never an approximation of a formula."""
+    pieces = re.split(r"(\\approx(?![A-Za-z])|≈|=)", claim)
+    for i, piece in enumerate(pieces):
+        if piece in ("\\approx", "≈") and i + 1 < len(pieces):
+            after = re.sub(r"\\(?:times|cdot|frac|left|right|quad|qquad|,|;)", " ", pieces[i + 1])
+            if re.search(r"[A-Za-z\\]", after) or not re.search(r"\d", after):
+                return False
+    return True
+
+
 def _judge_written(claim: str, contexts, defines, assumes, timeout) -> Judgement:
+    if _APPROX.search(claim) and ("=" in claim or defines or assumes) and _rounded_values(claim):
+        # out_{h1} = σ(net_{h1}) ≈ 0.5933 with the example's values given: each ≈ is an =
+        # between rounded numbers (true within half a unit of the last digit written)
+        result = _judge_written(_APPROX.sub("=", claim), contexts, defines, assumes, timeout)
+        result.claim = claim
+        for st in result.steps:
+            st.reason += " [≈ before a written number read as = to the digits written]"
+        return result
     if _APPROX.search(claim):
         approx = _approximately(claim, contexts, defines, assumes)
         if approx is None:
@@ -1703,7 +1739,8 @@ def _judge_written(claim: str, contexts, defines, assumes, timeout) -> Judgement
         result = _judge_read(parts[0] if parts else claim, contexts, defines, assumes, timeout)
     for words in unread:
         for st in result.steps:
-            if st.verdict is Verdict.FALSE:  # "(对角元)", "(when i = j)": a condition?
+            if st.verdict is Verdict.FALSE and "cannot be formed" not in st.reason:
+                # "(对角元)", "(when i = j)": a condition? (none makes malformed sides formed)
                 st.verdict = Verdict.UNDECIDED
                 st.reason = (f"not decided: false as written, but the words after it "
                              f"('{words}') were not read and may restrict it ({st.reason})")

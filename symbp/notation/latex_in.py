@@ -263,6 +263,9 @@ def normalize(text: str) -> str:
     """Drop sizing and spacing macros (\\left, \\Big, \\,) and trailing punctuation; a row
     break ``\\\\`` (inside a written matrix) becomes ``\\cr``."""
     text = text.replace("\\\\", " \\cr ")
+    # Bishop's \left\{ t_n − wᵀφ(x_n) \right\}: braces as brackets
+    text = re.sub(r"\\left\s*\\\{", "(", text)
+    text = re.sub(r"\\right\s*\\\}", ")", text)
     text = re.sub(r"(?<![A-Za-z\\])d\s*\\[,;:!]\s*(?=\\mathrm|\\operatorname|tr|Tr|\\ln|\\log|\\det)",
                   "d", text)  # d\,\mathrm{tr}(X): the differential of the trace
     # \vec{a_{out}}: the subscript written inside the arrow is the name's subscript
@@ -277,6 +280,12 @@ def normalize(text: str) -> str:
     text = re.sub(r"\\(?:boldsymbol|mathbf|bm)\s*\{\s*\\(sigma|phi|tanh)\s*\}(?=\s*(?:'|\^|\())",
                   r"\\\1", text)
     text = equals_signs(text)
+    # Σ_{d ∈ D}, Σ_{k ∈ outputs} (Mitchell), Σ_{i ∈ \mathcal{B}} (d2l): a sum over that index
+    text = re.sub(r"(\\sum\s*_\s*\{\s*[A-Za-z]\s*)\\in\s*(?:\\mathcal\s*\{\s*[A-Z]\s*\}|[A-Za-z]+)\s*\}",
+                  r"\1}", text)
+    # \mathbf{1}_N, \mathbf{1}_{n}: the column of ones, its length from its neighbours
+    text = re.sub(r"(\\(?:mathbf|boldsymbol|bm)\s*\{\s*1\s*\})\s*_\s*(?:\{\s*[A-Za-z]\s*\}|[A-Za-z])",
+                  r"\1", text)
     # \text{out}_{o1}, \text{target}_{o1} (Mazur's worked example typed in text mode): a name
     text = re.sub(r"\\text\s*\{\s*([A-Za-z]{2,})\s*\}(?=\s*_)", r"\\mathrm{\1}", text)
     # Andrew Ng's a^{[2]}, W^{[l]}, A^{[l-1]T}; GBC's h^{(k-1)\top}: the layer in brackets
@@ -326,7 +335,13 @@ def cjk_labels(text: str) -> str:
         return "_{cjk" + "".join(chr(65 + int(d, 16)) for c in word
                                  for d in f"{ord(c):04x}") + "}"
 
-    return _CJK_SUB.sub(label, text)
+    text = _CJK_SUB.sub(label, text)
+    # a^{(输出)}, \delta^{(隐藏层)}: a Chinese word in a layer's parentheses is a label too
+    return _CJK_SUP.sub(lambda m: label(m) if m.group(1) else m.group(0), text)
+
+
+#: a superscript (输出), ^{(隐藏层)}: the layer written as a Chinese word
+_CJK_SUP = re.compile(r"\^\s*\{\s*\(\s*([\u3400-\u9fff\uf900-\ufaff]+)()\s*\)\s*\}")
 
 
 def read_claim(text: str, functions=frozenset(), names=frozenset()):

@@ -1177,6 +1177,16 @@ class Problem:
             if not isinstance(v, sp.Basic):
                 continue
             for node in sp.preorder_traversal(v):
+                if isinstance(node, Jacobian) and len(node.args) == 3:
+                    # ∂J/∂a with a defined, J already written out by everything but a (see
+                    # resolve_defined_variables): J must involve the variable held for a
+                    f, held, at = node.args
+                    if not f.has(held):
+                        raise NotUnderstood(
+                            f"the quantity differentiated, as defined, does not depend on "
+                            f"{sp.sstr(at)}, so its derivative would be 0 whatever the claim "
+                            "says", hint="define how it depends on that variable")
+                    continue
                 if isinstance(node, Jacobian):
                     f, xs = node.args[0], [node.args[1]]
                 elif isinstance(node, sp.Derivative):

@@ -66,6 +66,10 @@ def _derivative_at(f, u, order, arg):
 NET_FAMILIES = {"a": "a", "z": "z", "b": "b", "W": "W", "w": "W", "delta": "delta"}
 
 
+#: a generic function's coefficient, as judge's _generic_piece writes it: \mathrm{tr}(G^T …)
+_COEFFICIENT = re.compile(r"\\mathrm\{tr\}\((\\mathbf\{)?([A-Za-z])\}?\^T ")
+
+
 class Retry(Exception):
     """Shapes were unified; build again with the merged dimensions."""
 
@@ -182,6 +186,9 @@ class Env:
         self.parent: dict = {}
         self.declared_ones = False  # a size 1 declared by the writer (b ∈ ℝ^{1×q})
         self.layout = layout  # "numerator" / "denominator" when the writer names one
+        # the arbitrary coefficients of a generic function (tr(GᵀY) + tr(Hᵀ(Y⊙Y))): constants
+        self.fixed_names = {("\\mathbf{%s}" % m.group(2)) if m.group(1) else m.group(2)
+                            for m in _COEFFICIENT.finditer(joined)}
         self.index_bounds: dict = {}
         self.network = None
         layered = [a for a in atoms if a.layer and a.name in NET_FAMILIES
@@ -547,11 +554,12 @@ class Builder:
         if kind == "dvar":
             if e[1].name in self.env.defined_names:  # df with f defined: d of its expression
                 return differential(self.atom(e[1]), self.written_differentials(),
-                                    self.env.written_only, self.env.layered)
+                                    self.env.written_only, self.env.layered,
+                                    self.env.fixed_names)
             return differential_of_variable(self.atom(e[1]))
         if kind == "differential":
             return differential(self.build(e[1]), self.written_differentials(),
-                                self.env.written_only, self.env.layered)
+                                self.env.written_only, self.env.layered, self.env.fixed_names)
         raise NotUnderstood("a transpose or ⊙ is misplaced",
                             hint="write X^T after a name or a parenthesised group, "
                                  "and ⊙ between two factors")

@@ -70,10 +70,13 @@ class _Differential:
     held fixed unless their differential is written."""
 
     def _symbp_explicit(self, explicit):
-        f, written, only, data = self.args
+        f, written, only, data, held = self.args
         only, data = only == sp.true, data == sp.true
         t = sp.Dummy("t", real=True)
         mats, syms = _variables(f)
+        fixed = {str(h) for h in held}
+        mats = {m for m in mats if m.name not in fixed}
+        syms = {x for x in syms if x.name not in fixed}
         names = {str(d.name) for d in written}
         if data:
             mats = {m for m in mats if f"d{m.name}" in names or not _network_data(m.name)}
@@ -106,8 +109,8 @@ class _Differential:
 class MatrixDifferential(_Differential, sp.MatrixExpr):
     is_commutative = False
 
-    def __new__(cls, f, written=sp.Tuple(), only=sp.false, data=sp.false):
-        return sp.Basic.__new__(cls, f, written, only, data)
+    def __new__(cls, f, written=sp.Tuple(), only=sp.false, data=sp.false, held=sp.Tuple()):
+        return sp.Basic.__new__(cls, f, written, only, data, held)
 
     @property
     def shape(self):
@@ -120,16 +123,18 @@ class MatrixDifferential(_Differential, sp.MatrixExpr):
 class ScalarDifferential(_Differential, sp.Expr):
     is_commutative = True
 
-    def __new__(cls, f, written=sp.Tuple(), only=sp.false, data=sp.false):
-        return sp.Basic.__new__(cls, f, written, only, data)
+    def __new__(cls, f, written=sp.Tuple(), only=sp.false, data=sp.false, held=sp.Tuple()):
+        return sp.Basic.__new__(cls, f, written, only, data, held)
 
 
-def differential(f, written=(), written_only=False, network_data=False):
+def differential(f, written=(), written_only=False, network_data=False, fixed=()):
     """d(F) for a scalar or matrix expression F; ``written``: the dX of the claim;
     ``written_only``: only those vary (the reading where X is held fixed in dY = X dW);
-    ``network_data``: the claim is about a network, whose input x and target y are fixed."""
+    ``network_data``: the claim is about a network, whose input x and target y are fixed;
+    ``fixed``: names that never vary (the arbitrary coefficients G, H of a generic L)."""
     written = sp.Tuple(*written)
     flags = [sp.true if b else sp.false for b in (written_only, network_data)]
+    held = sp.Tuple(*[sp.Symbol(n) for n in sorted(fixed)])
     if getattr(f, "is_Matrix", False):
-        return MatrixDifferential(f, written, *flags)
-    return ScalarDifferential(f, written, *flags)
+        return MatrixDifferential(f, written, *flags, held)
+    return ScalarDifferential(f, written, *flags, held)

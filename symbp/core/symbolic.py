@@ -93,8 +93,13 @@ def _steps(e):
 
     def plain(h):
         x = h.args[0]
+        at0 = h.args[1] if len(h.args) > 1 else sp.S.Half
         if isinstance(x, sp.Max) and len(x.args) == 2 and 0 in x.args:
-            x = x.args[0] if x.args[1] == 0 else x.args[1]
+            if at0 != 0:
+                return h  # H(max(0, p)) is its value at 0 wherever p < 0: kept exactly
+            x = x.args[0] if x.args[1] == 0 else x.args[1]  # 𝟙(max(0, p) > 0) = 𝟙(p > 0)
+        if x.has(sp.Max, sp.Min, sp.Piecewise, sp.Heaviside, sp.sign, sp.floor, sp.ceiling):
+            return h  # an argument that may be 0 on a whole interval: its value there counts
         return sp.Heaviside(x)
     return e.replace(lambda h: isinstance(h, sp.Heaviside), plain)
 

@@ -328,3 +328,12 @@ def test_verify_json_unreadable_claim_has_the_error_keys(capsys):
     record = json.loads(capsys.readouterr().out)
     assert record["verdict"] == "error" and record["exit_code"] == 2
     assert "never closed" in record["error"] and record["where"]
+
+
+def test_verify_dash_without_a_readable_stdin_is_a_usage_error(capsys):
+    """`symbp verify -` reads the claim from standard input; when there is none to read (as
+    under pytest's capture), that is the user's input, exit 2 — never an internal failure."""
+    from symbp.cli import main
+
+    assert main(["verify", "--timeout", "1", "--", "-"]) == 2
+    assert "standard input" in capsys.readouterr().err

@@ -162,7 +162,12 @@ def run(args) -> int:
     if claim is None:
         raise UsageError("no claim given", hint="symbp verify 'x + x = 2x'")
     if claim == "-":
-        claim = sys.stdin.read()
+        try:
+            claim = sys.stdin.read()
+        except (OSError, UnicodeDecodeError) as exc:  # no readable standard input
+            raise UsageError(f"'-' reads the claim from standard input, which could not be "
+                             f"read ({exc.__class__.__name__})",
+                             hint="pipe the claim in, or give it as an argument") from None
     if args.timeout is None or not (0 < args.timeout <= 600):
         raise UsageError("--timeout must be between 0 and 600 seconds")
     try:

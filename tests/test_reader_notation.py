@@ -561,6 +561,9 @@ def test_layer_labels_in_parentheses_are_not_powers():
     assert judge(r"A^{(k)\top} B = (B^T A^{(k)})^T", timeout=TIMEOUT).verdict is Verdict.TRUE
     assert judge(r"A^{[l]T} B = (B^T A^{[l]})^T", timeout=TIMEOUT).verdict is Verdict.TRUE
     assert judge(r"A^{(k)\top} B = B^T A^{(k)}", timeout=TIMEOUT).verdict is Verdict.FALSE
+    # the example i a sum runs over stays bound inside a fraction (read on its own)
+    bound = r"\sum_{i=1}^{m} \frac{x^{(i)}}{m} = \frac{1}{m}\sum_{i=1}^{m} x^{(i)}"
+    assert judge(bound, timeout=TIMEOUT).verdict is Verdict.TRUE
 
 
 def test_a_family_defined_entry_by_entry_but_written_whole_is_not_read():

@@ -696,8 +696,8 @@ class Scanner:
                 layer = m.group(1) + (m.group(2) + m.group(3) if m.group(2) else "")
             elif numbered:  # Ng's a^{(2)}: the layer numbered 2, not a power
                 layer = numbered.group(1)
-            elif lettered and not re.search(
-                    rf"\\(?:sum|prod)\s*_\s*\{{?\s*{lettered.group(1)}(?![A-Za-z])", s):
+            elif lettered and not re.search(  # the whole claim: a fraction's part is read alone
+                    rf"\\(?:sum|prod)\s*_\s*\{{?\s*{lettered.group(1)}(?![A-Za-z])", s + self.source):
                 # GBC's W^{(k)}, h^{(k-1)}: a label in parentheses (the layer k), not a
                 # power — unless a sum runs over the letter (Σ_i x^{(i)}: the example i)
                 layer = re.sub(r"\s+", "", sup.strip()[1:-1])

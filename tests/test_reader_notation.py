@@ -588,13 +588,17 @@ def test_a_strict_indicator_is_zero_at_zero():
 
 
 def test_a_gradient_by_a_defined_vector_the_definitions_never_reach_is_refused():
-    """J = L(ŷ, y) + λ Σ_i ‖W^{(i)}‖² with ŷ = h^{(l)}: nothing links J to a^{(k)}, so ∇_{a^{(k)}} J
+    """J = L(ŷ, y) + λ‖W^{(l)}‖² with ŷ = h^{(l)}: nothing links J to a^{(k)}, so ∇_{a^{(k)}} J
     and ∇_{h^{(k)}} J would both be 0 and any claim relating them vacuously true (a false one
-    was judged true)."""
+    was judged true).  With GBC's λ Σ_i ‖W^{(i)}‖² over the layers it is not read at all."""
     defines = [r"\mathbf{a}^{(k)} = \mathbf{b}^{(k)} + \mathbf{W}^{(k)} \mathbf{h}^{(k-1)}",
                r"\mathbf{h}^{(k)} = f(\mathbf{a}^{(k)})", r"\hat{\mathbf{y}} = \mathbf{h}^{(l)}",
-               r"J = L(\hat{\mathbf{y}}, \mathbf{y}) + \lambda \sum_{i=1}^{l} \| \mathbf{W}^{(i)} \|_F^2"]
+               r"J = L(\hat{\mathbf{y}}, \mathbf{y}) + \lambda \| \mathbf{W}^{(l)} \|_F^2"]
     claim = (r"\nabla_{\mathbf{a}^{(k)}} J = \nabla_{\mathbf{h}^{(k)}} J \odot "
              r"f'(\mathbf{h}^{(k)})")
     with pytest.raises(InputError, match="does not depend on"):
         judge(claim, (), defines, [], timeout=TIMEOUT)
+    summed = defines[:3] + [r"J = L(\hat{\mathbf{y}}, \mathbf{y}) + \lambda \sum_{i=1}^{l} "
+                            r"\| \mathbf{W}^{(i)} \|_F^2"]
+    with pytest.raises(InputError):
+        judge(claim, (), summed, [], timeout=TIMEOUT)
